@@ -1,0 +1,9 @@
+#!/bin/bash
+# Boot script for the shop app. tfgen's launch template writes /etc/app.env first
+# (DB_HOST, DB_PORT, DB_SECRET_ARN, CACHE_HOST, CACHE_PORT, CACHE_SECRET_ARN, APP_PORT) and
+# then runs this script; the app reads its secrets from Secrets Manager at start-up.
+set -euo pipefail
+dnf install -y docker
+systemctl enable --now docker
+docker run -d --restart always --env-file /etc/app.env -p "${APP_PORT}:${APP_PORT}" \
+  public.ecr.aws/example/shop:latest

@@ -1,0 +1,210 @@
+"""Render a validated spec into files: `render(spec) -> {relative path: text}`, no I/O.
+
+Every spec value that lands in HCL goes through the `hcl` filter, which turns a Python value
+into the HCL literal that means the same thing (strings escaped, `${` and `%{` neutralised).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import TfgenError
+from .spec import AppSpec, Environment
+
+TEMPLATES = Path(__file__).parent / "templates"
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+# Modules in dependency order; each is rendered when `needed(spec)` is true.
+MODULES: dict[str, Any] = {
+    "vpc": lambda s: True,
+    "alb": lambda s: True,
+    "asg": lambda s: True,
+    "rds": lambda s: s.tier_used("database"),
+    "elasticache": lambda s: s.tier_used("cache"),
+    "s3": lambda s: True,  # the log bucket always exists (ALB, S3 and CloudFront access logs)
+    "cloudfront": lambda s: s.tier_used("cdn"),
+    "monitoring": lambda s: True,
+}
+MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
+ENV_FILES = ("versions.tf", "backend.tf", "variables.tf", "main.tf", "outputs.tf", "terraform.tfvars")
+
+
+def hcl_string(value: str) -> str:
+    """A Python string as an HCL quoted string literal with the same value."""
+    out = []
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    text = "".join(out)
+    # Template sequences: `${` and `%{` start interpolation/directives; doubling the sigil escapes.
+    text = text.replace("${", "$${").replace("%{", "%%{")
+    return f'"{text}"'
+
+
+def hcl(value: Any, indent: int = 0) -> str:
+    """Any spec value as an HCL literal; objects come out multi-line and `terraform fmt`-aligned."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, list | tuple):
+        items = [hcl(v, indent) for v in value]
+        if any("\n" in i for i in items):
+            pad = " " * (indent + 2)
+            body = "".join(f"{pad}{i},\n" for i in items)
+            return f"[\n{body}{' ' * indent}]"
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, dict):
+        return hcl_object(value, indent)
+    raise TypeError(f"cannot express {type(value).__name__} in HCL")
+
+
+def hcl_key(key: str) -> str:
+    return key if IDENT.match(key) else hcl_string(key)
+
+
+def hcl_object(value: dict[str, Any], indent: int = 0) -> str:
+    """A mapping as a multi-line HCL object, equals signs aligned the way `terraform fmt` does."""
+    if not value:
+        return "{}"
+    pad = " " * (indent + 2)
+    lines: list[str] = []
+    group: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        width = max(len(k) for k, _ in group)
+        lines.extend(f"{pad}{k.ljust(width)} = {v}" for k, v in group)
+        group.clear()
+
+    for key, item in value.items():
+        text = hcl(item, indent + 2)
+        group.append((hcl_key(str(key)), text))
+        if "\n" in text:
+            # terraform fmt aligns runs of single-line attributes; a multi-line value ends a run
+            flush()
+    if group:
+        flush()
+    return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
+
+
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["hcl"] = hcl
+    env.filters["hcl_string"] = hcl_string
+    env.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
+    return env
+
+
+def modules_for(spec: AppSpec) -> list[str]:
+    return [name for name, needed in MODULES.items() if needed(spec)
+            and (TEMPLATES / "modules" / name / "main.tf.j2").is_file()]  # FIXME(issue 3): drop once all exist
+
+
+def env_tags(env: Environment, spec: AppSpec) -> dict[str, str]:
+    """The tags every resource of an environment carries (provider default_tags)."""
+    return {"App": spec.name, "Environment": env.name, "ManagedBy": "tfgen", **env.tags}
+
+
+def env_modules(spec: AppSpec, env: Environment) -> list[str]:
+    """The modules one environment instantiates (an environment may drop an optional tier)."""
+    tiers = {"rds": "database", "elasticache": "cache", "cloudfront": "cdn"}
+    return [m for m in modules_for(spec) if m not in tiers or getattr(env, tiers[m]) is not None]
+
+
+def render(spec: AppSpec, spec_path: Path | None = None) -> dict[str, str]:
+    """Every file of the project, keyed by POSIX path relative to the project root."""
+    import jinja2
+
+    env = _environment()
+    modules = modules_for(spec)
+    files: dict[str, str] = {}
+    ctx: dict[str, Any] = {
+        "spec": spec,
+        "modules": modules,
+        "spec_path": spec_path,
+        "env_tags": lambda e: env_tags(e, spec),
+    }
+
+    def put(path: str, template: str, **extra: Any) -> None:
+        try:
+            text = env.get_template(template).render(**ctx, **extra)
+        except jinja2.TemplateError as err:
+            where = f"{getattr(err, 'filename', None) or template}:{getattr(err, 'lineno', '?')}"
+            raise TfgenError(f"template error in {where} while rendering {path}: {err}") from None
+        files[path] = _tidy(text)
+
+    for module in modules:
+        for name in MODULE_FILES:
+            put(f"modules/{module}/{name}", f"modules/{module}/{name}.j2")
+        if module == "asg" and (TEMPLATES / "modules/asg/user_data_head.sh").exists():
+            files["modules/asg/user_data.sh.tftpl"] = user_data_template(spec)
+    for environment in spec.environments:
+        used = env_modules(spec, environment)
+        for name in ENV_FILES:
+            put(f"envs/{environment.name}/{name}", f"env/{name}.j2", env=environment, used=used)
+    for name in ("Makefile", ".pre-commit-config.yaml", ".gitignore", "README.md"):
+        template = f"project/{name}.j2"
+        if (TEMPLATES / template).exists():
+            put(name, template, environments=spec.environments)
+
+    from .docs import module_readme
+
+    for module in modules:
+        files[f"modules/{module}/README.md"] = module_readme(module, files)
+    for path in files:
+        _check_path(path)
+    return dict(sorted(files.items()))
+
+
+def user_data_template(spec: AppSpec) -> str:
+    """The boot script template: writes the app's environment file, then runs the user's script.
+
+    Only endpoints and secret ARNs are passed; secret values stay in Secrets Manager.
+    """
+    user = spec.user_data if spec.user_data is not None else "#!/bin/bash\n"
+    # The user's script is data for templatefile(): escape Terraform's template sequences.
+    escaped = user.replace("${", "$${").replace("%{", "%%{")
+    head = (TEMPLATES / "modules" / "asg" / "user_data_head.sh").read_text(encoding="utf-8")
+    return head + escaped if escaped.endswith("\n") else head + escaped + "\n"
+
+
+def _tidy(text: str) -> str:
+    """Collapse the blank lines Jinja blocks leave behind; end with exactly one newline."""
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = re.sub(r"\{\n\n+", "{\n", text)
+    text = re.sub(r"\n\n+(\s*\})", r"\n\1", text)
+    return text.strip("\n") + "\n"
+
+
+def _check_path(path: str) -> None:
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        raise TfgenError(f"refusing to render {path!r}: it would escape the output folder")

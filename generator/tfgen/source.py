@@ -1,0 +1,92 @@
+"""Load YAML keeping the line of every key, so every spec error can name its line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, SpecError
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class SourceDoc:
+    """A parsed YAML document: its plain data and the 1-based line of each path in it."""
+
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    name: str = "spec"
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of `loc`, or of its nearest ancestor present in the file."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], name: str) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen and key != "<<":
+                dotted = ".".join(str(p) for p in (*loc, key))
+                problems.append(
+                    Problem(line, dotted, f"duplicate key (first given on line {seen[key]})", name)
+                )
+            seen.setdefault(key, line)
+            lines[(*loc, key)] = line
+            _walk(value_node, (*loc, key), lines, problems, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*loc, index)] = item.start_mark.line + 1
+            _walk(item, (*loc, index), lines, problems, name)
+
+
+def parse_yaml(text: str, name: str = "spec") -> SourceDoc:
+    """Parse YAML text; syntax errors and duplicate keys become a SpecError with line:column."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return SourceDoc({}, {(): 1}, name)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        column = f":{mark.column + 1}" if mark else ""
+        what = err.problem or err.context or "invalid YAML"
+        raise SpecError(
+            [Problem(line, "", f"YAML syntax error at line {line}{column}: {what}", name)]
+        ) from None
+    except yaml.YAMLError as err:
+        raise SpecError([Problem(None, "", f"YAML error: {err}", name)]) from None
+    finally:
+        loader.dispose()
+    lines: dict[Loc, int] = {(): node.start_mark.line + 1}
+    problems: list[Problem] = []
+    _walk(node, (), lines, problems, name)
+    if problems:
+        raise SpecError(problems)
+    return SourceDoc(data, lines, name)
+
+
+def read_yaml(path: Path) -> SourceDoc:
+    """Read and parse a YAML file; a missing or unreadable file is a SpecError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([Problem(None, "", "spec file not found", str(path))]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError([Problem(None, "", f"cannot read spec: {err}", str(path))]) from None
+    return parse_yaml(text, str(path))

