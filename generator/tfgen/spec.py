@@ -588,6 +588,10 @@ def check_environment(env: Environment, data: dict[str, Any], problems: Problems
         if cdn.aliases and not cdn.certificate_arn:
             problems.add(at("cdn", "certificate_arn"),
                          "CloudFront aliases need an ACM certificate in us-east-1")
+        if cdn.dynamic_paths and not env.load_balancer.domain_names:
+            problems.add(at("cdn", "dynamic_paths"),
+                         "CloudFront reaches the ALB over HTTPS by a name its certificate covers: "
+                         "set load_balancer.domain_names")
         if cdn.certificate_arn and ":us-east-1:" not in cdn.certificate_arn:
             problems.add(at("cdn", "certificate_arn"),
                          "CloudFront only takes ACM certificates from us-east-1")
