@@ -51,7 +51,7 @@ def init(
     ] = None,
 ) -> None:
     """Validate SPEC and render the Terraform project into --out."""
-    from .render import render
+    from .render import project_meta, render, spec_reference
     from .spec import load_spec
     from .write import write_tree
 
@@ -59,8 +59,11 @@ def init(
         if force and skip:
             raise TfgenError("--force and --skip contradict each other: choose one", exit_code=2)
         app_spec = load_spec(spec)
-        files = render(app_spec, spec_path=spec)
-        result = write_tree(out, files, dry_run=dry_run, force=force, skip=skip, only=only or [])
+        files = render(app_spec, spec_path=spec, spec_ref=spec_reference(spec, out))
+        meta = project_meta(app_spec, files, spec, out)
+        result = write_tree(
+            out, files, dry_run=dry_run, force=force, skip=skip, only=only or [], meta=meta
+        )
     except TfgenError as err:
         fail(err)
         return
@@ -82,7 +85,7 @@ def validate(spec: SpecArg) -> None:
         fail(err)
         return
     envs = ", ".join(f"{e.name} ({e.profile})" for e in app_spec.environments)
-    echo(f"{spec}: valid: app {app_spec.app}, environments {envs}")
+    echo(f"{spec}: valid: app {app_spec.name}, environments {envs}")
 
 
 @app.command("schema")
@@ -188,14 +191,254 @@ def scan_cmd(
 
 # ---- run (issue 5)
 
+EnvOpt = Annotated[str, typer.Option("--env", "-e", help="Environment: a folder under envs/.")]
+ProjectOpt = Annotated[
+    Path, typer.Option("--project", "-p", help="The rendered project (holds envs/, modules/).")
+]
+LockTimeoutOpt = Annotated[
+    str | None,
+    typer.Option("--lock-timeout", help="Wait this long for a held state lock, e.g. 30s, 5m."),
+]
+PluginDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plugin-dir",
+        help="Offline provider mirror (filesystem mirror layout); default $TFGEN_PLUGIN_MIRROR.",
+    ),
+]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask; a protected env also needs CI=true.")
+]
+
+
+def _live_echo(stream: str, line: str) -> None:
+    typer.echo(line, err=stream == "stderr")
+
+
+def _hot(line: str, hot: bool) -> str:
+    return typer.style(line, fg="red", bold=True) if hot else line
+
+
+def _ask(question: str) -> str:
+    return str(typer.prompt(question, default="", show_default=False))
+
+
+@app.command("plan")
+def plan_cmd(
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Environment: a folder under envs/.")
+    ] = None,
+    all_envs: Annotated[
+        bool, typer.Option("--all", help="Plan every environment in parallel.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Parallel plans with --all (0: auto).")
+    ] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON (CI).")
+    ] = False,
+    scan: Annotated[
+        bool, typer.Option("--scan", help="Scan the plan JSON (tfgen scan --plan).")
+    ] = False,
+    project: ProjectOpt = Path("."),
+    lock_timeout: LockTimeoutOpt = None,
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Plan an environment into a saved plan; exit 0 no changes, 2 changes, 1 error."""
+    import json
+
+    from . import run
+
+    try:
+        if all_envs == bool(env):
+            raise TfgenError("plan: pass --env ENV or --all (one of them)", exit_code=1)
+        proj = run.Project.load(project)
+        if all_envs:
+            outcomes = run.plan_all(
+                proj,
+                jobs=jobs,
+                lock_timeout=lock_timeout,
+                plugin_dir=plugin_dir,
+                on_done=None if as_json else lambda o: echo("\n".join(run.plan_report(o, _hot))),
+            )
+        else:
+            assert env is not None
+            outcomes = [run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir)]
+            if not as_json:
+                echo("\n".join(run.plan_report(outcomes[0], _hot)))
+    except TfgenError as err:
+        fail(err if err.exit_code == 130 else TfgenError("\n".join(err.lines()), exit_code=1))
+        return
+    code = max((o.exit_code for o in outcomes), key=lambda c: {0: 0, 2: 1, 1: 2, 130: 3}[c])
+    if all_envs and not as_json:
+        echo()
+        for line in run.combined_table(outcomes):
+            echo(line)
+    if scan:
+        for outcome in outcomes:
+            if outcome.plan_json is None:
+                continue
+            try:
+                lines, scan_code = run.scan_lines(run.scan_plan(outcome.plan_json))
+            except TfgenError as err:
+                fail(TfgenError(err.message, exit_code=1))
+                return
+            for line in lines:
+                typer.echo(line, err=as_json)
+            if scan_code and code != 130:
+                code = 1
+    if as_json:
+        payload = [
+            {**o.summary.to_json(), "plan_file": str(o.plan_file), "exit_code": o.exit_code}
+            if o.summary is not None
+            else {
+                "env": o.env,
+                "error": o.error.lines() if o.error else [],
+                "exit_code": o.exit_code,
+            }
+            for o in outcomes
+        ]
+        echo(json.dumps(payload if all_envs else payload[0], indent=2))
+    raise typer.Exit(code)
+
+
+@app.command("apply")
+def apply_cmd(
+    env: EnvOpt,
+    yes: YesOpt = False,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="A saved plan file (default: the last plan of --env)."),
+    ] = None,
+    project: ProjectOpt = Path("."),
+    lock_timeout: LockTimeoutOpt = None,
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Apply the saved plan of an environment (made by tfgen plan)."""
+    from . import run
+
+    try:
+        proj = run.Project.load(project)
+        run.apply_env(
+            proj,
+            env,
+            yes=yes,
+            ask=_ask,
+            plan_file=plan_file,
+            lock_timeout=lock_timeout,
+            plugin_dir=plugin_dir,
+            sink=_live_echo,
+        )
+    except TfgenError as err:
+        fail(err)
+
+
+@app.command("destroy")
+def destroy_cmd(
+    env: EnvOpt,
+    yes: YesOpt = False,
+    destroy_protected: Annotated[
+        bool, typer.Option("--destroy-protected", help="Required to destroy a protected env.")
+    ] = False,
+    project: ProjectOpt = Path("."),
+    lock_timeout: LockTimeoutOpt = None,
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Destroy every resource of an environment."""
+    from . import run
+
+    try:
+        proj = run.Project.load(project)
+        run.destroy_env(
+            proj,
+            env,
+            yes=yes,
+            ask=_ask,
+            destroy_protected=destroy_protected,
+            lock_timeout=lock_timeout,
+            plugin_dir=plugin_dir,
+            sink=_live_echo,
+        )
+    except TfgenError as err:
+        fail(err)
+
+
+@app.command("output")
+def output_cmd(
+    env: EnvOpt,
+    name: Annotated[str | None, typer.Argument(help="One output (default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    project: ProjectOpt = Path("."),
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Print an environment's outputs (sensitive ones hidden unless --json or named)."""
+    import json
+
+    from . import run
+
+    try:
+        values = run.outputs(run.Project.load(project), env, name, plugin_dir=plugin_dir)
+    except TfgenError as err:
+        fail(err)
+        return
+    if name is not None:
+        echo(json.dumps(values, indent=2) if as_json or not isinstance(values, str) else values)
+    elif as_json:
+        echo(json.dumps({k: v.get("value") for k, v in values.items()}, indent=2, sort_keys=True))
+    else:
+        for key in sorted(values):
+            shown = (
+                "<sensitive>" if values[key].get("sensitive") else json.dumps(values[key]["value"])
+            )
+            echo(f"{key} = {shown}")
+
+
+@app.command("bootstrap")
+def bootstrap_cmd(env: EnvOpt, project: ProjectOpt = Path(".")) -> None:
+    """Create the S3 state bucket an environment's backend expects (idempotent)."""
+    from .bootstrap import bootstrap
+
+    try:
+        report = bootstrap(project, env)
+    except TfgenError as err:
+        fail(err)
+        return
+    for line in report.lines():
+        echo(line)
+
+
+@app.command("doctor")
+def doctor_cmd(
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Check only this env's state bucket.")
+    ] = None,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Check the tools and access tfgen needs; each failing line says what to do."""
+    from .doctor import doctor
+
+    report = doctor(project, env)
+    for line in report.lines():
+        echo(line)
+    if not report.ok:
+        raise typer.Exit(1)
+
 
 def main() -> None:
     """Console entry point: no traceback for errors a user can act on, 130 on Ctrl-C."""
+    import os
+
     try:
         app()
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as err:  # a bug in tfgen, not the user's fault: still no traceback
+        if os.environ.get("TFGEN_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(err).__name__}: {err} (this is a bug in tfgen; "
+                   "TFGEN_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

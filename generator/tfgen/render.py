@@ -139,8 +139,11 @@ def env_modules(spec: AppSpec, env: Environment) -> list[str]:
     return [m for m in modules_for(spec) if m not in tiers or getattr(env, tiers[m]) is not None]
 
 
-def render(spec: AppSpec, spec_path: Path | None = None) -> dict[str, str]:
-    """Every file of the project, keyed by POSIX path relative to the project root."""
+def render(spec: AppSpec, spec_path: Path | None = None, spec_ref: str = "app.yaml") -> dict[str, str]:
+    """Every file of the project, keyed by POSIX path relative to the project root.
+
+    `spec_ref` is how the project's Makefile and hooks refer to the spec (relative to the root).
+    """
     import jinja2
 
     env = _environment()
@@ -150,6 +153,7 @@ def render(spec: AppSpec, spec_path: Path | None = None) -> dict[str, str]:
         "spec": spec,
         "modules": modules,
         "spec_path": spec_path,
+        "spec_ref": spec_ref,
         "env_tags": lambda e: env_tags(e, spec),
     }
 
@@ -208,3 +212,41 @@ def _check_path(path: str) -> None:
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts:
         raise TfgenError(f"refusing to render {path!r}: it would escape the output folder")
+
+
+def spec_reference(spec_path: Path, out: Path) -> str:
+    """The spec's path as seen from the project root (how its Makefile and hooks name it)."""
+    import os
+
+    try:
+        return Path(os.path.relpath(Path(spec_path).resolve(), Path(out).resolve())).as_posix()
+    except ValueError:  # another drive
+        return Path(spec_path).resolve().as_posix()
+
+
+def project_meta(spec: AppSpec, files: dict[str, str], spec_path: Path, out: Path) -> dict[str, Any]:
+    """What `.tfgen/manifest.json` records besides file hashes: the spec and its environments."""
+    import hashlib
+
+    from . import __version__
+
+    digest = hashlib.sha256()
+    for path, text in sorted(files.items()):
+        digest.update(path.encode() + b"\0" + text.encode() + b"\0")
+    return {
+        "tfgen_version": __version__,
+        "spec": spec_reference(spec_path, out),
+        "spec_sha256": spec.sha256,
+        "render_sha256": digest.hexdigest(),
+        "environments": {
+            env.name: {
+                "profile": env.profile,
+                "protected": env.protected,
+                "region": spec.region,
+                "state_bucket": spec.state_bucket,
+                "state_region": spec.state_region,
+                "state_key": f"{env.name}/terraform.tfstate",
+            }
+            for env in spec.environments
+        },
+    }

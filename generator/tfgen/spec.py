@@ -527,80 +527,84 @@ def check_environment(env: Environment, data: dict[str, Any], problems: Problems
         return _origin_path(env, data, section, key)
 
     where = f"(environment {env.name}, profile {env.profile})"
+
+    def say(loc: Loc, message: str) -> None:
+        # A value from the base spec is the same in every environment: say it once, unscoped.
+        problems.add(loc, f"{message} {where}" if loc[:1] == ("environments",) else message)
+
     try:
         vpc = ipaddress.ip_network(env.network.cidr, strict=True)
     except ValueError as err:
-        problems.add(at("network", "cidr"), f"not a valid network CIDR: {err}")
+        say(at("network", "cidr"), f"not a valid network CIDR: {err}")
         return
     if vpc.version != 4 or not vpc.is_private:
-        problems.add(at("network", "cidr"), "must be a private IPv4 range (RFC 1918), e.g. 10.0.0.0/16")
+        say(at("network", "cidr"), "must be a private IPv4 range (RFC 1918), e.g. 10.0.0.0/16")
     elif not 16 <= vpc.prefixlen <= 24:
-        problems.add(at("network", "cidr"), "AWS VPCs are /16 to /24; use e.g. 10.0.0.0/16")
+        say(at("network", "cidr"), "AWS VPCs are /16 to /24; use e.g. 10.0.0.0/16")
     else:
         prefix = env.network.subnet_prefix_length or default_subnet_prefix(vpc.prefixlen)
         slots = 2 ** (prefix - vpc.prefixlen - 2) if prefix >= vpc.prefixlen + 2 else 0
         need = env.azs if env.network.subnet_prefix_length else MAX_AZ_SLOTS
         if prefix > 28 or slots < need:
-            problems.add(
+            say(
                 at("network", "subnet_prefix_length") if env.network.subnet_prefix_length
                 else at("network", "cidr"),
                 f"{vpc} is too small for {len(TIERS)} subnet tiers x {need} AZ slots of /{prefix} "
-                f"(AWS's smallest subnet is /28) {where}: use a larger CIDR or set "
+                f"(AWS's smallest subnet is /28): use a larger CIDR or set "
                 f"network.subnet_prefix_length",
             )
     if env.network.flow_log_retention_days not in CLOUDWATCH_RETENTION:
-        problems.add(at("network", "flow_log_retention_days"),
+        say(at("network", "flow_log_retention_days"),
                      f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
     if env.monitoring.log_retention_days not in CLOUDWATCH_RETENTION:
-        problems.add(at("monitoring", "log_retention_days"),
+        say(at("monitoring", "log_retention_days"),
                      f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
     app = env.app
     if not app.min_size <= app.desired_capacity <= app.max_size:
-        problems.add(at("app", "desired_capacity"),
+        say(at("app", "desired_capacity"),
                      f"needs min_size <= desired_capacity <= max_size, got {app.min_size} <= "
-                     f"{app.desired_capacity} <= {app.max_size} {where}")
+                     f"{app.desired_capacity} <= {app.max_size}")
     if env.profile == "high-power" and env.azs < 2:
-        problems.add(at("azs", ""), f"high-power needs at least 2 AZs, got {env.azs} {where}")
+        say(at("azs", ""), f"high-power needs at least 2 AZs, got {env.azs} {where}")
     db = env.database
     if db is not None:
         if db.multi_az and env.azs < 2:
-            problems.add(at("database", "multi_az"),
-                         f"Multi-AZ needs azs >= 2, got {env.azs} {where}")
+            say(at("database", "multi_az"),
+                         f"Multi-AZ needs azs >= 2, got {env.azs}")
         if db.read_replicas and db.backup_retention_days < 1:
-            problems.add(at("database", "read_replicas"),
-                         f"read replicas need automated backups: set backup_retention_days >= 1 "
-                         f"{where}")
+            say(at("database", "read_replicas"),
+                         "read replicas need automated backups: set backup_retention_days >= 1")
         if db.max_allocated_storage < db.allocated_storage:
-            problems.add(at("database", "max_allocated_storage"),
-                         f"must be >= allocated_storage ({db.allocated_storage}) {where}")
+            say(at("database", "max_allocated_storage"),
+                         f"must be >= allocated_storage ({db.allocated_storage})")
     cache = env.cache
     if cache is not None:
         if cache.automatic_failover and cache.replicas < 1:
-            problems.add(at("cache", "automatic_failover"),
-                         f"automatic failover needs replicas >= 1 {where}")
+            say(at("cache", "automatic_failover"),
+                         "automatic failover needs replicas >= 1")
         if cache.automatic_failover and env.azs < 2:
-            problems.add(at("cache", "automatic_failover"),
-                         f"automatic failover needs azs >= 2, got {env.azs} {where}")
+            say(at("cache", "automatic_failover"),
+                         f"automatic failover needs azs >= 2, got {env.azs}")
     cdn = env.cdn
     if cdn is not None:
         if env.static is None:
-            problems.add(("cdn",), "a CDN needs the `static:` bucket section (its origin)")
+            say(("cdn",), "a CDN needs the `static:` bucket section (its origin)")
         if cdn.aliases and not cdn.certificate_arn:
-            problems.add(at("cdn", "certificate_arn"),
+            say(at("cdn", "certificate_arn"),
                          "CloudFront aliases need an ACM certificate in us-east-1")
         if cdn.dynamic_paths and not env.load_balancer.domain_names:
-            problems.add(at("cdn", "dynamic_paths"),
+            say(at("cdn", "dynamic_paths"),
                          "CloudFront reaches the ALB over HTTPS by a name its certificate covers: "
                          "set load_balancer.domain_names")
         if cdn.certificate_arn and ":us-east-1:" not in cdn.certificate_arn:
-            problems.add(at("cdn", "certificate_arn"),
+            say(at("cdn", "certificate_arn"),
                          "CloudFront only takes ACM certificates from us-east-1")
     lb = env.load_balancer
     if f":{data['region']}:" not in lb.certificate_arn:
-        problems.add(at("load_balancer", "certificate_arn"),
+        say(at("load_balancer", "certificate_arn"),
                      f"the ALB's certificate must be in the spec's region {data['region']}")
     if len(f"{data['name']}-{env.name}") > 28:
-        problems.add(("name",), f"`{data['name']}-{env.name}` is too long for AWS resource names "
+        say(("name",), f"`{data['name']}-{env.name}` is too long for AWS resource names "
                      "(ALB and target group names take at most 32 characters): shorten one")
 
 

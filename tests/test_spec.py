@@ -1,0 +1,294 @@
+"""The spec: every bad input gets one precise line naming the key path and its line."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from tfgen.cli import app
+from tfgen.errors import SpecError
+from tfgen.spec import load_spec
+from typer.testing import CliRunner
+
+BASE = """\
+name: shop
+region: eu-west-1
+azs: 2
+load_balancer:
+  certificate_arn: arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978
+database:
+  engine: postgres
+cache:
+  engine: valkey
+environments:
+  dev:
+    profile: low-power
+  prod:
+    profile: high-power
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        load_spec(write(tmp_path, text))
+    return info.value.lines()
+
+
+def test_reference_and_test_specs_are_valid() -> None:
+    from conftest import TEST_SPECS
+
+    for path in TEST_SPECS.values():
+        spec = load_spec(path)
+        assert spec.environments
+
+
+def test_profiles_resolve_with_documented_precedence(tmp_path: Path) -> None:
+    text = BASE.replace("  prod:\n    profile: high-power\n",
+                        "  prod:\n    profile: high-power\n    database:\n      read_replicas: 3\n"
+                        "    app:\n      instance_type: m7i.large\n")
+    text = text.replace("azs: 2", "azs: 2\napp:\n  instance_type: t3.small")
+    spec = load_spec(write(tmp_path, text))
+    dev, prod = spec.environments
+    # defaults < base
+    assert dev.app.instance_type == "t3.small"
+    # base < profile
+    assert (dev.network.nat, prod.network.nat) == ("single", "per_az")
+    assert (dev.database.multi_az, prod.database.multi_az) == (False, True)
+    assert (dev.database.deletion_protection, prod.database.deletion_protection) == (False, True)
+    assert (dev.cache.automatic_failover, prod.cache.automatic_failover) == (False, True)
+    assert (dev.app.min_size, prod.app.min_size, prod.app.max_size) == (1, 2, 6)
+    # profile < environment override
+    assert prod.database.read_replicas == 3
+    assert prod.app.instance_type == "m7i.large"
+    assert prod.protected and not dev.protected
+
+
+def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, "name: shop\nregion: [eu-west-1\n")
+    assert len(lines) == 1
+    assert "YAML syntax error at line 3:1" in lines[0] or "YAML syntax error at line 2:" in lines[0]
+
+
+def test_duplicate_key_is_reported(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "name: other\n")
+    assert lines == [f"{tmp_path / 'app.yaml'}:15: name: duplicate key (first given on line 1)"]
+
+
+def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
+    text = BASE.replace("cache:\n  engine: valkey", "cache:\n  engine: valkey\n  node_typ: x")
+    lines = errors_of(tmp_path, text)
+    assert lines == [f"{tmp_path / 'app.yaml'}:10: cache.node_typ: unknown key: did you mean "
+                     "`node_type`?"]
+
+
+def test_error_in_environment_override_names_its_path_and_line(tmp_path: Path) -> None:
+    text = BASE + "    database:\n      multi_az: maybe\n"
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{tmp_path / 'app.yaml'}:16: environments.prod.database.multi_az:")
+    assert "boolean" in lines[0]
+
+
+def test_unknown_key_in_override(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "    database:\n      instance_clas: db.t4g.small\n")
+    assert lines == [f"{tmp_path / 'app.yaml'}:16: environments.prod.database.instance_clas: "
+                     "unknown key: did you mean `instance_class`?"]
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE.replace("region: eu-west-1\n", ""))
+    assert any(line.endswith("region: is required") for line in lines)
+
+
+def test_cidr_invalid(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "network:\n  cidr: 10.0.0.300/16\n")
+    assert len(lines) == 1 and "network.cidr: not a valid network CIDR" in lines[0]
+    assert ":16:" in lines[0]
+
+
+def test_cidr_too_small_for_the_subnets(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "network:\n  cidr: 10.0.0.0/24\n")
+    assert len(lines) == 1
+    assert "network.cidr: 10.0.0.0/24 is too small for 4 subnet tiers x 8 AZ slots" in lines[0]
+
+
+def test_explicit_subnet_prefix_must_fit_the_azs(tmp_path: Path) -> None:
+    text = BASE.replace("azs: 2", "azs: 3") + \
+        "network:\n  cidr: 10.0.0.0/24\n  subnet_prefix_length: 27\n"
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and "network.subnet_prefix_length:" in lines[0]
+    assert "4 subnet tiers x 3 AZ slots of /27" in lines[0]
+
+
+def test_min_desired_max_order(tmp_path: Path) -> None:
+    text = BASE + "    app:\n      desired_capacity: 9\n      max_size: 4\n"
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1
+    assert "environments.prod.app.desired_capacity: needs min_size <= desired_capacity <= " \
+        "max_size, got 2 <= 9 <= 4" in lines[0]
+
+
+def test_multi_az_needs_two_azs(tmp_path: Path) -> None:
+    text = BASE.replace("  prod:\n    profile: high-power\n", "") + \
+        "    azs: 1\n    database:\n      multi_az: true\n"
+    lines = errors_of(tmp_path, text)
+    assert lines == [f"{tmp_path / 'app.yaml'}:15: environments.dev.database.multi_az: Multi-AZ "
+                     "needs azs >= 2, got 1 (environment dev, profile low-power)"]
+
+
+def test_failover_needs_replicas(tmp_path: Path) -> None:
+    text = BASE + "    cache:\n      replicas: 0\n"
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1
+    assert "environments.prod.profile: profile high-power sets cache.automatic_failover: " \
+        "automatic failover needs replicas >= 1" in lines[0]
+
+
+def test_read_replicas_need_backups(tmp_path: Path) -> None:
+    text = BASE + "    database:\n      backup_retention_days: 0\n"
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1
+    assert "read replicas need automated backups" in lines[0]
+
+
+def test_profile_keys_cannot_be_set_in_the_base(tmp_path: Path) -> None:
+    text = BASE.replace("  engine: postgres", "  engine: postgres\n  multi_az: true")
+    lines = errors_of(tmp_path, text)
+    assert lines == [f"{tmp_path / 'app.yaml'}:8: database.multi_az: is chosen by each "
+                     "environment's profile, which would override it here: set it under "
+                     "environments.<env>.database.multi_az (precedence: base < profile < "
+                     "environment)"]
+
+
+def test_shared_keys_cannot_be_overridden(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "    database:\n      engine: mysql\n")
+    assert len(lines) == 1 and "environments.prod.database.engine: is shared" in lines[0]
+
+
+@pytest.mark.parametrize("name", ["../evil", "Prod", "a/b", "prod-eu-west-1-long"])
+def test_environment_names_are_safe_folder_names(tmp_path: Path, name: str) -> None:
+    text = BASE.replace("  dev:\n", f"  {json.dumps(name)}:\n")
+    lines = errors_of(tmp_path, text)
+    assert any(f"environments.{name}: environment names are" in line for line in lines)
+
+
+@pytest.mark.parametrize("name", ["Shop", "../x", "a", "shop_app", "-shop"])
+def test_app_name_is_restricted(tmp_path: Path, name: str) -> None:
+    lines = errors_of(tmp_path, BASE.replace("name: shop", f"name: {json.dumps(name)}"))
+    assert any(line.split(": ", 2)[1] == "name" for line in lines)
+
+
+@pytest.mark.parametrize("region", ["eu-west", "EU-WEST-1", "mars-1"])
+def test_region_is_sane(tmp_path: Path, region: str) -> None:
+    lines = errors_of(tmp_path, BASE.replace("region: eu-west-1", f"region: {region}"))
+    assert any(": region: invalid value" in line for line in lines)
+
+
+def test_az_count_is_sane(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE.replace("azs: 2", "azs: 9"))
+    assert any(":3: azs: Input should be less than or equal to 6" in line for line in lines)
+
+
+def test_password_key_is_refused_with_pointer(tmp_path: Path) -> None:
+    text = BASE.replace("  engine: postgres", "  engine: postgres\n  password: hunter2")
+    lines = errors_of(tmp_path, text)
+    assert lines == [f"{tmp_path / 'app.yaml'}:8: database.password: literal secrets are not "
+                     "accepted: the master password is generated and kept by RDS in Secrets "
+                     "Manager (manage_master_user_password); the app reads it through the secret "
+                     "ARN tfgen passes"]
+
+
+def test_aws_access_key_anywhere_is_refused(tmp_path: Path) -> None:
+    text = BASE.replace("azs: 2", "azs: 2\ntags:\n  deploy: AKIAABCDEFGHIJKLMNOP")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1
+    assert "tags.deploy: looks like an AWS access key id: tfgen uses IAM roles" in lines[0]
+
+
+def test_aws_key_in_user_data_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "boot.sh").write_text("export AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n")
+    text = BASE.replace("azs: 2", "azs: 2\napp:\n  user_data: boot.sh")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and "app.user_data: boot.sh contains what looks like an AWS" in lines[0]
+
+
+def test_missing_user_data_file(tmp_path: Path) -> None:
+    text = BASE.replace("azs: 2", "azs: 2\napp:\n  user_data: nope.sh")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and "app.user_data: cannot read nope.sh" in lines[0]
+
+
+def test_cdn_needs_static_and_us_east_1_certificate(tmp_path: Path) -> None:
+    text = BASE + ("cdn:\n  aliases: [cdn.example.com]\n  certificate_arn: "
+                   "arn:aws:acm:eu-west-1:123456789012:certificate/abc\n")
+    lines = errors_of(tmp_path, text)
+    assert any("cdn: a CDN needs the `static:` bucket section" in line for line in lines)
+    assert any("cdn.certificate_arn: CloudFront only takes ACM certificates from us-east-1" in line
+               for line in lines)
+
+
+def test_optional_tiers_can_be_left_out(tmp_path: Path) -> None:
+    text = BASE.replace("database:\n  engine: postgres\ncache:\n  engine: valkey\n", "")
+    spec = load_spec(write(tmp_path, text))
+    assert all(e.database is None and e.cache is None and e.cdn is None
+               for e in spec.environments)
+
+
+def test_every_problem_reported_at_once(tmp_path: Path) -> None:
+    text = BASE.replace("azs: 2", "azs: 2\nzones: 3").replace(
+        "  engine: valkey", "  engine: valkey\n  auth_token: abc")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 2
+    assert "zones: unknown key" in lines[0] and "cache.auth_token: literal secrets" in lines[1]
+
+
+def test_cli_validate_exit_codes_and_no_traceback(tmp_path: Path) -> None:
+    runner = CliRunner()
+    good = write(tmp_path, BASE)
+    ok = runner.invoke(app, ["validate", str(good)], catch_exceptions=False)
+    assert ok.exit_code == 0 and "valid: app shop" in ok.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASE.replace("profile: low-power", "profile: medium-power"))
+    result = runner.invoke(app, ["validate", str(bad)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"error: {bad}:12: environments.dev.profile: invalid value 'medium-power': expected " \
+        "'low-power' or 'high-power'" in result.output
+    missing = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")], catch_exceptions=False)
+    assert missing.exit_code == 2 and "spec file not found" in missing.output
+
+
+def test_cli_schema_is_json_schema_for_the_example() -> None:
+    result = CliRunner().invoke(app, ["schema"], catch_exceptions=False)
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "tfgen app spec"
+    assert {"name", "region", "environments", "load_balancer"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+
+
+def test_committed_schema_matches_and_example_points_at_it() -> None:
+    from conftest import REFERENCE_SPEC, REPO
+    from tfgen.spec import json_schema
+
+    committed = json.loads((REPO / "tfgen.schema.json").read_text())
+    assert committed == json_schema(), "run `make spec-schema` to refresh tfgen.schema.json"
+    first = REFERENCE_SPEC.read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../tfgen.schema.json"
+
+
+def test_schema_validates_the_reference_spec_with_jsonschema() -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra")
+    import yaml
+    from conftest import REFERENCE_SPEC
+    from tfgen.spec import json_schema
+
+    jsonschema.validate(yaml.safe_load(REFERENCE_SPEC.read_text()), json_schema())
