@@ -1,0 +1,304 @@
+"""`tfgen scan`: real checkov on small inline fixtures; exit codes, summary, formats, cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import tfgen.scan as scan_mod
+from tfgen.cli import app
+from tfgen.errors import ToolError, UsageError
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN_FIXTURE = Path(__file__).parent / "fixtures" / "scan" / "plan.json"
+
+CLEAN_TF = """\
+resource "aws_s3_bucket_public_access_block" "assets" {
+  bucket                  = "shop-prod-assets"
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+"""
+
+INSECURE_TF = """\
+resource "aws_security_group" "app" {
+  name        = "app"
+  description = "app"
+  ingress {
+    description = "ssh"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_s3_bucket_acl" "uploads" {
+  bucket = "uploads"
+  acl    = "public-read"
+}
+
+resource "aws_key_pair" "deployer" {
+  #checkov:skip=TFGEN_AWS_005:break-glass key, removed after the migration
+  key_name   = "deployer"
+  public_key = "ssh-ed25519 AAAA deployer"
+}
+"""
+
+runner = CliRunner()
+
+
+def checkov_option() -> list[str]:
+    """Use TFGEN_CHECKOV (set by the Makefile); plain pytest falls back to the repo's venv."""
+    if os.environ.get("TFGEN_CHECKOV"):
+        return []
+    return ["--checkov", str(REPO / ".venv-checkov" / "bin" / "checkov")]
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def tfgen_scan(*args: str):
+    return runner.invoke(app, ["scan", *args, *checkov_option()], catch_exceptions=False)
+
+
+@pytest.fixture
+def run_counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count real checkov runs (the adapter is the seam)."""
+    calls: list[int] = []
+    real = scan_mod.run_checkov
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scan_mod, "run_checkov", counting)
+    return calls
+
+
+# --------------------------------------------------------------------------- real checkov
+
+
+@pytest.mark.slow
+def test_clean_folder_exits_0(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": CLEAN_TF})
+    result = tfgen_scan(str(tmp_path), "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert "failed 0, skipped 0" in result.output
+
+
+@pytest.mark.slow
+def test_insecure_folder_exits_1_with_check_ids_grouped_by_resource(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": INSECURE_TF})
+    result = tfgen_scan(str(tmp_path), "--no-cache")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    sg = lines.index("aws_security_group.app")
+    assert any("main.tf:1  CKV_AWS_24" in line for line in lines[sg:])
+    assert any("main.tf:1  TFGEN_AWS_004" in line for line in lines[sg:])
+    assert "aws_s3_bucket_acl.uploads" in lines
+    assert any("main.tf:13  TFGEN_AWS_010" in line for line in lines)
+    # The inline skip is listed with its reason, and counted.
+    assert any(
+        "aws_key_pair.deployer" in line and "TFGEN_AWS_005" in line and "break-glass" in line
+        for line in lines
+    )
+    counts = lines[-1]
+    assert counts.startswith("passed ") and ", skipped 1" in counts
+
+
+@pytest.mark.slow
+def test_machine_formats_are_valid(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": INSECURE_TF})
+    as_json = tfgen_scan(str(tmp_path), "--format", "json")
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.stdout)
+    assert report["results"]["failed_checks"]
+    assert "passed " not in as_json.stdout  # the summary went to stderr
+    assert "passed " in as_json.stderr
+
+    sarif_path = tmp_path / "out" / "scan.sarif"
+    as_sarif = tfgen_scan(str(tmp_path), "--format", "sarif", "--output", str(sarif_path))
+    assert as_sarif.exit_code == 1
+    sarif = json.loads(sarif_path.read_text())
+    assert sarif["runs"][0]["results"]
+    assert "sarif report:" in as_sarif.output
+
+    junit_path = tmp_path / "junit.xml"
+    as_junit = tfgen_scan(str(tmp_path), "--format", "junitxml", "-o", str(junit_path))
+    assert as_junit.exit_code == 1
+    assert ET.parse(junit_path).getroot().tag in ("testsuites", "testsuite")
+
+
+@pytest.mark.slow
+def test_cache_hit_answers_without_checkov_and_a_one_byte_change_rescans(
+    tmp_path: Path, run_counter: list[int]
+) -> None:
+    write(tmp_path, {"main.tf": INSECURE_TF})
+    first = tfgen_scan(str(tmp_path))
+    assert len(run_counter) == 1 and "from cache" not in first.output
+
+    second = tfgen_scan(str(tmp_path))
+    assert len(run_counter) == 1, "unchanged tree must not run checkov"
+    assert "(from cache)" in second.output
+    assert second.exit_code == first.exit_code == 1
+    # Same summary apart from the header line that says where it came from.
+    assert second.output.splitlines()[1:] == first.output.splitlines()[1:]
+
+    main = tmp_path / "main.tf"
+    main.write_text(main.read_text().replace('"uploads"', '"uploadz"', 1))
+    third = tfgen_scan(str(tmp_path))
+    assert len(run_counter) == 2 and "from cache" not in third.output
+
+    tfgen_scan(str(tmp_path), "--no-cache")
+    assert len(run_counter) == 3
+
+
+@pytest.mark.slow
+def test_plan_is_scanned_with_the_terraform_plan_framework(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    shutil.copy(PLAN_FIXTURE, plan)
+    result = tfgen_scan("--plan", str(plan), "--no-cache")
+    assert result.exit_code == 1, result.output
+    assert "module.app.aws_security_group.app" in result.output
+    assert "CKV_AWS_24" in result.output and "TFGEN_AWS_004" in result.output
+    assert "aws_s3_bucket_public_access_block.assets" in result.output
+    assert "TFGEN_AWS_010" in result.output
+
+
+@pytest.mark.slow
+def test_tfgen_project_scans_only_modules_and_envs(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "modules/s3/main.tf": CLEAN_TF,
+            "envs/prod/main.tf": 'module "s3" {\n  source = "../../modules/s3"\n}\n',
+            "tests/fixtures/bad/main.tf": INSECURE_TF,
+        },
+    )
+    result = tfgen_scan(str(tmp_path), "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert "TFGEN_AWS_004" not in result.output
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_missing_checkov_exits_2_with_install_instructions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"main.tf": CLEAN_TF})
+    monkeypatch.delenv("TFGEN_CHECKOV", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    result = runner.invoke(app, ["scan", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "checkov is not installed" in result.output
+    assert "make setup" in result.output and "pip install checkov==" in result.output
+
+
+def test_checkov_option_wins_and_must_be_executable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TFGEN_CHECKOV", str(tmp_path / "also-missing"))
+    with pytest.raises(ToolError, match="--checkov"):
+        scan_mod.find_checkov(tmp_path / "missing")
+    with pytest.raises(ToolError, match="TFGEN_CHECKOV"):
+        scan_mod.find_checkov(None)
+
+
+def test_broken_checkov_is_a_tool_error(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": CLEAN_TF})
+    fake = tmp_path / "bin" / "checkov"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'Traceback: boom' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    result = runner.invoke(
+        app, ["scan", str(tmp_path), "--checkov", str(fake)], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert "checkov failed (exit 3)" in result.output and "boom" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xml"], "--format xml"),
+        (["does-not-exist"], "no such folder"),
+        (["--plan", "missing.json"], "no such file"),
+    ],
+)
+def test_usage_errors_exit_2(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"main.tf": CLEAN_TF})
+    result = runner.invoke(app, ["scan", *args, *checkov_option()], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_folder_without_terraform_is_a_usage_error(tmp_path: Path) -> None:
+    write(tmp_path, {"README.md": "nothing here"})
+    with pytest.raises(UsageError, match="no Terraform files"):
+        scan_mod.scan(tmp_path)
+
+
+def test_python_policies_without_init_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, {"policies/TFGEN_X_001_a.py": "", "main.tf": CLEAN_TF})
+    with pytest.raises(UsageError, match="__init__.py"):
+        scan_mod.resolve_policies_dir(tmp_path / "policies", None)
+
+
+# --------------------------------------------------------------------------- cache key
+
+
+def test_policies_default_to_the_project_then_tfgen(tmp_path: Path) -> None:
+    assert scan_mod.resolve_policies_dir(None, tmp_path) == REPO / "policies"
+    write(tmp_path, {"policies/__init__.py": "", "policies/TFGEN_AWS_001_x.yaml": "metadata: {}"})
+    assert scan_mod.resolve_policies_dir(None, tmp_path) == tmp_path / "policies"
+
+
+def test_cache_key_tracks_files_policies_checkov_and_options(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": CLEAN_TF, "pol/__init__.py": "", "pol/a.yaml": "x: 1"})
+    files = [("main.tf", tmp_path / "main.tf")]
+    policies = tmp_path / "pol"
+
+    def key(**overrides) -> str:
+        args = {"fingerprint": "checkov-a", "options": ["framework=terraform"]} | overrides
+        return scan_mod.cache_key(files, policies, **args)
+
+    base = key()
+    assert key() == base
+    assert key(fingerprint="checkov-b") != base
+    assert key(options=["framework=terraform_plan"]) != base
+    (policies / "a.yaml").write_text("x: 2")
+    changed_policy = key()
+    assert changed_policy != base
+    (tmp_path / "main.tf").write_text(CLEAN_TF + " ")
+    assert key() != changed_policy
+
+
+def test_checkov_fingerprint_reads_files_not_the_version_command(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    write(site, {"checkov/version.py": "version = '9.9.9'\n"})
+    write(site, {"checkov-9.9.9.dist-info/METADATA": "x"})
+    exe = venv / "bin" / "checkov"
+    write(venv, {"bin/checkov": f"#!{venv}/bin/python\nraise SystemExit(1)\n"})
+    exe.chmod(0o755)
+    first = scan_mod.checkov_fingerprint(exe)
+    assert "9.9.9" in first and scan_mod.installed_checkov_version(exe) == "9.9.9"
+    (site / "checkov" / "version.py").write_text("version = '9.9.10'\n")
+    assert scan_mod.checkov_fingerprint(exe) != first
