@@ -1,0 +1,180 @@
+"""Rendering: one HCL-literal filter for every spec value, deterministic output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hcl2
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import TEST_SPECS, render_tree
+from tfgen.docs import read_blocks
+from tfgen.render import hcl, hcl_object, hcl_string, render
+from tfgen.spec import load_spec
+
+
+def parse_tag(value: str) -> str:
+    """Render `value` into a tag the way templates do, parse the HCL back, return the value."""
+    text = f'resource "aws_vpc" "this" {{\n  tags = {{\n    Name = {hcl_string(value)}\n  }}\n}}\n'
+    parsed = hcl2.loads(text)
+    raw = parsed["resource"][0]['"aws_vpc"']['"this"']["tags"]["Name"]
+    return decode_hcl2_string(raw)
+
+
+def decode_hcl2_string(raw: str) -> str:
+    """python-hcl2 8.x keeps a string's quotes and escapes: decode them as Terraform does."""
+    assert raw.startswith('"') and raw.endswith('"'), raw
+    body = raw[1:-1]
+    out, i = [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            nxt = body[i + 1]
+            if nxt == "u":
+                out.append(chr(int(body[i + 2:i + 6], 16)))
+                i += 6
+                continue
+            out.append({"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}[nxt])
+            i += 2
+            continue
+        if body.startswith("$${", i) or body.startswith("%%{", i):
+            out.append(ch + "{")
+            i += 3
+            continue
+        if body.startswith(("${", "%{"), i):
+            raise AssertionError(f"unescaped template sequence in {raw!r}")
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize("value", [
+    "plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x%{ endif }",
+    "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "$", "%", "{}",
+])
+def test_hcl_string_round_trips_known_hard_cases(value: str) -> None:
+    assert parse_tag(value) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))))
+def test_hcl_string_round_trips_any_string(value: str) -> None:
+    assert parse_tag(value) == value
+
+
+def test_interpolation_in_a_spec_value_stays_literal(tmp_path: Path) -> None:
+    spec_text = (TEST_SPECS["minimal"].read_text()
+                 .replace("region: us-east-2", 'region: us-east-2\ntags:\n  note: "${file(\\"/etc/passwd\\")}"'))
+    spec_path = tmp_path / "app.yaml"
+    spec_path.write_text(spec_text)
+    files = render(load_spec(spec_path))
+    tfvars = files["envs/dev/terraform.tfvars"]
+    assert 'note        = "$${file(\\"/etc/passwd\\")}"' in tfvars
+
+
+def test_hcl_values() -> None:
+    assert hcl(None) == "null"
+    assert hcl(True) == "true" and hcl(False) == "false"
+    assert hcl(3) == "3"
+    assert hcl(["a", 1]) == '["a", 1]'
+    assert hcl_object({"a": 1, "long_name": "x", "with-dash": True, "9x": 2}) == (
+        '{\n  a         = 1\n  long_name = "x"\n  with-dash = true\n  "9x"      = 2\n}'
+    )
+    with pytest.raises(TypeError):
+        hcl(object())
+
+
+def test_render_is_deterministic() -> None:
+    spec = load_spec(TEST_SPECS["reference"])
+    first, second = render(spec), render(load_spec(TEST_SPECS["reference"]))
+    assert first == second
+    assert list(first) == sorted(first)
+
+
+def test_rendering_twice_gives_byte_identical_trees(tmp_path: Path) -> None:
+    a = render_tree(TEST_SPECS["high"], tmp_path / "a")
+    b = render_tree(TEST_SPECS["high"], tmp_path / "b")
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_optional_tiers_render_no_modules_for_them() -> None:
+    files = render(load_spec(TEST_SPECS["minimal"]))
+    modules = {p.split("/")[1] for p in files if p.startswith("modules/")}
+    assert not modules & {"rds", "elasticache", "cloudfront"}
+    assert {"vpc"} <= modules
+    assert "database_port" not in files["envs/dev/terraform.tfvars"]
+
+
+def test_environment_roots_pin_versions_and_backend(rendered: dict[str, Path]) -> None:
+    root = rendered["reference"]
+    for env in ("dev", "staging", "prod"):
+        versions = hcl2.loads((root / "envs" / env / "versions.tf").read_text())
+        terraform = versions["terraform"][0]
+        assert terraform["required_version"] == '">= 1.10"'
+        aws = terraform["required_providers"][0]["aws"]
+        assert aws["version"] == '"~> 6.0"' and aws["source"] == '"hashicorp/aws"'
+        provider = versions["provider"][0]['"aws"']
+        assert provider["default_tags"][0]["tags"] == "${var.tags}"
+        backend = hcl2.loads((root / "envs" / env / "backend.tf").read_text())
+        s3 = backend["terraform"][0]["backend"][0]['"s3"']
+        assert s3["encrypt"] is True and s3["use_lockfile"] is True
+        assert s3["key"] == f'"{env}/terraform.tfstate"'
+        tfvars = hcl2.loads((root / "envs" / env / "terraform.tfvars").read_text())
+        assert tfvars["tags"]["Environment"] == f'"{env}"'
+        assert tfvars["network"]["single_nat_gateway"] is (env != "prod")
+
+
+def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
+    main = hcl2.loads((rendered["reference"] / "modules/vpc/main.tf").read_text())
+    resources = {}
+    for block in main["resource"]:
+        for rtype, named in block.items():
+            for name, body in named.items():
+                resources[(rtype.strip('"'), name.strip('"'))] = body
+    for tier in ("public", "private", "database", "cache"):
+        assert resources[("aws_subnet", tier)]["map_public_ip_on_launch"] is False
+    default_sg = resources[("aws_default_security_group", "this")]
+    assert "ingress" not in default_sg and "egress" not in default_sg
+    assert resources[("aws_flow_log", "this")]["traffic_type"] == '"ALL"'
+    assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
+    assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
+    # Only the ALB is open to the internet, and only on 80/443.
+    open_rules = [(n, r) for (t, n), r in resources.items()
+                  if t == "aws_vpc_security_group_ingress_rule" and "cidr_ipv4" in r]
+    assert sorted(n for n, _ in open_rules) == ["alb_http", "alb_https"]
+    assert sorted(r["from_port"] for _, r in open_rules) == [80, 443]
+    assert not any(t == "aws_vpc_security_group_egress_rule" and n.startswith(("database", "cache"))
+                   for t, n in resources)
+
+
+def test_docs_reader_agrees_with_python_hcl2(rendered: dict[str, Path]) -> None:
+    for variables_tf in rendered["reference"].glob("modules/*/variables.tf"):
+        text = variables_tf.read_text()
+        ours = {item.name: item for item in read_blocks(text, "variable")}
+        theirs = {}
+        for block in hcl2.loads(text).get("variable", []):
+            for name, body in block.items():
+                theirs[name.strip('"')] = body
+        assert set(ours) == set(theirs), variables_tf
+        for name, body in theirs.items():
+            assert ours[name].description == decode_hcl2_string(body["description"]), name
+            assert (ours[name].default is not None) == ("default" in body), name
+
+
+def test_module_readmes_document_every_input_and_output(rendered: dict[str, Path]) -> None:
+    for readme in rendered["reference"].glob("modules/*/README.md"):
+        text = readme.read_text()
+        assert "<!-- BEGIN_TF_DOCS -->" in text and "<!-- END_TF_DOCS -->" in text
+        module = readme.parent
+        for item in read_blocks((module / "variables.tf").read_text(), "variable"):
+            assert f"| {item.name} |" in text, (module.name, item.name)
+            assert item.description, f"{module.name}: variable {item.name} has no description"
+        for item in read_blocks((module / "outputs.tf").read_text(), "output"):
+            assert f"| {item.name} |" in text, (module.name, item.name)
+            assert item.description, f"{module.name}: output {item.name} has no description"
