@@ -1,0 +1,50 @@
+"""The four gates that prove a rendered Terraform tree is right.
+
+parse (python-hcl2), fmt (the real `terraform fmt -check`), schema (AWS provider 6.x arguments
+and blocks) and references (what `terraform validate` would say about names). hcl2 is imported
+only when a gate runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._model import GATES, Finding, GateReport, sort_findings
+from ._project import load_project
+from .fmt import check_fmt
+from .parse import check_parse, parse_findings
+from .references import check_references, reference_findings
+from .schema import check_schema, schema_findings
+
+__all__ = [
+    "GATES",
+    "Finding",
+    "GateReport",
+    "check_fmt",
+    "check_parse",
+    "check_references",
+    "check_schema",
+    "run_all_gates",
+]
+
+
+def run_all_gates(root: Path) -> GateReport:
+    """Run parse, fmt, schema and references over a rendered project (files parsed once)."""
+    root = Path(root)
+    project = load_project(root)
+    n_files = len(project.files)
+    parse = parse_findings(project)
+    fmt = check_fmt(root)
+    schema, n_res, n_data = schema_findings(project)
+    refs, n_mods = reference_findings(project)
+    unparsed = sum(1 for f in project.files if f.doc is None)
+    skipped = f", {unparsed} unparsed file(s) skipped" if unparsed else ""
+    return GateReport(
+        findings=sort_findings(parse + fmt + schema + refs),
+        summaries={
+            "parse": f"{n_files} files",
+            "fmt": f"{n_files} files",
+            "schema": f"{n_res} resources, {n_data} data sources{skipped}",
+            "references": f"{n_mods} modules{skipped}",
+        },
+    )
