@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TfgenError, UsageError
-from .terraform import Interrupted, LineSink, Terraform, forward_sigint, plugin_mirror
+from .terraform import (
+    Interrupted,
+    LineSink,
+    StateLocked,
+    Terraform,
+    forward_sigint,
+    plugin_mirror,
+)
 
 ALWAYS_PROTECTED = frozenset({"prod"})
 Ask = Callable[[str], str]
@@ -43,20 +50,27 @@ class Project:
     def load(cls, root: Path | str = ".") -> Project:
         root = Path(root).resolve()
         if not (root / "envs").is_dir():
-            raise UsageError(f"{root} has no envs/ folder: pass --project DIR of a rendered project")
+            raise UsageError(
+                f"{root} has no envs/ folder: pass --project DIR of a rendered project"
+            )
         manifest_path = root / ".tfgen" / "manifest.json"
         manifest: dict[str, Any] = {}
         if manifest_path.is_file():
             try:
                 manifest = json.loads(manifest_path.read_text())
             except ValueError as err:
-                raise TfgenError(f"{manifest_path} is not valid JSON ({err}): render again") from err
+                raise TfgenError(
+                    f"{manifest_path} is not valid JSON ({err}): render again"
+                ) from err
         return cls(root, manifest)
 
     def environments(self) -> list[str]:
         """Environment names: the manifest's order, else the envs/ folders sorted."""
-        on_disk = sorted(p.name for p in (self.root / "envs").iterdir() if (p / "main.tf").exists()
-                         or any(p.glob("*.tf")))
+        on_disk = sorted(
+            p.name
+            for p in (self.root / "envs").iterdir()
+            if (p / "main.tf").exists() or any(p.glob("*.tf"))
+        )
         declared = list(self.manifest.get("environments", {}))
         return [e for e in declared if e in on_disk] or on_disk
 
@@ -80,15 +94,23 @@ class Project:
         return self.state_dir(env) / f"{env}.tfplan"
 
 
-def _terraform(project: Project, env: str, *, plugin_dir: Path | None, sink: LineSink | None,
-               ) -> Terraform:
+def _terraform(
+    project: Project,
+    env: str,
+    *,
+    plugin_dir: Path | None,
+    sink: LineSink | None,
+) -> Terraform:
     return Terraform(project.env_dir(env), label=env, mirror=plugin_mirror(plugin_dir), sink=sink)
 
 
 # --------------------------------------------------------------------------- fingerprints
 
-_MODULE_CALL = re.compile(r'module\s+"([^"]+)"\s*\{[^}]*?\bsource\s*=\s*"([^"]+)"'
-                          r'(?:[^}]*?\bversion\s*=\s*"([^"]*)")?', re.S)
+_MODULE_CALL = re.compile(
+    r'module\s+"([^"]+)"\s*\{[^}]*?\bsource\s*=\s*"([^"]+)"'
+    r'(?:[^}]*?\bversion\s*=\s*"([^"]*)")?',
+    re.S,
+)
 
 
 def _terraform_blocks(text: str) -> list[str]:
@@ -101,7 +123,7 @@ def _terraform_blocks(text: str) -> list[str]:
             if depth == 0:
                 break
             i += 1
-        blocks.append(text[match.start(): i + 1])
+        blocks.append(text[match.start() : i + 1])
     return blocks
 
 
@@ -162,8 +184,14 @@ def config_fingerprint(project: Project, env: str) -> str:
     for folder in folders:
         if not folder.is_dir():
             continue
-        files = [p for p in folder.rglob("*") if p.suffix in (".tf", ".tfvars") and p.is_file()
-                 and ".terraform" not in p.parts and ".tfgen" not in p.parts]
+        files = [
+            p
+            for p in folder.rglob("*")
+            if p.suffix in (".tf", ".tfvars")
+            and p.is_file()
+            and ".terraform" not in p.parts
+            and ".tfgen" not in p.parts
+        ]
         for path in sorted(files):
             digest.update(f"{path.relative_to(project.root)}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -216,13 +244,20 @@ class PlanSummary:
             changes.append(Change(rc["address"], rc.get("module_address", ""), rc["type"], action))
         order = {a: i for i, a in enumerate((*ACTIONS, "read"))}
         changes.sort(key=lambda c: (order[c.action], c.module, c.address))
-        outputs = tuple(sorted(name for name, oc in plan.get("output_changes", {}).items()
-                               if oc.get("actions") not in (["no-op"], None)))
+        outputs = tuple(
+            sorted(
+                name
+                for name, oc in plan.get("output_changes", {}).items()
+                if oc.get("actions") not in (["no-op"], None)
+            )
+        )
         return cls(env, tuple(changes), outputs)
 
     def counts(self) -> dict[str, int]:
-        return {a: sum(c.action == a for c in self.changes) for a in ("create", "update",
-                                                                      "delete", "replace")}
+        return {
+            a: sum(c.action == a for c in self.changes)
+            for a in ("create", "update", "delete", "replace")
+        }
 
     @property
     def has_changes(self) -> bool:
@@ -234,8 +269,12 @@ class PlanSummary:
             "changes": self.has_changes,
             "counts": self.counts(),
             "resources": [
-                {"address": c.address, "module": c.module or None, "type": c.type,
-                 "action": c.action}
+                {
+                    "address": c.address,
+                    "module": c.module or None,
+                    "type": c.type,
+                    "action": c.action,
+                }
                 for c in self.changes
             ],
             "output_changes": list(self.output_changes),
@@ -243,21 +282,33 @@ class PlanSummary:
 
     def headline(self) -> str:
         n = self.counts()
-        text = (f"{n['create']} to create, {n['update']} to update, {n['delete']} to delete, "
-                f"{n['replace']} to replace")
+        text = (
+            f"{n['create']} to create, {n['update']} to update, {n['delete']} to delete, "
+            f"{n['replace']} to replace"
+        )
         return f"{self.env}: {text}" if self.has_changes else f"{self.env}: no changes"
 
     def table(self, style: Callable[[str, bool], str] = lambda s, hot: s) -> list[str]:
         """A table by module and resource; deletions and replacements first, marked hot."""
-        rows = [(SYMBOL[c.action], c.action, c.module or "(root)",
-                 c.address.removeprefix(f"{c.module}.") if c.module else c.address, c.destructive)
-                for c in self.changes if c.action != "read"]
+        rows = [
+            (
+                SYMBOL[c.action],
+                c.action,
+                c.module or "(root)",
+                c.address.removeprefix(f"{c.module}.") if c.module else c.address,
+                c.destructive,
+            )
+            for c in self.changes
+            if c.action != "read"
+        ]
         if not rows:
             return []
         header = ("", "action", "module", "resource")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+
         def fmt(r: Iterable[str]) -> str:
             return "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+
         lines = [fmt(header)]
         lines += [style(fmt(r[:4]), r[4]) for r in rows]
         return lines
@@ -286,8 +337,14 @@ class PlanOutcome:
         return 2 if self.summary and self.summary.has_changes else 0
 
 
-def plan_env(project: Project, env: str, *, lock_timeout: str | None = None,
-             plugin_dir: Path | None = None, sink: LineSink | None = None) -> PlanOutcome:
+def plan_env(
+    project: Project,
+    env: str,
+    *,
+    lock_timeout: str | None = None,
+    plugin_dir: Path | None = None,
+    sink: LineSink | None = None,
+) -> PlanOutcome:
     """Init when needed, plan into envs/<env>/.tfgen/<env>.tfplan, summarise the plan."""
     started = time.monotonic()
     env_dir = project.env_dir(env)
@@ -302,7 +359,7 @@ def plan_env(project: Project, env: str, *, lock_timeout: str | None = None,
     try:
         tf.plan(plan_file, lock_timeout=lock_timeout)
     except TfgenError as err:
-        if init_ran or "terraform init" not in str(getattr(err, "lines", lambda: [])()):
+        if init_ran or "terraform init" not in "\n".join(err.lines()):
             raise
         tf.init(lock_timeout=lock_timeout)  # .terraform changed under us: init once, retry
         init_ran = True
@@ -320,13 +377,25 @@ def plan_env(project: Project, env: str, *, lock_timeout: str | None = None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     meta_file.write_text(json.dumps(meta, indent=2) + "\n")
-    return PlanOutcome(env, PlanSummary.from_plan_json(env, plan), plan_file, plan_json, init_ran,
-                       time.monotonic() - started)
+    return PlanOutcome(
+        env,
+        PlanSummary.from_plan_json(env, plan),
+        plan_file,
+        plan_json,
+        init_ran,
+        time.monotonic() - started,
+    )
 
 
-def plan_all(project: Project, envs: list[str] | None = None, *, jobs: int = 0,
-             lock_timeout: str | None = None, plugin_dir: Path | None = None,
-             on_done: Callable[[PlanOutcome], None] | None = None) -> list[PlanOutcome]:
+def plan_all(
+    project: Project,
+    envs: list[str] | None = None,
+    *,
+    jobs: int = 0,
+    lock_timeout: str | None = None,
+    plugin_dir: Path | None = None,
+    on_done: Callable[[PlanOutcome], None] | None = None,
+) -> list[PlanOutcome]:
     """Plan several environments in parallel; each outcome is reported whole, as it finishes."""
     names = envs or project.environments()
     for env in names:
@@ -337,8 +406,13 @@ def plan_all(project: Project, envs: list[str] | None = None, *, jobs: int = 0,
     def one(env: str) -> PlanOutcome:
         log: list[str] = []
         try:
-            outcome = plan_env(project, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir,
-                               sink=lambda stream, line: log.append(line))
+            outcome = plan_env(
+                project,
+                env,
+                lock_timeout=lock_timeout,
+                plugin_dir=plugin_dir,
+                sink=lambda stream, line: log.append(line),
+            )
         except TfgenError as err:
             outcome = PlanOutcome(env, error=err)
         outcome.log = log
@@ -361,10 +435,14 @@ def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
             result = "changes" if o.summary.has_changes else "no changes"
             rows.append((o.env, *(str(n[a]) for a in header[1:5]), result))
         else:
-            rows.append((o.env, "-", "-", "-", "-", "interrupted" if o.exit_code == 130 else "error"))
+            rows.append(
+                (o.env, "-", "-", "-", "-", "interrupted" if o.exit_code == 130 else "error")
+            )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-            for r in [header, *rows]]
+    return [
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
 
 
 def scan_plan(plan_json: Path) -> Any:
@@ -382,8 +460,15 @@ def scan_plan(plan_json: Path) -> Any:
 # --------------------------------------------------------------------------- apply and destroy
 
 
-def confirm(project: Project, env: str, action: str, *, yes: bool, ask: Ask | None,
-            destroy_protected: bool = False) -> None:
+def confirm(
+    project: Project,
+    env: str,
+    action: str,
+    *,
+    yes: bool,
+    ask: Ask | None,
+    destroy_protected: bool = False,
+) -> None:
     """Refuse unless a protected environment's change is confirmed as the issue says.
 
     Protected (prod, or marked in the spec): type the environment's name, or --yes with CI=true.
@@ -392,24 +477,29 @@ def confirm(project: Project, env: str, action: str, *, yes: bool, ask: Ask | No
     in_ci = os.environ.get("CI", "").strip().lower() == "true"
     protected = project.protected(env)
     if action == "destroy" and protected and not destroy_protected:
-        raise UsageError(f"destroy {env}: {env} is protected; destroying it needs "
-                         "--destroy-protected as well as confirmation")
+        raise UsageError(
+            f"destroy {env}: {env} is protected; destroying it needs "
+            "--destroy-protected as well as confirmation"
+        )
     if not protected and (action == "apply" or yes):
         return
     if yes and in_ci:
         return
     how = "--yes with CI=true" if protected else "--yes"
     if ask is None:
-        raise UsageError(f"{action} {env}: confirmation needed: type the environment's name, "
-                         f"or pass {how}")
+        raise UsageError(
+            f"{action} {env}: confirmation needed: type the environment's name, or pass {how}"
+        )
     kind = "protected environment" if protected else "environment"
     try:
         answer = ask(f"{action} the {kind} {env}? Type its name to confirm")
     except (EOFError, KeyboardInterrupt, Exception) as err:  # click.Abort on end of input
         raise UsageError(f"{action} {env}: not confirmed (pass {how} in CI)") from err
     if answer.strip() != env:
-        raise UsageError(f"{action} {env}: not confirmed: you typed {answer.strip()!r}, "
-                         f"not {env!r}")
+        raise UsageError(
+            f"{action} {env}: not confirmed: you typed {answer.strip()!r}, not {env!r}"
+            f" (in CI pass {how})"
+        )
 
 
 def load_saved_plan(project: Project, env: str, plan_file: Path | None = None) -> Path:
@@ -418,29 +508,44 @@ def load_saved_plan(project: Project, env: str, plan_file: Path | None = None) -
     meta_file = plan_file.with_suffix(".meta.json")
     again = f"run tfgen plan --env {env} again"
     if not plan_file.is_file() or not meta_file.is_file():
-        raise TfgenError(f"apply {env}: no saved plan at {plan_file}: run tfgen plan --env {env} "
-                         "first")
+        raise TfgenError(
+            f"apply {env}: no saved plan at {plan_file}: run tfgen plan --env {env} first"
+        )
     try:
         meta = json.loads(meta_file.read_text())
         meta_env, meta_sha, meta_fp = meta["env"], meta["plan_sha256"], meta["fingerprint"]
     except (ValueError, KeyError, TypeError) as err:
-        raise TfgenError(f"apply {env}: the plan metadata {meta_file} is unreadable: {again}") \
-            from err
+        raise TfgenError(
+            f"apply {env}: the plan metadata {meta_file} is unreadable: {again}"
+        ) from err
     if meta_env != env:
-        raise TfgenError(f"apply {env}: the saved plan {plan_file} was made for env {meta_env}, "
-                         f"not {env}: {again}")
+        raise TfgenError(
+            f"apply {env}: the saved plan {plan_file} was made for env {meta_env}, "
+            f"not {env}: {again}"
+        )
     if _sha256(plan_file) != meta_sha:
-        raise TfgenError(f"apply {env}: the plan file {plan_file} is corrupted or was replaced "
-                         f"since tfgen plan wrote it: {again}")
+        raise TfgenError(
+            f"apply {env}: the plan file {plan_file} is corrupted or was replaced "
+            f"since tfgen plan wrote it: {again}"
+        )
     if config_fingerprint(project, env) != meta_fp:
-        raise TfgenError(f"apply {env}: the configuration changed since this plan was made: "
-                         f"{again}")
+        raise TfgenError(
+            f"apply {env}: the configuration changed since this plan was made: {again}"
+        )
     return plan_file
 
 
-def apply_env(project: Project, env: str, *, yes: bool = False, ask: Ask | None = None,
-              plan_file: Path | None = None, lock_timeout: str | None = None,
-              plugin_dir: Path | None = None, sink: LineSink | None = None) -> None:
+def apply_env(
+    project: Project,
+    env: str,
+    *,
+    yes: bool = False,
+    ask: Ask | None = None,
+    plan_file: Path | None = None,
+    lock_timeout: str | None = None,
+    plugin_dir: Path | None = None,
+    sink: LineSink | None = None,
+) -> None:
     """Apply the saved plan of `env`; it is used up either way (terraform refuses it twice)."""
     saved = load_saved_plan(project, env, plan_file)
     confirm(project, env, "apply", yes=yes, ask=ask)
@@ -448,19 +553,32 @@ def apply_env(project: Project, env: str, *, yes: bool = False, ask: Ask | None 
     ensure_init(tf, project.env_dir(env), lock_timeout=lock_timeout)
     try:
         tf.apply_plan(saved, lock_timeout=lock_timeout)
+    except StateLocked:
+        raise  # nothing ran: the plan can still be applied once the lock is free
     except TfgenError as err:
         if "Saved plan is stale" in "\n".join(err.lines()):
             err.message += f" (the state changed since the plan: run tfgen plan --env {env} again)"
+        _discard(saved)
         raise
-    finally:
-        if not saved.is_file() or saved == project.plan_path(env):
-            for path in (saved, saved.with_suffix(".meta.json")):
-                path.unlink(missing_ok=True)
+    _discard(saved)
 
 
-def destroy_env(project: Project, env: str, *, yes: bool = False, ask: Ask | None = None,
-                destroy_protected: bool = False, lock_timeout: str | None = None,
-                plugin_dir: Path | None = None, sink: LineSink | None = None) -> None:
+def _discard(plan_file: Path) -> None:
+    for path in (plan_file, plan_file.with_suffix(".meta.json")):
+        path.unlink(missing_ok=True)
+
+
+def destroy_env(
+    project: Project,
+    env: str,
+    *,
+    yes: bool = False,
+    ask: Ask | None = None,
+    destroy_protected: bool = False,
+    lock_timeout: str | None = None,
+    plugin_dir: Path | None = None,
+    sink: LineSink | None = None,
+) -> None:
     """Destroy everything in `env`, after the confirmations its protection asks for."""
     env_dir = project.env_dir(env)
     confirm(project, env, "destroy", yes=yes, ask=ask, destroy_protected=destroy_protected)
@@ -470,11 +588,43 @@ def destroy_env(project: Project, env: str, *, yes: bool = False, ask: Ask | Non
     tf.destroy(lock_timeout=lock_timeout)
 
 
-def outputs(project: Project, env: str, name: str | None = None, *,
-            plugin_dir: Path | None = None) -> Any:
+def outputs(
+    project: Project, env: str, name: str | None = None, *, plugin_dir: Path | None = None
+) -> Any:
     """The environment's outputs (name -> value), or one output's value."""
     tf = _terraform(project, env, plugin_dir=plugin_dir, sink=None)
     ensure_init(tf, project.env_dir(env))
     if name is not None:
         return tf.output(name)
     return tf.outputs()
+
+
+def scan_lines(result: Any) -> tuple[list[str], int]:
+    """What to print for a scan result, and its exit status (0 clean)."""
+    for method in ("summary_lines", "lines"):
+        if callable(getattr(result, method, None)):
+            return list(getattr(result, method)()), int(getattr(result, "exit_code", 0))
+    if isinstance(result, int):
+        return [], result
+    return [str(result)], int(getattr(result, "exit_code", 0))
+
+
+def plan_report(
+    outcome: PlanOutcome, style: Callable[[str, bool], str] = lambda s, hot: s
+) -> list[str]:
+    """The lines `tfgen plan` prints for one environment."""
+    if outcome.error is not None:
+        lines = [f"== {outcome.env}: failed"]
+        lines += [f"error: {line}" for line in outcome.error.lines()]
+        return lines
+    assert outcome.summary is not None and outcome.plan_file is not None
+    init = "init ran" if outcome.init_ran else "init skipped"
+    lines = [f"== {outcome.summary.headline()}  ({init}, {outcome.seconds:.1f}s)"]
+    lines += outcome.summary.table(style)
+    if outcome.summary.output_changes:
+        lines.append("outputs changing: " + ", ".join(outcome.summary.output_changes))
+    if outcome.summary.has_changes:
+        lines.append(
+            f"saved plan: {outcome.plan_file}; apply it with: tfgen apply --env {outcome.env}"
+        )
+    return lines

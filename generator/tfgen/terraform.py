@@ -385,8 +385,10 @@ class Terraform:
             if lock.operation:
                 holder += f" ({lock.operation}"
                 holder += f" since {lock.created})" if lock.created else ")"
-            unlock = f"terraform -chdir={self.working_dir} force-unlock {lock.id}" if lock.id else (
-                "terraform force-unlock LOCK_ID"
+            unlock = (
+                f"terraform -chdir={self.working_dir} force-unlock {lock.id}"
+                if lock.id
+                else ("terraform force-unlock LOCK_ID")
             )
             raise StateLocked(
                 f"terraform {what} for env {self.label}: the state is locked by {holder}; "

