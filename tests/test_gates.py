@@ -25,13 +25,16 @@ data "aws_availability_zones" "available" {
   state = "available"
 }
 
+# module-level comment: module.nope.x
 locals {
+  # local.nope
   azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
   tags = merge(var.tags, { Module = "net" })
 }
 
 resource "aws_vpc" "this" {
-  cidr_block           = var.cidr_block
+  # a comment naming var.not_declared, local.nope and aws_nope.x is not a reference
+  cidr_block           = var.cidr_block # nor is this one: var.nope
   enable_dns_hostnames = true
   tags                 = merge(local.tags, { Name = "${var.name}-vpc" })
 }

@@ -18,6 +18,11 @@ from ..errors import UsageError
 BLOCK_MARK = "__is_block__"
 
 
+def is_meta(key: object) -> bool:
+    """True for keys hcl2 adds itself (`__is_block__`, `__comments__`, `__inline_comments__`)."""
+    return isinstance(key, str) and key.startswith("__") and key.endswith("__")
+
+
 @dataclass
 class TfFile:
     """One .tf file: its text and either its parsed body or the parse error."""
@@ -123,7 +128,7 @@ def is_labelled_block_list(value: Any) -> bool:
         and all(
             isinstance(v, dict)
             and v
-            and all(k == BLOCK_MARK or is_block_list([b]) for k, b in v.items())
+            and all(is_meta(k) or is_block_list([b]) for k, b in v.items())
             for v in value
         )
     )
@@ -140,7 +145,7 @@ def labelled(doc: dict[str, Any], block_type: str, depth: int) -> Labelled:
             out.append((labels, node))
             return
         for key, sub in node.items():
-            if key != BLOCK_MARK:
+            if not is_meta(key):
                 walk(sub, (*labels, unquote(key)))
 
     for item in doc.get(block_type, []) or []:

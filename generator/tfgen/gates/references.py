@@ -22,10 +22,10 @@ from typing import Any
 
 from ._model import Finding
 from ._project import (
-    BLOCK_MARK,
     Project,
     TfFile,
     block_line,
+    is_meta,
     labelled,
     load_project,
     parse_file,
@@ -121,7 +121,7 @@ def value_codes(value: Any) -> list[str]:
                 walk(item)
         elif isinstance(v, dict):
             for k, item in v.items():
-                if k == BLOCK_MARK:
+                if is_meta(k):
                     continue
                 if isinstance(k, str) and k.startswith("${"):  # computed object key
                     codes.append(expression_code(k))
@@ -187,7 +187,7 @@ def build_module(path: Path, files: list[TfFile]) -> Module:
             mod.data.add((dtype, name))
         for body in tf.doc.get("locals", []) or []:
             for name in body:
-                if name == BLOCK_MARK:
+                if is_meta(name):
                     continue
                 declare(tf, f'local "{name}"', f"local.{name}", tf.line_of(
                     rf"^[ \t]*{re.escape(name)}\s*="))
@@ -320,7 +320,7 @@ class _Checker:
             return
         where = self.show(source)
         for arg in body:
-            if arg == BLOCK_MARK or arg in MODULE_META:
+            if is_meta(arg) or arg in MODULE_META:
                 continue
             if arg not in target.variables:
                 self.add(tf, tf.line_of(rf"^[ \t]*{re.escape(arg)}\s*=", tf.offset_of(

@@ -14,13 +14,13 @@ from typing import Any
 
 from ._model import Finding
 from ._project import (
-    BLOCK_MARK,
     Project,
     TfFile,
     block_line,
     block_offset,
     is_block_list,
     is_labelled_block_list,
+    is_meta,
     labelled,
     load_project,
     unquote,
@@ -72,14 +72,14 @@ class _Walker:
         blocks: dict[str, Any] = node.get("blocks", {})
         present: set[str] = set()
         for key, value in body.items():
-            if key == BLOCK_MARK:
+            if is_meta(key):
                 continue
             if top and (key in META_ARGUMENTS or key in META_BLOCKS):
                 continue
             if key == "dynamic" and is_labelled_block_list(value):
                 for item in value:
                     for label, dyn in item.items():
-                        if label == BLOCK_MARK:
+                        if is_meta(label):
                             continue
                         name = unquote(label)
                         present.add(name)
