@@ -68,6 +68,14 @@ render: $(VENV)/.installed ## Re-render this repository's modules/ and envs/ fro
 test: setup ## Run the whole test suite (real terraform, real checkov, no skips)
 	$(BIN)/pytest -q
 
+.PHONY: golden
+golden: $(VENV)/.installed ## Regenerate the golden trees of the test specs (review the diff!)
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+
+.PHONY: spec-schema
+spec-schema: $(VENV)/.installed ## Regenerate tfgen.schema.json (the spec's JSON Schema for editors)
+	$(TFGEN) schema > tfgen.schema.json
+
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff over the Python code
 	$(BIN)/ruff check generator tests bench tools
