@@ -302,3 +302,23 @@ def test_checkov_fingerprint_reads_files_not_the_version_command(tmp_path: Path)
     assert "9.9.9" in first and scan_mod.installed_checkov_version(exe) == "9.9.9"
     (site / "checkov" / "version.py").write_text("version = '9.9.10'\n")
     assert scan_mod.checkov_fingerprint(exe) != first
+
+
+# --------------------------------------------------------------------------- pre-commit
+
+
+def test_pre_commit_hooks_manifest() -> None:
+    import yaml
+
+    manifest = REPO / ".pre-commit-hooks.yaml"
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(manifest.read_text())}
+    assert set(hooks) == {"tfgen-validate", "tfgen-fmt", "tfgen-scan"}
+    assert hooks["tfgen-validate"]["entry"] == "tfgen validate"
+    assert hooks["tfgen-scan"]["entry"] == "tfgen scan"
+    assert hooks["tfgen-scan"]["pass_filenames"] is False
+    assert "fmt -check" in hooks["tfgen-fmt"]["entry"]
+    try:
+        from pre_commit.clientlib import load_manifest
+    except ImportError:
+        return
+    assert len(load_manifest(str(manifest))) == 3
