@@ -1,0 +1,202 @@
+"""Create the S3 bucket an environment's backend keeps its state in, safely and idempotently.
+
+Versioning (recover an overwritten state), default encryption, a public access block and a
+policy refusing non-TLS access. S3 native locking (`use_lockfile = true`) needs no DynamoDB
+table. boto3 is imported inside the functions: `tfgen --help` must not pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import TfgenError, ToolError, UsageError
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    """Where an environment's state lives."""
+
+    env: str
+    bucket: str
+    region: str
+    key: str = ""
+
+
+@dataclass
+class BootstrapReport:
+    """What bootstrap found and did, one line per setting."""
+
+    backend: StateBackend
+    created: bool = False
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (setting, "set" | "ok" | note)
+
+    def lines(self) -> list[str]:
+        b = self.backend
+        head = "created" if self.created else "exists"
+        lines = [f"bootstrap {b.env}: s3://{b.bucket} ({b.region}) {head}"]
+        lines += [f"  {setting}: {status}" for setting, status in self.steps]
+        return lines
+
+
+def _unquote(value: Any) -> str:
+    text = str(value[0] if isinstance(value, list) and value else value)
+    return text.strip().strip('"')
+
+
+def state_backend(project: Path | str, env: str) -> StateBackend:
+    """The env's bucket and region: the manifest, else envs/<env>/backend.tf (python-hcl2)."""
+    root = Path(project).resolve()
+    env_dir = root / "envs" / env
+    if not env_dir.is_dir():
+        known = ", ".join(sorted(p.name for p in (root / "envs").glob("*") if p.is_dir()))
+        raise UsageError(
+            f"bootstrap: unknown environment {env!r}: choose one of: {known or 'none'}"
+        )
+    manifest = root / ".tfgen" / "manifest.json"
+    if manifest.is_file():
+        try:
+            info = json.loads(manifest.read_text()).get("environments", {}).get(env, {})
+        except ValueError:
+            info = {}
+        if info.get("state_bucket") and info.get("region"):
+            return StateBackend(
+                env, info["state_bucket"], info["region"], info.get("state_key", "")
+            )
+    import hcl2
+
+    for tf in sorted(env_dir.glob("*.tf")):
+        if "backend" not in tf.read_text():
+            continue
+        with tf.open() as handle:
+            doc = hcl2.load(handle)
+        for block in doc.get("terraform", []):
+            for backend in block.get("backend", []):
+                s3 = backend.get("s3") or backend.get('"s3"')
+                if s3:
+                    return StateBackend(
+                        env,
+                        _unquote(s3["bucket"]),
+                        _unquote(s3["region"]),
+                        _unquote(s3.get("key", "")),
+                    )
+    raise TfgenError(f'bootstrap {env}: no manifest entry and no backend "s3" block in {env_dir}')
+
+
+def s3_client(region: str) -> Any:
+    """A boto3 S3 client (AWS_ENDPOINT_URL, e.g. a moto server, is honoured by boto3)."""
+    try:
+        import boto3
+    except ImportError as err:
+        raise ToolError("bootstrap needs boto3: pip install boto3") from err
+    return boto3.client("s3", region_name=region)
+
+
+def tls_only_policy(bucket: str) -> dict[str, Any]:
+    arn = f"arn:aws:s3:::{bucket}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn, f"{arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def bootstrap(project: Path | str, env: str, *, client: Any = None) -> BootstrapReport:
+    """Create the state bucket when missing; set each protection that is not already set."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    backend = state_backend(project, env)
+    s3 = client or s3_client(backend.region)
+    report = BootstrapReport(backend)
+    bucket = backend.bucket
+    try:
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except ClientError as err:
+            code = str(err.response.get("Error", {}).get("Code"))
+            if code in ("403", "AccessDenied", "Forbidden"):
+                raise TfgenError(
+                    f"bootstrap {env}: bucket {bucket} exists but these credentials cannot use "
+                    "it (owned by another account?): choose another state bucket name in the spec"
+                ) from err
+            if code not in ("404", "NoSuchBucket", "NotFound"):
+                raise
+            create: dict[str, Any] = {"Bucket": bucket}
+            if backend.region != "us-east-1":
+                create["CreateBucketConfiguration"] = {"LocationConstraint": backend.region}
+            s3.create_bucket(**create)
+            report.created = True
+
+        if s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled":
+            report.steps.append(("versioning", "ok"))
+        else:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            report.steps.append(("versioning", "enabled"))
+
+        try:
+            s3.get_bucket_encryption(Bucket=bucket)
+            report.steps.append(("encryption", "ok"))
+        except ClientError:
+            s3.put_bucket_encryption(
+                Bucket=bucket,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                            "BucketKeyEnabled": True,
+                        }
+                    ]
+                },
+            )
+            report.steps.append(("encryption", "set (AES256)"))
+
+        wanted = {
+            k: True
+            for k in (
+                "BlockPublicAcls",
+                "IgnorePublicAcls",
+                "BlockPublicPolicy",
+                "RestrictPublicBuckets",
+            )
+        }
+        try:
+            current = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        except ClientError:
+            current = {}
+        if all(current.get(k) for k in wanted):
+            report.steps.append(("public access block", "ok"))
+        else:
+            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=wanted)
+            report.steps.append(("public access block", "set"))
+
+        try:
+            policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+        except ClientError:
+            policy = ""
+        if not policy:
+            s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_policy(bucket)))
+            report.steps.append(("TLS-only policy", "set"))
+        elif re.search(r'"aws:SecureTransport"\s*:\s*"?false', policy):
+            report.steps.append(("TLS-only policy", "ok"))
+        else:
+            report.steps.append(
+                (
+                    "TLS-only policy",
+                    "missing: the bucket has its own policy, add a Deny on "
+                    "aws:SecureTransport=false to it",
+                )
+            )
+    except (ClientError, BotoCoreError) as err:
+        raise ToolError(f"bootstrap {env}: S3 call failed for bucket {bucket}: {err}") from err
+    return report

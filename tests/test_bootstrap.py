@@ -1,0 +1,153 @@
+"""bootstrap and doctor against a local moto server (S3 and STS over HTTP, as boto3 sees AWS)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from tfgen.bootstrap import bootstrap, state_backend
+from tfgen.doctor import doctor
+
+FIXTURE = Path(__file__).parent / "fixtures" / "run" / "project"
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    proc = subprocess.Popen(
+        [server, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("moto_server did not start (pip install 'moto[server]')")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch) -> str:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST"))
+    return moto_endpoint
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def s3():
+    import boto3
+
+    return boto3.client("s3", region_name="eu-west-1")
+
+
+def test_bootstrap_creates_a_safe_state_bucket_once(aws: str, project: Path) -> None:
+    first = bootstrap(project, "dev")
+    assert first.created
+    bucket = "shop-tfstate-dev-123"
+    assert "s3://shop-tfstate-dev-123 (eu-west-1) created" in first.lines()[0]
+    client = s3()
+    assert client.get_bucket_location(Bucket=bucket)["LocationConstraint"] == "eu-west-1"
+    assert client.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rules = client.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = client.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    policy = json.loads(client.get_bucket_policy(Bucket=bucket)["Policy"])
+    deny = policy["Statement"][0]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    again = bootstrap(project, "dev")
+    assert not again.created
+    assert [status for _, status in again.steps] == ["ok", "ok", "ok", "ok"]
+
+
+def test_bootstrap_repairs_an_existing_bucket_and_keeps_a_foreign_policy(aws, project) -> None:
+    client = s3()
+    client.create_bucket(
+        Bucket="shop-tfstate-prod-123", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    client.put_bucket_policy(
+        Bucket="shop-tfstate-prod-123",
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:DeleteBucket",
+                        "Resource": "arn:aws:s3:::shop-tfstate-prod-123",
+                    }
+                ],
+            }
+        ),
+    )
+    report = bootstrap(project, "prod")
+    steps = dict(report.steps)
+    assert not report.created and steps["versioning"] == "enabled"
+    assert steps["TLS-only policy"].startswith("missing")
+
+
+def test_bucket_and_region_come_from_backend_tf_without_a_manifest(aws, project) -> None:
+    (project / ".tfgen/manifest.json").unlink()
+    (project / "envs/dev/backend.tf").write_text(
+        'terraform {\n  backend "s3" {\n    bucket       = "from-backend-tf"\n'
+        '    key          = "dev/terraform.tfstate"\n    region       = "us-east-1"\n'
+        "    encrypt      = true\n    use_lockfile = true\n  }\n}\n"
+    )
+    backend = state_backend(project, "dev")
+    assert (backend.bucket, backend.region, backend.key) == (
+        "from-backend-tf",
+        "us-east-1",
+        "dev/terraform.tfstate",
+    )
+    assert bootstrap(project, "dev").created
+
+
+def test_doctor_reports_each_check_with_a_fix(aws, project, monkeypatch) -> None:
+    monkeypatch.setenv("TFGEN_CHECKOV", str(project / "no-checkov"))
+    report = doctor(project, "dev")
+    lines = "\n".join(report.lines())
+    assert not report.ok
+    assert "ok   terraform: 1." in lines
+    assert "FAIL checkov: not found" in lines and "-> make setup" in lines
+    assert "ok   AWS credentials: arn:aws:" in lines
+    assert "FAIL state bucket (dev)" in lines and "-> tfgen bootstrap --env dev" in lines
+    bootstrap(project, "dev")
+    assert "ok   state bucket (dev): s3://shop-tfstate-dev-123" in "\n".join(doctor(project, "dev").lines())
+
+
+def test_unknown_env_is_a_usage_error(project: Path) -> None:
+    from tfgen.errors import UsageError
+
+    with pytest.raises(UsageError, match="choose one of: dev, prod, staging"):
+        state_backend(project, "qa")
