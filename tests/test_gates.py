@@ -660,3 +660,73 @@ def test_cli_check_prints_findings_and_exits_1(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["check", str(root)])
     assert bad.exit_code == 1
     assert 'modules/net/typo.tf:2: [schema] aws_vpc.t: unknown argument "cidr_blok"' in bad.output
+
+
+# --------------------------------------------------------------------------- the extractor
+
+
+def _extractor_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "extract_schema.py"
+    spec = importlib.util.spec_from_file_location("extract_schema", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_extractor_reads_config_structs_blocks_and_names_from_a_jsii_assembly() -> None:
+    ex_mod = _extractor_module()
+    link = "{@link https://registry.terraform.io/providers/hashicorp/aws/6.69.1/docs/resources/thing"
+    p = "@cdktn/provider-aws.thing."
+
+    def prop(name, anchor=None, optional=True, type_=None, summary=None):
+        docs = summary or (f"Docs at Terraform Registry: {link}#{anchor} Thing#{anchor}}}."
+                           if anchor else "Region where this resource will be managed.")
+        out = {"name": name, "docs": {"summary": docs}, "type": type_ or {"primitive": "string"}}
+        if optional:
+            out["optional"] = True
+        return out
+
+    many = {"union": {"types": [{"fqn": "cdktn.IResolvable"},
+                                {"collection": {"elementtype": {"fqn": p + "ThingRule"},
+                                                "kind": "array"}}]}}
+    assembly = {"types": {
+        p + "Thing": {
+            "kind": "class", "base": "cdktn.TerraformResource",
+            "docs": {"summary": f"Represents a {link} aws_thing}}."},
+            "initializer": {"parameters": [{"name": "scope"}, {"name": "id"},
+                                           {"name": "config", "type": {"fqn": p + "ThingConfig"}}]},
+        },
+        p + "ThingConfig": {"datatype": True, "kind": "interface", "properties": [
+            prop("vpcId", "vpc_id", optional=False),
+            prop("selfAttribute", "self"),
+            prop("region"),
+            prop("rule", type_=many, summary="rule block."),
+            prop("opts", type_={"fqn": p + "ThingOpts"}, summary="opts block."),
+            prop("deep", type_={"primitive": "any"}, summary="deep block."),
+            prop("ingress", "ingress", type_={"collection": {
+                "elementtype": {"fqn": p + "ThingOpts"}, "kind": "array"}}),
+        ]},
+        p + "ThingRule": {"datatype": True, "kind": "interface", "properties": [
+            prop("ruleName", "rule_name", optional=False)]},
+        p + "ThingOpts": {"datatype": True, "kind": "interface", "properties": [
+            prop("httpTokens", "http_tokens")]},
+    }}
+    ex = ex_mod.Extractor(assembly, "hashicorp/aws", "6.69.1")
+    opts = {"arguments": {"http_tokens": {"required": False}}, "blocks": {}}
+    assert ex.type_schema("resource", "aws_thing") == {
+        "arguments": {
+            "ingress": {"required": False, "nested": opts},
+            "region": {"required": False},
+            "self": {"required": False},
+            "vpc_id": {"required": True},
+        },
+        "blocks": {
+            "deep": {"required": False, "any": True},
+            "opts": {"required": False, "max_items": 1, **opts},
+            "rule": {"required": False, "arguments": {"rule_name": {"required": True}},
+                     "blocks": {}},
+        },
+    }
