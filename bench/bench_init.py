@@ -74,7 +74,7 @@ def main() -> None:
         target_text = "" if target is None else f"<{target}s {verdict}"
         print(f"{name:38} {seconds:8.3f} {seconds / baseline:9.1f} {target_text:>8}")
     slopes = [(per_env[b] - per_env[a]) / (b - a) for a, b in ((1, 5), (5, 10), (10, 20))]
-    print(f"cost per environment (1->5, 5->10, 10->20): "
+    print("cost per environment (1->5, 5->10, 10->20): "
           + ", ".join(f"{s * 1000:.1f} ms" for s in slopes)
           + f"; spread {max(slopes) / max(min(slopes), 1e-9):.2f}x (linear when close to 1)")
     print(f"median slope {statistics.median(slopes) * 1000:.1f} ms/env")

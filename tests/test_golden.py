@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO, TEST_SPECS, render_tree
+from conftest import REPO, TEST_SPECS
 from trees import assert_tree_matches, update_golden, updating
 
 GOLDEN = REPO / "tests" / "golden"

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from conftest import TEST_SPECS, render_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import TEST_SPECS, render_tree
 from tfgen.docs import read_blocks
 from tfgen.render import hcl, hcl_object, hcl_string, render
 from tfgen.spec import load_spec

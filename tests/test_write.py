@@ -8,12 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import TEST_SPECS
 from tfgen.cli import app
 from tfgen.errors import TfgenError
 from tfgen.write import MANIFEST, write_tree
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
