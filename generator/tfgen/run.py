@@ -400,7 +400,8 @@ def plan_all(
     names = envs or project.environments()
     for env in names:
         project.env_dir(env)
-    workers = max(1, min(jobs or min(4, os.cpu_count() or 2), len(names)))
+    # terraform waits on plugin start-up and I/O more than it computes: more workers than cores pay.
+    workers = max(1, min(jobs or 4, len(names)))
     report_lock = threading.Lock()
 
     def one(env: str) -> PlanOutcome:
