@@ -730,3 +730,16 @@ def test_extractor_reads_config_structs_blocks_and_names_from_a_jsii_assembly() 
                      "blocks": {}},
         },
     }
+
+
+def test_project_scope_is_modules_and_envs_only(tmp_path: Path) -> None:
+    # A tfgen project's tests or examples may hold deliberately broken Terraform (policy
+    # fixtures): the gates judge what the project deploys, modules/ and envs/.
+    from tfgen.gates import run_all_gates
+
+    root = tree(tmp_path)
+    (root / "tests/fixtures").mkdir(parents=True)
+    (root / "tests/fixtures/bad.tf").write_text('resource "aws_vpc" "x" {\ncidr_blok="a"\n}\n')
+    report = run_all_gates(root)
+    assert report.ok, report.lines()
+    assert not any("tests/" in line for line in report.lines())

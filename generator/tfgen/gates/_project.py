@@ -60,12 +60,22 @@ class Project:
         return out
 
 
+PROJECT_FOLDERS = ("modules", "envs")
+
+
+def scope(root: Path) -> list[Path]:
+    """What to check: a tfgen project's modules/ and envs/ (not, say, its tests), else root."""
+    folders = [Path(root) / name for name in PROJECT_FOLDERS if (Path(root) / name).is_dir()]
+    return folders or [Path(root)]
+
+
 def find_tf_files(root: Path) -> list[Path]:
-    """Every .tf file under root, sorted, skipping hidden folders such as .terraform."""
+    """Every .tf file in scope under root, sorted, skipping hidden folders such as .terraform."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found += [Path(dirpath) / n for n in sorted(filenames) if n.endswith(".tf")]
+    for top in scope(root):
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            found += [Path(dirpath) / n for n in sorted(filenames) if n.endswith(".tf")]
     return found
 
 

@@ -72,29 +72,40 @@ def _listed(stdout: str, root_abs: Path) -> list[str]:
 
 
 def check_fmt(root: Path) -> list[Finding]:
-    """`terraform fmt -check -recursive -list=true root`: each listed file is a finding."""
+    """`terraform fmt -check -recursive -list=true` over the scope: each listed file is a finding."""
+    from ._project import scope
+
     exe = terraform_binary()
     root_abs = Path(root).resolve()
-    proc = _run(exe, root_abs)
+    findings: list[Finding] = []
+    for top in scope(root_abs):
+        findings += _check_folder(exe, top, root_abs)
+    return sorted(findings, key=lambda f: (f.file, f.line or 0))
+
+
+def _check_folder(exe: str, top: Path, root_abs: Path) -> list[Finding]:
+    proc = _run(exe, top)
     listed = _listed(proc.stdout, root_abs)
     if proc.returncode in (0, 3) or listed:
         return [Finding("fmt", rel, None, MESSAGE) for rel in listed]
     # A file terraform cannot parse stops the recursive run before it lists anything:
     # check file by file so the other files are still judged.
-    from ._project import find_tf_files
-
     findings: list[Finding] = []
-    for path in find_tf_files(root_abs):
-        rel = path.relative_to(root_abs).as_posix()
-        one = _run(exe, path)
-        if one.returncode == 0:
-            continue
-        if one.returncode == 3 or _listed(one.stdout, root_abs):
-            findings.append(Finding("fmt", rel, None, MESSAGE))
-        else:
-            summary, line = _error(one.stderr)
-            findings.append(Finding("fmt", rel, line, f"terraform fmt cannot read it: {summary}"))
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(n for n in filenames if n.endswith(".tf")):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root_abs).as_posix()
+            one = _run(exe, path)
+            if one.returncode == 0:
+                continue
+            if one.returncode == 3 or _listed(one.stdout, root_abs):
+                findings.append(Finding("fmt", rel, None, MESSAGE))
+            else:
+                summary, line = _error(one.stderr)
+                findings.append(Finding("fmt", rel, line, f"terraform fmt cannot read it: {summary}"))
     if not findings:
-        summary, line = _error(proc.stderr)
-        findings.append(Finding("fmt", ".", None, f"terraform fmt failed: {summary}"))
+        summary, _ = _error(proc.stderr)
+        findings.append(Finding("fmt", top.relative_to(root_abs).as_posix() or ".", None,
+                                f"terraform fmt failed: {summary}"))
     return findings
