@@ -1,0 +1,292 @@
+"""The cloudfront module: S3 origin through an origin access control, optional ALB origin for
+dynamic paths, HTTPS only with TLSv1.2_2021 when the spec has a certificate, security headers,
+standard logging to the log bucket, optional WAF."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+from conftest import REPO, render_tree
+
+
+def unquote(value: Any) -> Any:
+    """python-hcl2 8.x keeps the quotes of string literals; drop them."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    if isinstance(value, list):
+        return [unquote(v) for v in value]
+    return value
+
+
+def parse(path: Path) -> dict[str, Any]:
+    return hcl2.loads(path.read_text())
+
+
+def blocks(doc: dict[str, Any], kind: str, type_: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in doc.get(kind, []):
+        for label, body in entry.items():
+            if type_ is None:
+                out[unquote(label)] = body
+            elif unquote(label) == type_:
+                out.update({unquote(name): b for name, b in body.items()})
+    return out
+
+
+def dynamic(body: dict[str, Any], name: str) -> dict[str, Any] | None:
+    for dyn in body.get("dynamic", []):
+        for label, inner in dyn.items():
+            if unquote(label) == name:
+                return inner
+    return None
+
+
+def skips(body: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for comment in body.get("__comments__", []):
+        match = re.match(r"checkov:skip=([A-Z0-9_]+):\s*(.*)", comment["value"])
+        if match:
+            out[match.group(1)] = match.group(2)
+    return out
+
+
+def distribution(tree: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    main = parse(tree / "modules" / "cloudfront" / "main.tf")
+    return main, blocks(main, "resource", "aws_cloudfront_distribution")["this"]
+
+
+def tfvars(tree: Path, env: str) -> dict[str, Any]:
+    return hcl2.loads((tree / "envs" / env / "terraform.tfvars").read_text())
+
+
+def render_inline(tmp_path: Path, text: str) -> Path:
+    spec = tmp_path / "spec" / "app.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(text)
+    return render_tree(spec, tmp_path / "out")
+
+
+# dev: no certificate, no WAF, static only; prod: custom domain, WAF, two dynamic paths.
+MIXED = """\
+name: mixed
+region: us-east-1
+load_balancer:
+  certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+  domain_names: [app.example.org, www.example.org]
+static: {}
+cdn:
+  price_class: PriceClass_All
+environments:
+  dev:
+    profile: low-power
+  prod:
+    profile: high-power
+    cdn:
+      aliases: [cdn.example.org]
+      certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee
+      dynamic_paths: [/api/*, /auth/*]
+      waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/prod/abcd
+"""
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@pytest.mark.parametrize("name", ["minimal", "mysql"])
+def test_no_cdn_no_module(name: str, rendered: dict[str, Path]) -> None:
+    tree = rendered[name]
+    assert not (tree / "modules" / "cloudfront").exists()
+    for env in (tree / "envs").iterdir():
+        assert "cloudfront" not in blocks(parse(env / "main.tf"), "module")
+        assert "cdn" not in tfvars(tree, env.name)
+
+
+@pytest.mark.parametrize("name", ["reference", "low", "high"])
+def test_static_origin_is_s3_through_origin_access_control(name: str, rendered: dict[str, Path]) -> None:
+    main, dist = distribution(rendered[name])
+    oac = blocks(main, "resource", "aws_cloudfront_origin_access_control")["this"]
+    assert (unquote(oac["origin_access_control_origin_type"]), unquote(oac["signing_behavior"]),
+            unquote(oac["signing_protocol"])) == ("s3", "always", "sigv4")
+    (origin,) = dist["origin"]
+    assert origin["domain_name"] == "${var.static_bucket_regional_domain_name}"
+    assert origin["origin_access_control_id"] == "${aws_cloudfront_origin_access_control.this.id}"
+    assert "s3_origin_config" not in origin  # no legacy origin access identity
+    default = dist["default_cache_behavior"][0]
+    assert default["target_origin_id"] == "${local.s3_origin_id}"
+    assert unquote(default["viewer_protocol_policy"]) == "redirect-to-https"
+    assert default["compress"] is True
+    assert default["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.caching_optimized.id}"
+    assert unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_optimized"]["name"]) \
+        == "Managed-CachingOptimized"
+    assert default["response_headers_policy_id"] == "${aws_cloudfront_response_headers_policy.this.id}"
+    assert unquote(default["allowed_methods"]) == ["GET", "HEAD", "OPTIONS"]
+
+
+@pytest.mark.parametrize("name", ["reference", "low", "high"])
+def test_security_headers_logging_and_basics(name: str, rendered: dict[str, Path]) -> None:
+    main, dist = distribution(rendered[name])
+    policy = blocks(main, "resource", "aws_cloudfront_response_headers_policy")["this"]
+    headers = policy["security_headers_config"][0]
+    hsts = headers["strict_transport_security"][0]
+    assert hsts["access_control_max_age_sec"] == 31536000
+    assert hsts["include_subdomains"] is True and hsts["preload"] is True
+    assert headers["content_type_options"][0]["override"] is True
+    assert unquote(headers["frame_options"][0]["frame_option"]) == "DENY"
+    assert unquote(headers["referrer_policy"][0]["referrer_policy"]) == "strict-origin-when-cross-origin"
+    assert headers["xss_protection"][0]["protection"] is True
+    assert headers["xss_protection"][0]["mode_block"] is True
+    log = dist["logging_config"][0]
+    assert log["bucket"] == "${var.log_bucket_domain_name}"
+    assert unquote(log["prefix"]) == "cloudfront/"
+    assert dist["price_class"] == "${var.price_class}"
+    assert dist["web_acl_id"] == "${var.web_acl_id}"
+    assert unquote(dist["default_root_object"]) == "index.html"
+    errors = dynamic(dist, "custom_error_response")
+    assert errors is not None and set(errors["for_each"]) == {"403", "404", "500", "502", "503", "504"}
+    for env in (rendered[name] / "envs").iterdir():
+        call = blocks(parse(env / "main.tf"), "module")["cloudfront"]
+        assert call["log_bucket_domain_name"] == "${module.s3.log_bucket_domain_name}"
+        assert call["static_bucket_regional_domain_name"] == (
+            "${module.s3.static_bucket_regional_domain_name}")
+        assert call["web_acl_id"] == "${var.cdn.waf_web_acl_arn}"
+
+
+def test_custom_domain_gets_tls12_2021_and_sni(rendered: dict[str, Path]) -> None:
+    _, dist = distribution(rendered["high"])
+    cert = dist["viewer_certificate"][0]
+    assert cert == {
+        "acm_certificate_arn": "${var.certificate_arn}",
+        "ssl_support_method": '"sni-only"',
+        "minimum_protocol_version": '"TLSv1.2_2021"',
+        "__is_block__": True,
+    }
+    assert dist["aliases"] == "${var.aliases}"
+    assert not {"CKV_AWS_174", "CKV2_AWS_42"} & set(skips(dist))
+    prod = tfvars(rendered["high"], "prod")["cdn"]
+    assert unquote(prod["aliases"]) == ["cdn.store.example.com"]
+    assert unquote(prod["certificate_arn"]).startswith("arn:aws:acm:us-east-1:")
+    assert unquote(prod["price_class"]) == "PriceClass_All"
+
+
+def test_no_certificate_uses_the_cloudfront_name_and_says_why_in_the_skip(
+    rendered: dict[str, Path]
+) -> None:
+    main, dist = distribution(rendered["low"])
+    cert = dist["viewer_certificate"][0]
+    assert cert["cloudfront_default_certificate"] is True
+    assert "acm_certificate_arn" not in cert and "aliases" not in dist
+    reasons = skips(dist)
+    assert "dev, test" in reasons["CKV_AWS_174"] and "cdn.certificate_arn" in reasons["CKV_AWS_174"]
+    variables = blocks(parse(rendered["low"] / "modules" / "cloudfront" / "variables.tf"), "variable")
+    assert "certificate_arn" not in variables and "aliases" not in variables
+
+
+@pytest.mark.parametrize("name", ["reference", "high"])
+def test_dynamic_paths_go_uncached_to_the_alb_over_https(name: str, rendered: dict[str, Path]) -> None:
+    main, dist = distribution(rendered[name])
+    origin = dynamic(dist, "origin")
+    assert origin is not None
+    assert origin["for_each"] == "${length(var.dynamic_paths) > 0 ? [var.alb_domain_name] : []}"
+    custom = origin["content"][0]["custom_origin_config"][0]
+    assert unquote(custom["origin_protocol_policy"]) == "https-only"
+    assert unquote(custom["origin_ssl_protocols"]) == ["TLSv1.2"]
+    behavior = dynamic(dist, "ordered_cache_behavior")
+    assert behavior is not None and behavior["for_each"] == "${var.dynamic_paths}"
+    content = behavior["content"][0]
+    assert unquote(content["viewer_protocol_policy"]) == "redirect-to-https"
+    assert content["target_origin_id"] == "${local.alb_origin_id}"
+    assert "POST" in unquote(content["allowed_methods"])
+    assert content["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.caching_disabled.id}"
+    assert content["origin_request_policy_id"] == (
+        "${data.aws_cloudfront_origin_request_policy.all_viewer_except_host_header.id}")
+    assert unquote(blocks(main, "data", "aws_cloudfront_origin_request_policy")
+                   ["all_viewer_except_host_header"]["name"]) == "Managed-AllViewerExceptHostHeader"
+    assert unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_disabled"]["name"]) \
+        == "Managed-CachingDisabled"
+
+
+def test_alb_origin_is_the_first_load_balancer_domain_name(rendered: dict[str, Path]) -> None:
+    cdn = tfvars(rendered["high"], "prod")["cdn"]
+    assert unquote(cdn["alb_domain_name"]) == "store.example.com"
+    assert unquote(cdn["dynamic_paths"]) == ["/api/*", "/cart/*"]
+    call = blocks(parse(rendered["high"] / "envs" / "prod" / "main.tf"), "module")["cloudfront"]
+    assert call["alb_domain_name"] == "${var.cdn.alb_domain_name}"
+    assert call["dynamic_paths"] == "${var.cdn.dynamic_paths}"
+
+
+def test_static_only_cdn_has_no_alb_origin(rendered: dict[str, Path]) -> None:
+    main, dist = distribution(rendered["low"])
+    assert dynamic(dist, "origin") is None and dynamic(dist, "ordered_cache_behavior") is None
+    assert blocks(main, "data", "aws_cloudfront_origin_request_policy") == {}
+    assert tfvars(rendered["low"], "dev")["cdn"]["alb_domain_name"] is None
+
+
+def test_mixed_environments(tmp_path: Path) -> None:
+    tree = render_inline(tmp_path, MIXED)
+    _, dist = distribution(tree)
+    cert = dist["viewer_certificate"][0]
+    assert cert["cloudfront_default_certificate"] == "${var.certificate_arn == null}"
+    assert cert["minimum_protocol_version"] == '${var.certificate_arn == null ? "TLSv1" : "TLSv1.2_2021"}'
+    reasons = skips(dist)
+    # The skips name exactly the environments that lack the setting.
+    assert reasons["CKV_AWS_174"].startswith("dev uses ")
+    assert reasons["CKV_AWS_68"].startswith("no WAF web ACL in the spec for dev:")
+    dev, prod = tfvars(tree, "dev")["cdn"], tfvars(tree, "prod")["cdn"]
+    assert dev["certificate_arn"] is None and dev["dynamic_paths"] == [] and dev["alb_domain_name"] is None
+    assert unquote(prod["waf_web_acl_arn"]).startswith("arn:aws:wafv2:us-east-1:")
+    assert unquote(prod["alb_domain_name"]) == "app.example.org"
+    assert unquote(prod["dynamic_paths"]) == ["/api/*", "/auth/*"]
+
+
+def test_waf_everywhere_means_no_waf_skip(tmp_path: Path) -> None:
+    text = MIXED.replace("cdn:\n  price_class: PriceClass_All\n", "cdn:\n  price_class: PriceClass_All\n"
+                         "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n")
+    _, dist = distribution(render_inline(tmp_path, text))
+    assert "CKV_AWS_68" not in skips(dist)
+    assert "managed outside" in skips(dist)["CKV2_AWS_47"]
+
+
+def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
+    outputs = blocks(parse(rendered["reference"] / "envs" / "prod" / "outputs.tf"), "output")
+    assert outputs["cloudfront_domain_name"]["value"] == "${module.cloudfront.domain_name}"
+    assert outputs["cloudfront_distribution_id"]["value"] == "${module.cloudfront.distribution_id}"
+    mod_outputs = blocks(parse(rendered["reference"] / "modules" / "cloudfront" / "outputs.tf"), "output")
+    assert set(mod_outputs) >= {"distribution_id", "distribution_arn", "domain_name"}
+
+
+# --------------------------------------------------------------------------- checkov
+
+
+def checkov() -> Path:
+    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
+
+
+def _cloudfront_findings(tree: Path):
+    from tfgen.scan import scan
+
+    result = scan(tree, checkov=checkov(), use_cache=False)
+    failed = [f for f in result.failed if f.file.startswith("modules/cloudfront/")]
+    skipped = [f for f in result.skipped if f.file.startswith("modules/cloudfront/")]
+    return failed, skipped
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["low", "high"])
+def test_checkov_finds_nothing_in_the_cloudfront_module(name: str, rendered: dict[str, Path]) -> None:
+    failed, skipped = _cloudfront_findings(rendered[name])
+    assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
+    ids = {f.check_id for f in skipped}
+    assert ("CKV_AWS_174" in ids) is (name == "low")
+    assert all(f.reason for f in skipped)
+    assert "TFGEN_AWS_012" not in ids
+
+
+@pytest.mark.slow
+def test_checkov_finds_nothing_with_mixed_environments(tmp_path: Path) -> None:
+    failed, _ = _cloudfront_findings(render_inline(tmp_path, MIXED))
+    assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
