@@ -1,0 +1,175 @@
+"""The monitoring module: an alarm topic encrypted with a key CloudWatch may use, a topic policy
+letting this account's alarms publish, the email subscription and the monthly cost budget."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+from conftest import REPO, render_tree
+
+
+def unquote(value: Any) -> Any:
+    """python-hcl2 8.x keeps the quotes of string literals; drop them."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    if isinstance(value, list):
+        return [unquote(v) for v in value]
+    return value
+
+
+def parse(path: Path) -> dict[str, Any]:
+    return hcl2.loads(path.read_text())
+
+
+def blocks(doc: dict[str, Any], kind: str, type_: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in doc.get(kind, []):
+        for label, body in entry.items():
+            if type_ is None:
+                out[unquote(label)] = body
+            elif unquote(label) == type_:
+                out.update({unquote(name): b for name, b in body.items()})
+    return out
+
+
+def statements(doc: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
+    body = blocks(doc, "data", "aws_iam_policy_document")[name]
+    return {unquote(s["sid"]): s for s in body["statement"]}
+
+
+def module(tree: Path) -> dict[str, Any]:
+    return parse(tree / "modules" / "monitoring" / "main.tf")
+
+
+NO_EMAIL_WITH_BUDGET = """\
+name: quiet
+region: eu-west-1
+load_balancer:
+  certificate_arn: arn:aws:acm:eu-west-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+monitoring:
+  monthly_budget_usd: 40
+environments:
+  dev:
+    profile: low-power
+  prod:
+    profile: high-power
+    monitoring:
+      monthly_budget_usd: 900
+      alarm_email: prod-oncall@example.com
+"""
+
+
+def render_inline(tmp_path: Path, text: str) -> Path:
+    spec = tmp_path / "spec" / "app.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(text)
+    return render_tree(spec, tmp_path / "out")
+
+
+@pytest.mark.parametrize("name", ["reference", "minimal", "low", "high", "mysql"])
+def test_topic_is_encrypted_with_a_key_cloudwatch_can_use(name: str, rendered: dict[str, Path]) -> None:
+    main = module(rendered[name])
+    topic = blocks(main, "resource", "aws_sns_topic")["alarms"]
+    assert topic["kms_master_key_id"] == "${aws_kms_key.alarms.arn}"  # not alias/aws/sns
+    key = blocks(main, "resource", "aws_kms_key")["alarms"]
+    assert key["enable_key_rotation"] is True
+    assert key["policy"] == "${data.aws_iam_policy_document.alarms_key.json}"
+    use = statements(main, "alarms_key")["AlarmAndBudgetPublishers"]
+    assert "cloudwatch.amazonaws.com" in unquote(use["principals"][0]["identifiers"])
+    assert set(unquote(use["actions"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+@pytest.mark.parametrize("name", ["reference", "minimal"])
+def test_topic_policy_lets_only_this_accounts_alarms_publish(name: str, rendered: dict[str, Path]) -> None:
+    main = module(rendered[name])
+    stmts = statements(main, "alarms")
+    alarms = stmts["CloudWatchAlarmsPublish"]
+    assert unquote(alarms["actions"]) == ["sns:Publish"]
+    assert unquote(alarms["principals"][0]["identifiers"]) == ["cloudwatch.amazonaws.com"]
+    cond = alarms["condition"][0]
+    assert unquote(cond["variable"]) == "aws:SourceArn"
+    assert unquote(cond["values"])[0].endswith(":${local.account_id}:alarm:*")
+    deny = stmts["DenyInsecureTransport"]
+    assert unquote(deny["effect"]) == "Deny"
+    assert unquote(deny["condition"][0]["values"]) == ["false"]
+    for stmt in stmts.values():
+        if unquote(stmt.get("effect", '"Allow"')) == "Allow":
+            assert unquote(stmt["principals"][0]["identifiers"]) != ["*"], stmt["sid"]
+    policy = blocks(main, "resource", "aws_sns_topic_policy")["alarms"]
+    assert policy["policy"] == "${data.aws_iam_policy_document.alarms.json}"
+    # Alarms are created only once CloudWatch may publish: the output goes through the policy.
+    outputs = blocks(parse(rendered[name] / "modules" / "monitoring" / "outputs.tf"), "output")
+    assert outputs["sns_topic_arn"]["value"] == "${aws_sns_topic_policy.alarms.arn}"
+
+
+def test_email_subscription_and_budget_follow_the_spec(rendered: dict[str, Path]) -> None:
+    main = module(rendered["reference"])
+    sub = blocks(main, "resource", "aws_sns_topic_subscription")["email"]
+    assert sub["count"] == "${var.alarm_email == null ? 0 : 1}"
+    assert unquote(sub["protocol"]) == "email"
+    assert sub["endpoint"] == "${var.alarm_email}"
+    budget = blocks(main, "resource", "aws_budgets_budget")["monthly"]
+    assert budget["count"] == "${var.monthly_budget_usd == null ? 0 : 1}"
+    assert unquote(budget["budget_type"]) == "COST"
+    assert unquote(budget["time_unit"]) == "MONTHLY"
+    assert unquote(budget["limit_unit"]) == "USD"
+    assert unquote(budget["name"]) == "${var.name}-monthly"
+    alerts = {(unquote(n["notification_type"]), n["threshold"], unquote(n["threshold_type"]))
+              for n in budget["notification"]}
+    assert alerts == {("ACTUAL", 80, "PERCENTAGE"), ("FORECASTED", 100, "PERCENTAGE")}
+    for n in budget["notification"]:
+        assert n["subscriber_email_addresses"] == "${var.alarm_email == null ? null : [var.alarm_email]}"
+    for env in ("dev", "staging", "prod"):
+        tfvars = hcl2.loads((rendered["reference"] / "envs" / env / "terraform.tfvars").read_text())
+        assert tfvars["monitoring"] == {
+            "alarm_email": '"ops@example.com"', "monthly_budget_usd": 500, "log_retention_days": 365}
+        call = blocks(parse(rendered["reference"] / "envs" / env / "main.tf"), "module")["monitoring"]
+        assert call["alarm_email"] == "${var.monitoring.alarm_email}"
+        assert call["monthly_budget_usd"] == "${var.monitoring.monthly_budget_usd}"
+
+
+def test_per_environment_budget_and_email(tmp_path: Path) -> None:
+    tree = render_inline(tmp_path, NO_EMAIL_WITH_BUDGET)
+    dev = hcl2.loads((tree / "envs" / "dev" / "terraform.tfvars").read_text())["monitoring"]
+    prod = hcl2.loads((tree / "envs" / "prod" / "terraform.tfvars").read_text())["monitoring"]
+    assert dev["alarm_email"] is None and dev["monthly_budget_usd"] == 40
+    assert unquote(prod["alarm_email"]) == "prod-oncall@example.com" and prod["monthly_budget_usd"] == 900
+    # Without an email the budget alerts go to the topic, whose policy lets Budgets publish.
+    main = module(tree)
+    budget = blocks(main, "resource", "aws_budgets_budget")["monthly"]
+    for n in budget["notification"]:
+        assert n["subscriber_sns_topic_arns"] == (
+            "${var.alarm_email == null ? [aws_sns_topic_policy.alarms.arn] : null}")
+    budgets = statements(main, "alarms")["BudgetsPublish"]
+    assert unquote(budgets["principals"][0]["identifiers"]) == ["budgets.amazonaws.com"]
+    assert unquote(budgets["condition"][0]["variable"]) == "aws:SourceAccount"
+
+
+def test_no_secret_and_no_default_email_in_the_module(rendered: dict[str, Path]) -> None:
+    text = (rendered["reference"] / "modules" / "monitoring" / "variables.tf").read_text()
+    assert "@" not in text  # the address lives in the environment's tfvars only
+    variables = blocks(parse(rendered["reference"] / "modules" / "monitoring" / "variables.tf"), "variable")
+    assert variables["alarm_email"]["default"] is None
+    assert variables["monthly_budget_usd"]["default"] is None
+
+
+def test_every_skip_has_a_reason(rendered: dict[str, Path]) -> None:
+    text = (rendered["reference"] / "modules" / "monitoring" / "main.tf").read_text()
+    found = re.findall(r"checkov:skip=([A-Z0-9_]+):(.*)", text)
+    assert {c for c, _ in found} == {"CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"}
+    assert all("key policy" in reason for _, reason in found)
+
+
+@pytest.mark.slow
+def test_checkov_finds_nothing_in_the_monitoring_module(tmp_path: Path) -> None:
+    from tfgen.scan import scan
+
+    checkov = Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
+    result = scan(render_inline(tmp_path, NO_EMAIL_WITH_BUDGET), checkov=checkov, use_cache=False)
+    mine = [f for f in result.failed if f.file.startswith("modules/monitoring/")]
+    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
