@@ -1,0 +1,172 @@
+"""The alb module: TLS-only public entry point, hardened, logged, alarmed, and wired per profile."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+# Environments of each test spec and the profile each one uses.
+ENVS = {
+    "reference": {"dev": "low-power", "staging": "low-power", "prod": "high-power"},
+    "minimal": {"dev": "low-power"},
+    "low": {"dev": "low-power", "test": "low-power"},
+    "high": {"prod": "high-power"},
+    "mysql": {"staging": "low-power", "prod": "high-power"},
+}
+
+
+def load(path: Path) -> dict[str, Any]:
+    return hcl2.loads(path.read_text())
+
+
+def resources(doc: dict[str, Any], rtype: str) -> dict[str, dict[str, Any]]:
+    """Resources of one type in a parsed file, by unquoted name."""
+    out: dict[str, dict[str, Any]] = {}
+    for block in doc.get("resource", []):
+        for typ, named in block.items():
+            if typ.strip('"') == rtype:
+                for name, body in named.items():
+                    out[name.strip('"')] = body
+    return out
+
+
+def module_block(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    for block in doc.get("module", []):
+        for label, body in block.items():
+            if label.strip('"') == name:
+                return body
+    raise AssertionError(f"no module {name!r}")
+
+
+def one(body: dict[str, Any], key: str) -> dict[str, Any]:
+    blocks = body[key]
+    assert len(blocks) == 1, f"expected one {key} block, got {len(blocks)}"
+    return blocks[0]
+
+
+@pytest.fixture(scope="module")
+def alb_main(rendered: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    return {name: load(root / "modules" / "alb" / "main.tf") for name, root in rendered.items()}
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_load_balancer_is_public_and_hardened(spec: str, alb_main: dict[str, Any]) -> None:
+    lb = resources(alb_main[spec], "aws_lb")["this"]
+    assert lb["load_balancer_type"] == '"application"'
+    assert lb["internal"] is False
+    assert lb["subnets"] == "${var.subnet_ids}"
+    assert lb["security_groups"] == ["${var.security_group_id}"]
+    assert lb["drop_invalid_header_fields"] is True
+    assert lb["desync_mitigation_mode"] == '"strictest"'
+    assert lb["enable_deletion_protection"] == "${var.deletion_protection}"
+    logs = one(lb, "access_logs")
+    assert logs["bucket"] == "${var.access_logs_bucket_id}"
+    assert logs["enabled"] == "${var.access_logs_enabled}"
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_http_only_redirects_and_https_uses_tls13(spec: str, alb_main: dict[str, Any]) -> None:
+    doc = alb_main[spec]
+    listeners = resources(doc, "aws_lb_listener")
+    assert set(listeners) == {"http", "https"}
+
+    http = listeners["http"]
+    assert (http["port"], http["protocol"]) == (80, '"HTTP"')
+    action = one(http, "default_action")
+    assert action["type"] == '"redirect"'
+    redirect = one(action, "redirect")
+    assert redirect == {**redirect, "protocol": '"HTTPS"', "port": '"443"', "status_code": '"HTTP_301"'}
+    assert "target_group_arn" not in action, "plain HTTP must never reach the app"
+
+    https = listeners["https"]
+    assert (https["port"], https["protocol"]) == (443, '"HTTPS"')
+    assert https["certificate_arn"] == "${var.certificate_arn}"
+    assert https["ssl_policy"] == "${local.ssl_policy}"
+    policy = doc["locals"][0]["ssl_policy"].strip('"')
+    assert policy.startswith("ELBSecurityPolicy-TLS13-1-2-"), policy
+    forward = one(https, "default_action")
+    assert forward["type"] == '"forward"'
+    assert forward["target_group_arn"] == "${aws_lb_target_group.app.arn}"
+    assert "max-age=" in https["routing_http_response_strict_transport_security_header_value"]
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_target_group_checks_health_on_the_app_port(spec: str, alb_main: dict[str, Any]) -> None:
+    tg = resources(alb_main[spec], "aws_lb_target_group")["app"]
+    assert tg["port"] == "${var.app_port}"
+    assert tg["vpc_id"] == "${var.vpc_id}"
+    check = one(tg, "health_check")
+    assert check["enabled"] is True
+    assert check["path"] == "${var.health_check_path}"
+    assert check["port"] == '"traffic-port"'
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_waf_association_follows_the_spec(spec: str, alb_main: dict[str, Any]) -> None:
+    waf = resources(alb_main[spec], "aws_wafv2_web_acl_association")["this"]
+    assert waf["count"] == "${var.waf_web_acl_arn == null ? 0 : 1}"
+    assert waf["resource_arn"] == "${aws_lb.this.arn}"
+    assert waf["web_acl_arn"] == "${var.waf_web_acl_arn}"
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, Any]) -> None:
+    alarms = resources(alb_main[spec], "aws_cloudwatch_metric_alarm")
+    metrics = {a["metric_name"].strip('"') for a in alarms.values()}
+    assert {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
+            "UnHealthyHostCount"} <= metrics
+    for name, alarm in alarms.items():
+        assert alarm["namespace"] == '"AWS/ApplicationELB"', name
+        assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
+        assert alarm["dimensions"]["LoadBalancer"] == "${aws_lb.this.arn_suffix}", name
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_environment_wires_the_module_to_vpc_s3_and_monitoring(
+    spec: str, rendered: dict[str, Path]
+) -> None:
+    for env in ENVS[spec]:
+        block = module_block(load(rendered[spec] / "envs" / env / "main.tf"), "alb")
+        assert block["source"] == '"../../modules/alb"'
+        assert block["subnet_ids"] == "${module.vpc.public_subnet_ids}"
+        assert block["security_group_id"] == "${module.vpc.alb_security_group_id}"
+        assert block["vpc_id"] == "${module.vpc.vpc_id}"
+        assert block["access_logs_bucket_id"] == "${module.s3.log_bucket_id}"
+        assert block["alarm_topic_arn"] == "${module.monitoring.sns_topic_arn}"
+        assert block["deletion_protection"] == "${var.load_balancer.deletion_protection}"
+        assert block["certificate_arn"] == "${var.load_balancer.certificate_arn}"
+        assert block["app_port"] == "${var.app.port}"
+        assert block["tags"] == "${var.tags}"
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_tfvars_follow_the_profile(spec: str, rendered: dict[str, Path]) -> None:
+    for env, profile in ENVS[spec].items():
+        lb = load(rendered[spec] / "envs" / env / "terraform.tfvars")["load_balancer"]
+        assert lb["deletion_protection"] is (profile == "high-power"), (spec, env)
+        assert lb["certificate_arn"].startswith('"arn:aws:acm:')
+        assert lb["access_logs"] is True
+
+
+def test_tfvars_carry_the_spec_values(rendered: dict[str, Path]) -> None:
+    high = load(rendered["high"] / "envs" / "prod" / "terraform.tfvars")["load_balancer"]
+    assert high["health_check_path"] == '"/status"'
+    assert high["waf_web_acl_arn"] == \
+        '"arn:aws:wafv2:us-west-2:111122223333:regional/webacl/store/abcd1234"'
+    assert high["domain_names"] == ['"store.example.com"', '"www.store.example.com"']
+    minimal = load(rendered["minimal"] / "envs" / "dev" / "terraform.tfvars")["load_balancer"]
+    assert minimal["health_check_path"] == '"/health"'
+    assert minimal["waf_web_acl_arn"] is None
+    ref = load(rendered["reference"] / "envs" / "prod" / "terraform.tfvars")["load_balancer"]
+    assert ref["health_check_path"] == '"/healthz"'
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_no_ssh_and_no_plain_http_to_the_world(spec: str, rendered: dict[str, Path]) -> None:
+    text = (rendered[spec] / "modules" / "alb" / "main.tf").read_text()
+    assert not re.search(r"\b22\b", text)
+    assert "0.0.0.0/0" not in text  # the ingress rules live in the vpc module's ALB group
