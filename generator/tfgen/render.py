@@ -197,7 +197,10 @@ def user_data_template(spec: AppSpec) -> str:
     # The user's script is data for templatefile(): escape Terraform's template sequences.
     escaped = user.replace("${", "$${").replace("%{", "%%{")
     head = (TEMPLATES / "modules" / "asg" / "user_data_head.sh").read_text(encoding="utf-8")
-    return head + escaped if escaped.endswith("\n") else head + escaped + "\n"
+    tail_path = TEMPLATES / "modules" / "asg" / "user_data_tail.sh"
+    tail = tail_path.read_text(encoding="utf-8") if tail_path.exists() else ""
+    body = escaped if escaped.endswith("\n") else escaped + "\n"
+    return head + body + tail
 
 
 def _tidy(text: str) -> str:
