@@ -5,5 +5,6 @@
 set -euo pipefail
 dnf install -y docker
 systemctl enable --now docker
-docker run -d --restart always --env-file /etc/app.env -p "${APP_PORT}:${APP_PORT}" \
+# Host networking: with IMDSv2 hop limit 1 a bridged container cannot reach the instance role.
+docker run -d --restart always --network host --env-file /etc/app.env \
   public.ecr.aws/example/shop:latest

@@ -292,3 +292,21 @@ def test_schema_validates_the_reference_spec_with_jsonschema() -> None:
     from tfgen.spec import json_schema
 
     jsonschema.validate(yaml.safe_load(REFERENCE_SPEC.read_text()), json_schema())
+
+
+def test_user_data_with_the_boot_marker_is_refused_and_crlf_is_normalised(tmp_path: Path) -> None:
+    (tmp_path / "boot.sh").write_bytes(b"#!/bin/bash\r\necho hi\r\nTFGEN_APP_BOOT_EOF\r\n")
+    text = BASE.replace("azs: 2", "azs: 2\napp:\n  user_data: boot.sh")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and "contains a line `TFGEN_APP_BOOT_EOF`" in lines[0]
+    (tmp_path / "boot.sh").write_bytes(b"#!/bin/bash\r\necho hi\r\n")
+    spec = load_spec(write(tmp_path, text))
+    assert spec.user_data == "#!/bin/bash\necho hi\n"
+
+
+def test_cdn_alias_cannot_be_the_alb_origin_name(tmp_path: Path) -> None:
+    text = BASE.replace("0f1e2d3c-4b5a-6978\n", "0f1e2d3c-4b5a-6978\n  domain_names: [app.example.com]\n")
+    text += ("static: {}\ncdn:\n  aliases: [app.example.com]\n  certificate_arn: "
+             "arn:aws:acm:us-east-1:123456789012:certificate/abc\n")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and "cdn.aliases: app.example.com is the ALB's origin name" in lines[0]

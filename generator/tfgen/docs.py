@@ -26,8 +26,9 @@ SUMMARIES = {
     "encryption, backups, Multi-AZ and read replicas per profile, enhanced monitoring, alarms.",
     "elasticache": "ElastiCache replication group for sessions: encryption at rest and in "
     "transit, generated auth token in Secrets Manager, failover per profile, alarms.",
-    "s3": "The log bucket and the static-files bucket: public access blocked, owner-enforced, "
-    "versioned, encrypted, lifecycle rules, access logging, TLS-only policies.",
+    "s3": "The log bucket and the static-files bucket: public access blocked, owner-enforced "
+    "(the log bucket keeps ACLs only for CloudFront classic logging), versioned, encrypted, "
+    "lifecycle rules, access logging, TLS-only policies.",
     "cloudfront": "CloudFront in front of the static bucket (origin access control) and the ALB "
     "for dynamic paths: HTTPS only, TLS 1.2+, HSTS, managed cache policies, logging.",
     "monitoring": "SNS topic for alarms (encrypted, email subscription) and an AWS Budgets "

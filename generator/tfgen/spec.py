@@ -596,6 +596,10 @@ def check_environment(env: Environment, data: dict[str, Any], problems: Problems
             say(at("cdn", "dynamic_paths"),
                          "CloudFront reaches the ALB over HTTPS by a name its certificate covers: "
                          "set load_balancer.domain_names")
+        if env.load_balancer.domain_names and env.load_balancer.domain_names[0] in cdn.aliases:
+            problems.add(at("cdn", "aliases"),
+                         f"{env.load_balancer.domain_names[0]} is the ALB's origin name for "
+                         "CloudFront; as a CDN alias too, CloudFront would fetch from itself")
         if cdn.certificate_arn and ":us-east-1:" not in cdn.certificate_arn:
             say(at("cdn", "certificate_arn"),
                          "CloudFront only takes ACM certificates from us-east-1")
@@ -620,6 +624,10 @@ def read_user_data(data: dict[str, Any], source_dir: Path, problems: Problems) -
         reason = "file not found" if isinstance(err, FileNotFoundError) else str(err)
         problems.add(("app", "user_data"), f"cannot read {rel} (relative to the spec): {reason}")
         return None
+    if any(line.strip() == "TFGEN_APP_BOOT_EOF" for line in text.splitlines()):
+        problems.add(("app", "user_data"),
+                     f"{rel} contains a line `TFGEN_APP_BOOT_EOF`, the marker tfgen's boot "
+                     "script uses to embed it: rename that line")
     if AWS_ACCESS_KEY.search(text):
         problems.add(("app", "user_data"),
                      f"{rel} contains what looks like an AWS access key id: give the instance "
