@@ -180,7 +180,7 @@ def test_environment_names_are_safe_folder_names(tmp_path: Path, name: str) -> N
     assert any(f"environments.{name}: environment names are" in line for line in lines)
 
 
-@pytest.mark.parametrize("name", ["Shop", "../x", "a", "shop_app", "-shop"])
+@pytest.mark.parametrize("name", ["Shop", "../x", "a", "shop_app", "-shop", "my--shop"])
 def test_app_name_is_restricted(tmp_path: Path, name: str) -> None:
     lines = errors_of(tmp_path, BASE.replace("name: shop", f"name: {json.dumps(name)}"))
     assert any(line.split(": ", 2)[1] == "name" for line in lines)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from .errors import Problem, SpecError
 from .source import Loc, SourceDoc, read_yaml
 
-SAFE_NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+SAFE_NAME = r"^[a-z]([a-z0-9]|-[a-z0-9])+$"  # no "--" or trailing dash: RDS refuses them
 ENV_NAME = r"^[a-z][a-z0-9]{0,11}$"
 REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
 ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$"
