@@ -1,0 +1,185 @@
+# shop / staging: profile low-power. Rendered by tfgen; edit the spec, not this file.
+
+data "aws_availability_zones" "available" {
+  # checkov:skip=CKV_AWS_394: only the first az_count zones (sorted by name) are used; AWS names new zones after the existing ones, so the set in use does not grow
+  state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+locals {
+  name = "shop-staging"
+  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+}
+
+module "vpc" {
+  source = "../../modules/vpc"
+
+  name                    = local.name
+  cidr                    = var.network.cidr
+  azs                     = local.azs
+  public_subnets          = var.network.public_subnets
+  private_subnets         = var.network.private_subnets
+  database_subnets        = var.network.database_subnets
+  cache_subnets           = var.network.cache_subnets
+  single_nat_gateway      = var.network.single_nat_gateway
+  flow_log_retention_days = var.network.flow_log_retention_days
+  app_port                = var.network.app_port
+  database_port           = var.network.database_port
+  cache_port              = var.network.cache_port
+}
+
+module "alb" {
+  source = "../../modules/alb"
+
+  name                  = local.name
+  tags                  = var.tags
+  vpc_id                = module.vpc.vpc_id
+  subnet_ids            = module.vpc.public_subnet_ids
+  security_group_id     = module.vpc.alb_security_group_id
+  certificate_arn       = var.load_balancer.certificate_arn
+  app_port              = var.app.port
+  health_check_path     = var.load_balancer.health_check_path
+  idle_timeout          = var.load_balancer.idle_timeout
+  deletion_protection   = var.load_balancer.deletion_protection
+  access_logs_enabled   = var.load_balancer.access_logs
+  access_logs_bucket_id = module.s3.log_bucket_id
+  waf_web_acl_arn       = var.load_balancer.waf_web_acl_arn
+  alarm_topic_arn       = module.monitoring.sns_topic_arn
+}
+
+module "asg" {
+  source = "../../modules/asg"
+
+  name                      = local.name
+  tags                      = var.tags
+  subnet_ids                = module.vpc.private_subnet_ids
+  security_group_id         = module.vpc.app_security_group_id
+  target_group_arns         = [module.alb.target_group_arn]
+  ami                       = var.app.ami
+  instance_type             = var.app.instance_type
+  min_size                  = var.app.min_size
+  desired_capacity          = var.app.desired_capacity
+  max_size                  = var.app.max_size
+  cpu_target                = var.app.cpu_target
+  health_check_grace_period = var.app.health_check_grace_period
+  root_volume_size          = var.app.root_volume_size
+  iam_policy_arns           = var.app.iam_policy_arns
+  log_retention_days        = var.app.log_retention_days
+  alarm_topic_arn           = module.monitoring.sns_topic_arn
+
+  # What the app is told at boot (/etc/app.env): endpoints and secret ARNs, never secrets.
+  app_environment = merge(
+    {
+      APP_PORT = tostring(var.app.port)
+    },
+    {
+      DB_HOST       = module.rds.endpoint
+      DB_PORT       = tostring(module.rds.port)
+      DB_NAME       = var.database.db_name
+      DB_SECRET_ARN = module.rds.master_user_secret_arn
+    },
+    {
+      CACHE_HOST       = module.elasticache.primary_endpoint_address
+      CACHE_PORT       = tostring(module.elasticache.port)
+      CACHE_SECRET_ARN = module.elasticache.auth_token_secret_arn
+    },
+    {
+      STATIC_BUCKET = module.s3.static_bucket_id
+    },
+  )
+  secret_arns = [
+    module.rds.master_user_secret_arn,
+    module.elasticache.auth_token_secret_arn,
+  ]
+}
+
+module "rds" {
+  source = "../../modules/rds"
+
+  name                 = local.name
+  tags                 = var.tags
+  db_subnet_group_name = module.vpc.database_subnet_group_name
+  security_group_id    = module.vpc.database_security_group_id
+
+  engine_version        = var.database.engine_version
+  instance_class        = var.database.instance_class
+  allocated_storage     = var.database.allocated_storage
+  max_allocated_storage = var.database.max_allocated_storage
+  db_name               = var.database.db_name
+  username              = var.database.username
+
+  multi_az              = var.database.multi_az
+  read_replicas         = var.database.read_replicas
+  backup_retention_days = var.database.backup_retention_days
+  backup_window         = var.database.backup_window
+  maintenance_window    = var.database.maintenance_window
+  deletion_protection   = var.database.deletion_protection
+  skip_final_snapshot   = var.database.skip_final_snapshot
+
+  performance_insights        = var.database.performance_insights
+  log_retention_days          = var.database.log_retention_days
+  connections_alarm_threshold = var.database.connections_alarm_threshold
+  alarm_topic_arn             = module.monitoring.sns_topic_arn
+}
+
+module "elasticache" {
+  source = "../../modules/elasticache"
+
+  name              = local.name
+  tags              = var.tags
+  subnet_group_name = module.vpc.cache_subnet_group_name
+  security_group_id = module.vpc.cache_security_group_id
+
+  engine_version          = var.cache.engine_version
+  node_type               = var.cache.node_type
+  replicas                = var.cache.replicas
+  automatic_failover      = var.cache.automatic_failover
+  snapshot_retention_days = var.cache.snapshot_retention_days
+  log_retention_days      = var.cache.log_retention_days
+  alarm_topic_arn         = module.monitoring.sns_topic_arn
+}
+
+# Access logs of every part of the app are kept as long as its CloudWatch logs (monitoring.log_retention_days).
+module "s3" {
+  source = "../../modules/s3"
+
+  name                = local.name
+  tags                = var.tags
+  log_expiration_days = var.monitoring.log_retention_days
+
+  static_versioning                         = var.static.versioning
+  static_noncurrent_version_expiration_days = var.static.noncurrent_version_expiration_days
+
+  # The bucket and key policies let only this distribution read (origin access control).
+  cloudfront_distribution_arn = module.cloudfront.distribution_arn
+}
+
+module "cloudfront" {
+  source = "../../modules/cloudfront"
+
+  name                               = local.name
+  tags                               = var.tags
+  static_bucket_regional_domain_name = module.s3.static_bucket_regional_domain_name
+  log_bucket_domain_name             = module.s3.log_bucket_domain_name
+  price_class                        = var.cdn.price_class
+  web_acl_id                         = var.cdn.waf_web_acl_arn
+  aliases                            = var.cdn.aliases
+  certificate_arn                    = var.cdn.certificate_arn
+
+  # CloudFront reaches the load balancer by the name on its certificate (HTTPS, TLS 1.2).
+  dynamic_paths   = var.cdn.dynamic_paths
+  alb_domain_name = var.cdn.alb_domain_name
+}
+
+module "monitoring" {
+  source = "../../modules/monitoring"
+
+  name               = local.name
+  tags               = var.tags
+  alarm_email        = var.monitoring.alarm_email
+  monthly_budget_usd = var.monitoring.monthly_budget_usd
+}

@@ -1,0 +1,123 @@
+variable "tags" {
+  description = "Tags on every resource (the provider's default_tags)."
+  type        = map(string)
+}
+
+variable "az_count" {
+  description = "Number of availability zones to spread over."
+  type        = number
+
+  validation {
+    condition     = var.az_count >= 1 && var.az_count <= 6
+    error_message = "az_count must be between 1 and 6."
+  }
+}
+
+variable "network" {
+  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and the ports the security groups open between tiers."
+  type = object({
+    cidr                    = string
+    public_subnets          = list(string)
+    private_subnets         = list(string)
+    database_subnets        = list(string)
+    cache_subnets           = list(string)
+    single_nat_gateway      = bool
+    flow_log_retention_days = number
+    app_port                = number
+    database_port           = number
+    cache_port              = number
+  })
+}
+
+variable "load_balancer" {
+  description = "The public load balancer: ACM certificate, served names, health check path, access logs, optional WAF, idle timeout, deletion protection."
+  type = object({
+    certificate_arn     = string
+    domain_names        = list(string)
+    health_check_path   = string
+    access_logs         = bool
+    waf_web_acl_arn     = optional(string)
+    idle_timeout        = number
+    deletion_protection = bool
+  })
+}
+
+variable "app" {
+  description = "The app tier: AMI, instance type, group sizes, CPU target, port, extra IAM policies, root volume, health check grace period, log retention."
+  type = object({
+    ami                       = string
+    instance_type             = string
+    min_size                  = number
+    desired_capacity          = number
+    max_size                  = number
+    cpu_target                = number
+    port                      = number
+    iam_policy_arns           = list(string)
+    root_volume_size          = number
+    health_check_grace_period = number
+    log_retention_days        = number
+  })
+}
+
+variable "database" {
+  description = "The RDS database: version, class, storage, HA (Multi-AZ, read replicas), backups, protection, monitoring."
+  type = object({
+    engine_version              = string
+    instance_class              = string
+    allocated_storage           = number
+    max_allocated_storage       = number
+    db_name                     = string
+    username                    = string
+    multi_az                    = bool
+    read_replicas               = number
+    backup_retention_days       = number
+    backup_window               = string
+    maintenance_window          = string
+    deletion_protection         = bool
+    skip_final_snapshot         = bool
+    performance_insights        = bool
+    log_retention_days          = number
+    connections_alarm_threshold = number
+  })
+}
+
+variable "cache" {
+  description = "The ElastiCache replication group: version, node type, replicas, failover, snapshots, log retention."
+  type = object({
+    engine_version          = string
+    node_type               = string
+    replicas                = number
+    automatic_failover      = bool
+    snapshot_retention_days = number
+    log_retention_days      = number
+  })
+}
+
+variable "static" {
+  description = "The static files bucket: versioning, and days old versions are kept."
+  type = object({
+    versioning                         = bool
+    noncurrent_version_expiration_days = number
+  })
+}
+
+variable "cdn" {
+  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, and the paths sent to the load balancer (by its domain name)."
+  type = object({
+    aliases         = list(string)
+    certificate_arn = string
+    price_class     = string
+    waf_web_acl_arn = string
+    dynamic_paths   = list(string)
+    alb_domain_name = string
+  })
+}
+
+variable "monitoring" {
+  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none), log retention in days."
+  type = object({
+    alarm_email        = string
+    monthly_budget_usd = number
+    log_retention_days = number
+  })
+}

@@ -1,0 +1,23 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-central-1"
+
+  # Every resource gets these tags, including the ones modules create.
+  default_tags {
+    tags = var.tags
+  }
+}

@@ -1,0 +1,37 @@
+variable "name" {
+  description = "Name prefix of every resource, <app>-<environment>."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource (the same as the provider's default_tags, repeated so scanners see them)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "static_bucket_regional_domain_name" {
+  description = "Regional domain name of the static files bucket, the default origin."
+  type        = string
+}
+
+variable "log_bucket_domain_name" {
+  description = "Domain name (<bucket>.s3.amazonaws.com) of the bucket receiving the standard access logs; it must have ACLs enabled."
+  type        = string
+}
+
+variable "price_class" {
+  description = "Edge locations used: PriceClass_100 (North America, Europe), PriceClass_200 or PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "web_acl_id" {
+  description = "ARN of a WAFv2 web ACL (CLOUDFRONT scope, us-east-1) to protect the distribution; null for none."
+  type        = string
+  default     = null
+}

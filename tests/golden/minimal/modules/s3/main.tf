@@ -1,0 +1,157 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+# us-east-2 predates the log-delivery service principal: ALB access logs arrive from
+# the region's Elastic Load Balancing account, so the log bucket policy names both.
+data "aws_elb_service_account" "this" {}
+
+################################################################################
+# Log bucket: ALB access logs, S3 server access logs
+################################################################################
+
+resource "aws_s3_bucket" "log" {
+  # checkov:skip=CKV_AWS_18: this is the access-log target bucket; logging it into itself would log its own log writes
+  # checkov:skip=CKV_AWS_144: access logs stay in the app's region; replicate them from an organisation log archive if required
+  # checkov:skip=CKV_AWS_145: ALB access logs (and S3 server access logs) can only be delivered to SSE-S3 buckets, not SSE-KMS
+  # checkov:skip=CKV2_AWS_62: nothing consumes events of the log bucket
+  bucket_prefix = "${var.name}-logs-"
+
+  tags = merge(var.tags, {
+    Name = "${var.name}-logs"
+  })
+}
+
+resource "aws_s3_bucket_public_access_block" "log" {
+  bucket = aws_s3_bucket.log.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "log" {
+  bucket = aws_s3_bucket.log.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "log" {
+  bucket = aws_s3_bucket.log.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "log" {
+  bucket = aws_s3_bucket.log.id
+
+  rule {
+    # SSE-S3: log delivery by ELB and S3 server access logging does not support SSE-KMS.
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "log" {
+  bucket = aws_s3_bucket.log.id
+
+  rule {
+    id     = "expire-logs"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.log_expiration_days
+    }
+
+    # A log object is only ever overwritten or deleted by mistake (or by an intruder): keep the
+    # old version a month so it can be recovered, then let it go.
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.log]
+}
+
+data "aws_iam_policy_document" "log" {
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.log.arn,
+      "${aws_s3_bucket.log.arn}/*",
+    ]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  # ALB access logs land under <prefix>/AWSLogs/<account id>/ whatever prefix the ALB uses.
+  statement {
+    sid       = "ELBLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.log.arn}/*AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ELBRegionalAccountLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.log.arn}/*AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "S3ServerAccessLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.log.arn}/s3/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "log" {
+  bucket = aws_s3_bucket.log.id
+  policy = data.aws_iam_policy_document.log.json
+
+  # S3 rejects a policy change while the public access block is being written.
+  depends_on = [aws_s3_bucket_public_access_block.log]
+}
