@@ -124,8 +124,7 @@ def _environment() -> Any:
 
 
 def modules_for(spec: AppSpec) -> list[str]:
-    return [name for name, needed in MODULES.items() if needed(spec)
-            and (TEMPLATES / "modules" / name / "main.tf.j2").is_file()]  # FIXME(issue 3): drop once all exist
+    return [name for name, needed in MODULES.items() if needed(spec)]
 
 
 def env_tags(env: Environment, spec: AppSpec) -> dict[str, str]:
@@ -168,7 +167,7 @@ def render(spec: AppSpec, spec_path: Path | None = None, spec_ref: str = "app.ya
     for module in modules:
         for name in MODULE_FILES:
             put(f"modules/{module}/{name}", f"modules/{module}/{name}.j2")
-        if module == "asg" and (TEMPLATES / "modules/asg/user_data_head.sh").exists():
+        if module == "asg":
             files["modules/asg/user_data.sh.tftpl"] = user_data_template(spec)
     for environment in spec.environments:
         used = env_modules(spec, environment)
@@ -197,8 +196,7 @@ def user_data_template(spec: AppSpec) -> str:
     # The user's script is data for templatefile(): escape Terraform's template sequences.
     escaped = user.replace("${", "$${").replace("%{", "%%{")
     head = (TEMPLATES / "modules" / "asg" / "user_data_head.sh").read_text(encoding="utf-8")
-    tail_path = TEMPLATES / "modules" / "asg" / "user_data_tail.sh"
-    tail = tail_path.read_text(encoding="utf-8") if tail_path.exists() else ""
+    tail = (TEMPLATES / "modules" / "asg" / "user_data_tail.sh").read_text(encoding="utf-8")
     body = escaped if escaped.endswith("\n") else escaped + "\n"
     return head + body + tail
 
