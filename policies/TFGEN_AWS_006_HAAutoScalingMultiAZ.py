@@ -1,13 +1,13 @@
 """Guide 2.6/4.x: a high-power environment runs its web tier in at least two AZs.
 
 tfgen tags every resource of an environment with `Profile = <profile>`; these HA checks apply
-where the profile is `high` and pass elsewhere (a dev environment may run in one AZ).
+where the profile is `"high-power"` and pass elsewhere (a dev environment may run in one AZ).
 """
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-HIGH_PROFILES = {"high"}
+HIGH_PROFILES = {"high-power"}
 
 
 def _first(value):
@@ -29,6 +29,10 @@ def _is_unresolved(value):
     return isinstance(value, str) and "${" in value
 
 
+def _has_dynamic_tags(conf):
+    return any(isinstance(d, dict) and "tag" in d for d in conf.get("dynamic", []) or [])
+
+
 class HAAutoScalingMultiAZ(BaseResourceCheck):
     def __init__(self):
         super().__init__(
@@ -41,7 +45,12 @@ class HAAutoScalingMultiAZ(BaseResourceCheck):
         )
 
     def scan_resource_conf(self, conf):
-        if _tags(conf).get("Profile") not in HIGH_PROFILES:
+        profile = _tags(conf).get("Profile")
+        if _is_unresolved(profile) or (profile is None and _has_dynamic_tags(conf)):
+            # checkov renders neither `dynamic "tag"` blocks nor, next to one, the variables
+            # of plain tag blocks: give the Profile its own static tag block to be judged.
+            return CheckResult.UNKNOWN
+        if profile not in HIGH_PROFILES:
             return CheckResult.PASSED
         zones = conf.get("vpc_zone_identifier") or conf.get("availability_zones")
         zones = _first(zones)

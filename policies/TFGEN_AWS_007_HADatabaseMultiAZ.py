@@ -1,10 +1,10 @@
 """Guide 4.x: "RDS with Multi-AZ ... it's what I recommend"; a production database also must
-not be one click away from deletion. Applies to `Profile = high` resources."""
+not be one click away from deletion. Applies to `Profile = "high-power"` resources."""
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-HIGH_PROFILES = {"high"}
+HIGH_PROFILES = {"high-power"}
 
 
 def _first(value):
@@ -27,7 +27,10 @@ class HADatabaseMultiAZ(BaseResourceCheck):
         )
 
     def scan_resource_conf(self, conf):
-        if _tags(conf).get("Profile") not in HIGH_PROFILES:
+        profile = _tags(conf).get("Profile")
+        if isinstance(profile, str) and "${" in profile:
+            return CheckResult.UNKNOWN  # a Profile checkov could not resolve
+        if profile not in HIGH_PROFILES:
             return CheckResult.PASSED
         if _first(conf.get("replicate_source_db")):
             # A read replica inherits HA from its source; deletion protection still applies.

@@ -1,10 +1,10 @@
 """Guide 2.6: no single point of failure. A high-power cache is a replication group with a
-replica in another AZ and automatic failover. Applies to `Profile = high` resources."""
+replica in another AZ and automatic failover. Applies to `Profile = "high-power"` resources."""
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-HIGH_PROFILES = {"high"}
+HIGH_PROFILES = {"high-power"}
 
 
 def _first(value):
@@ -32,7 +32,10 @@ class HACacheFailover(BaseResourceCheck):
         )
 
     def scan_resource_conf(self, conf):
-        if _tags(conf).get("Profile") not in HIGH_PROFILES:
+        profile = _tags(conf).get("Profile")
+        if isinstance(profile, str) and "${" in profile:
+            return CheckResult.UNKNOWN  # a Profile checkov could not resolve
+        if profile not in HIGH_PROFILES:
             return CheckResult.PASSED
         if self.entity_type == "aws_elasticache_cluster":
             # A single-node cluster cannot fail over unless it belongs to a replication group.

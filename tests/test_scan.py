@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import tfgen.scan as scan_mod
+from test_run import FIXTURE as RUN_FIXTURE
+from test_run import provider_mirror, terraform_bin  # noqa: F401
 from tfgen.cli import app
 from tfgen.errors import ToolError, UsageError
 from typer.testing import CliRunner
@@ -322,3 +324,47 @@ def test_pre_commit_hooks_manifest() -> None:
     except ImportError:
         return
     assert len(load_manifest(str(manifest))) == 3
+
+
+# --------------------------------------------------------------------------- tfgen plan --scan
+
+
+def test_scan_plan_is_the_public_entry_point_for_plans(tmp_path: Path) -> None:
+    """`scan_plan(path)` is `scan(plan=path)`; a plan under envs/ is judged by its project's
+    policies/ (the folder `tfgen plan` keeps plans in is envs/<env>/.tfgen/)."""
+    plan = tmp_path / "envs" / "dev" / ".tfgen" / "dev.plan.json"
+    plan.parent.mkdir(parents=True)
+    shutil.copy(PLAN_FIXTURE, plan)
+    assert scan_mod.plan_project(plan) == tmp_path
+    assert scan_mod.plan_project(tmp_path / "plan.json") is None
+    write(tmp_path, {"policies/TFGEN_AWS_001_x.yaml": "metadata: {}"})
+    assert scan_mod.resolve_policies_dir(None, scan_mod.plan_project(plan)) == tmp_path / "policies"
+
+
+@pytest.mark.slow
+def test_plan_with_scan_prints_the_scan_summary(
+    tmp_path: Path, provider_mirror: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """`tfgen plan --env dev --scan` on a null-provider project: real terraform plan, then the
+    real checkov over its JSON through `tfgen.scan.scan_plan`; the summary follows the plan."""
+    if not os.environ.get("TFGEN_CHECKOV"):
+        monkeypatch.setenv("TFGEN_CHECKOV", str(REPO / ".venv-checkov" / "bin" / "checkov"))
+    project = tmp_path / "project"
+    shutil.copytree(RUN_FIXTURE, project)
+    result = runner.invoke(
+        app,
+        ["plan", "--env", "dev", "--scan", "--project", str(project),
+         "--plugin-dir", str(provider_mirror)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 2, result.output  # changes, and a clean scan keeps it 2
+    lines = result.output.splitlines()
+    plan_json = project / "envs" / "dev" / ".tfgen" / "dev.plan.json"
+    assert plan_json.is_file()
+    header = next(i for i, line in enumerate(lines) if line.startswith("scan "))
+    assert "dev.plan.json" in lines[header], lines[header]
+    assert f"checkov {scan_mod.CHECKOV_VERSION}" in lines[header]
+    plan_headline = next(i for i, line in enumerate(lines) if line.startswith("== dev"))
+    assert plan_headline < header
+    assert lines[-1].startswith("passed ") and lines[-1].endswith("failed 0, skipped 0")
+    assert (plan_json.parent / scan_mod.CACHE_DIR).is_dir()  # cached next to the plan

@@ -351,7 +351,7 @@ def scan(
         root = plan.resolve().parent
         scanned = [(plan.name, plan.resolve())]
         targets: list[Path] = [plan.resolve()]
-        project = None
+        project = plan_project(plan)
         label = str(plan)
     else:
         assert directory is not None
@@ -398,6 +398,35 @@ def scan(
     if use_cache:
         _store_cached(cache_dir, key, result)
     return result
+
+
+def plan_project(plan: Path) -> Path | None:
+    """The tfgen project a plan belongs to (the parent of the `envs/` it lives under), if any.
+
+    `tfgen plan` keeps plans in `envs/<env>/.tfgen/`; the project's own `policies/` then
+    judge the plan, as they judge the project's files.
+    """
+    for ancestor in plan.resolve().parents:
+        if ancestor.name == "envs":
+            return ancestor.parent
+    return None
+
+
+def scan_plan(
+    plan_json_path: Path,
+    *,
+    checkov: Path | str | None = None,
+    policies: Path | None = None,
+    use_cache: bool = True,
+) -> ScanResult:
+    """Scan a `terraform show -json` plan: what `tfgen plan --scan` and `tfgen scan --plan` run.
+
+    The result's `summary_lines()` and `exit_code` are what the plan command prints and
+    returns; an unchanged plan is answered from the cache next to it.
+    """
+    return scan(
+        None, plan=Path(plan_json_path), checkov=checkov, policies=policies, use_cache=use_cache
+    )
 
 
 def _display(path: Path | None) -> str:

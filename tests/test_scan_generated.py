@@ -1,0 +1,216 @@
+"""Every rendered tree scans clean with the real checkov and tfgen's policies; insecure edits
+turn it red; every inline skip carries a reason and is documented in the README.
+
+The scans go through `tfgen.scan.scan` (the code path of `tfgen scan DIR`): one checkov run per
+tree, two at a time. When a module template still has findings, the per-tree test fails and
+lists them by resource: that is the point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import tfgen.scan as scan_mod
+from conftest import REPO, TEST_SPECS
+from tfgen.cli import app
+from typer.testing import CliRunner
+
+SKIP_COMMENT = re.compile(r"checkov:skip=(\S*)")
+SKIP_WITH_REASON = re.compile(r"checkov:skip=CKV2?_AWS_\d+:\s*\S+")
+CHECK_ID = re.compile(r"\b(CKV2?_AWS_\d+|TFGEN_AWS_\d+)\b")
+
+SSH_FROM_ANYWHERE = """
+resource "aws_vpc_security_group_ingress_rule" "ssh_from_anywhere" {
+  security_group_id = aws_security_group.app.id
+  description       = "deliberately insecure (test)"
+  cidr_ipv4         = "0.0.0.0/0"
+  from_port         = 22
+  to_port           = 22
+  ip_protocol       = "tcp"
+}
+"""
+
+
+def checkov_path() -> Path | None:
+    """TFGEN_CHECKOV (the Makefile sets it), else the repository's checkov venv."""
+    if os.environ.get(scan_mod.CHECKOV_ENV_VAR):
+        return None
+    return REPO / ".venv-checkov" / "bin" / "checkov"
+
+
+def checkov_option() -> list[str]:
+    path = checkov_path()
+    return [] if path is None else ["--checkov", str(path)]
+
+
+def failures(result: scan_mod.ScanResult) -> str:
+    """The failed checks, one line each, for an assertion message."""
+    return "\n".join(
+        f"  {f.resource}  {f.file}:{f.line}  {f.check_id}  {f.check_name}"
+        for f in sorted(result.failed, key=lambda f: (f.file, f.resource, f.check_id))
+    ) + "".join(f"\n  could not parse: {p}" for p in result.parsing_errors)
+
+
+@pytest.fixture(scope="module")
+def scans(rendered: dict[str, Path]) -> dict[str, scan_mod.ScanResult]:
+    """Each rendered tree scanned once (no cache: the session trees stay untouched)."""
+
+    def one(name: str) -> tuple[str, scan_mod.ScanResult]:
+        return name, scan_mod.scan(rendered[name], checkov=checkov_path(), use_cache=False)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, sorted(rendered)))
+
+
+# --------------------------------------------------------------------------- zero findings
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TEST_SPECS))
+def test_rendered_tree_has_zero_failed_checks(
+    name: str, scans: dict[str, scan_mod.ScanResult]
+) -> None:
+    result = scans[name]
+    assert result.passed > 0, "checkov ran no checks at all"
+    assert result.policies, "tfgen's policies were not loaded"
+    assert result.exit_code == 0 and not result.failed, (
+        f"{name}: {len(result.failed)} failed checks:\n{failures(result)}"
+    )
+
+
+@pytest.mark.slow
+def test_tfgen_policies_run_on_rendered_trees(scans: dict[str, scan_mod.ScanResult]) -> None:
+    """The clean result above must not come from policies that never loaded: checkov's JSON
+    lists tfgen's ids among the passed checks."""
+    for name, result in scans.items():
+        report = result.reports.get("json", "")
+        assert "TFGEN_AWS_016" in report and "TFGEN_AWS_004" in report, name
+
+
+# --------------------------------------------------------------------------- insecure edits
+
+
+def tfgen_scan(directory: Path):
+    return CliRunner().invoke(
+        app, ["scan", str(directory), *checkov_option()], catch_exceptions=False
+    )
+
+
+def finding_lines(output: str, resource: str) -> set[str]:
+    """The check ids the summary lists under one resource (failures only, not skips)."""
+    ids: set[str] = set()
+    current = None
+    for line in output.splitlines():
+        if line == "skipped:" or line.startswith("passed "):
+            current = None
+        elif not line.startswith(" "):
+            current = line.strip()
+        elif current is not None and re.sub(r"\[\d+\]", "", current) == resource:
+            ids.update(CHECK_ID.findall(line))
+    return ids
+
+
+@pytest.mark.slow
+def test_ssh_open_to_the_world_turns_the_scan_red(
+    rendered: dict[str, Path], writable_copy, scans: dict[str, scan_mod.ScanResult]
+) -> None:
+    tree = writable_copy(rendered["reference"])
+    vpc = tree / "modules" / "vpc" / "main.tf"
+    vpc.write_text(vpc.read_text() + SSH_FROM_ANYWHERE)
+    result = tfgen_scan(tree)
+    assert result.exit_code == 1, result.output
+    resource = "module.vpc.aws_vpc_security_group_ingress_rule.ssh_from_anywhere"
+    found = finding_lines(result.output, resource)
+    assert {"CKV_AWS_24", "TFGEN_AWS_004"} <= found, result.output
+    assert "modules/vpc/main.tf:" in result.output
+
+
+@pytest.mark.slow
+def test_public_access_block_flag_off_turns_the_scan_red(
+    rendered: dict[str, Path], writable_copy, scans: dict[str, scan_mod.ScanResult]
+) -> None:
+    tree = writable_copy(rendered["reference"])
+    s3 = tree / "modules" / "s3" / "main.tf"
+    text = s3.read_text()
+    block = re.search(
+        r'resource "aws_s3_bucket_public_access_block" "(\w+)" \{.*?\n\}', text, re.S
+    )
+    assert block, "modules/s3/main.tf has no public access block"
+    broken = re.sub(
+        r"block_public_policy(\s*)= true", r"block_public_policy\1= false", block.group(0), count=1
+    )
+    assert broken != block.group(0)
+    s3.write_text(text.replace(block.group(0), broken, 1))
+    result = tfgen_scan(tree)
+    assert result.exit_code == 1, result.output
+    resource = f"module.s3.aws_s3_bucket_public_access_block.{block.group(1)}"
+    found = finding_lines(result.output, resource)
+    assert {"CKV_AWS_54", "TFGEN_AWS_010"} <= found, result.output
+    # Caused by the edit: the clean tree has no such finding.
+    assert not [f for f in scans["reference"].failed if f.resource == resource]
+
+
+# --------------------------------------------------------------------------- skips
+
+
+def inline_skips(rendered: dict[str, Path]) -> list[tuple[str, str, str, str]]:
+    """(tree, module or env path, check id, line) for every checkov:skip in rendered .tf files."""
+    found = []
+    for name, tree in sorted(rendered.items()):
+        for tf in sorted(tree.rglob("*.tf")):
+            rel = tf.relative_to(tree).as_posix()
+            if ".terraform" in rel.split("/"):
+                continue
+            for line in tf.read_text().splitlines():
+                match = SKIP_COMMENT.search(line)
+                if match:
+                    check = match.group(1).split(":")[0]
+                    found.append((name, rel, check, line.strip()))
+    return found
+
+
+def readme_skip_table() -> list[tuple[set[str], str]]:
+    """The README's "## Security scan" skip table: (check ids, where) per row."""
+    text = (REPO / "README.md").read_text()
+    section = re.search(r"^## Security scan\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert section, "README.md has no '## Security scan' section"
+    rows = []
+    in_table = False
+    for line in section.group(1).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[:3] == ["Check", "Where", "Why"]:
+            in_table = True
+            continue
+        if in_table:
+            if not line.startswith("|"):
+                break
+            if set(line) <= set("|- "):
+                continue
+            rows.append((set(CHECK_ID.findall(cells[0])), cells[1]))
+    assert rows, "README.md: no `| Check | Where | Why |` table in '## Security scan'"
+    return rows
+
+
+def test_every_inline_skip_carries_a_reason(rendered: dict[str, Path]) -> None:
+    skips = inline_skips(rendered)
+    assert skips, "expected the rendered trees to carry some documented skips"
+    bad = [f"{tree}: {rel}: {line}" for tree, rel, _, line in skips
+           if not SKIP_WITH_REASON.search(line)]
+    assert not bad, "skips without a reason (or of a tfgen policy):\n" + "\n".join(bad)
+
+
+def test_every_skip_is_in_the_readme_table(rendered: dict[str, Path]) -> None:
+    rows = readme_skip_table()
+    missing = set()
+    for _, rel, check, _ in inline_skips(rendered):
+        parts = rel.split("/")
+        where = "/".join(parts[:2]) if parts[0] == "modules" else parts[0]
+        if not any(check in ids and where in cell for ids, cell in rows):
+            missing.add(f"{check} in {where}")
+    assert not missing, (
+        "README.md '## Security scan' table lacks rows for:\n  " + "\n  ".join(sorted(missing))
+    )
