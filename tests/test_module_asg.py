@@ -95,9 +95,16 @@ def test_group_spreads_behind_the_load_balancer(spec: str, asg_main: dict[str, A
     refresh = one(group, "instance_refresh")
     assert refresh["strategy"] == '"Rolling"'
     assert one(refresh, "preferences")["min_healthy_percentage"] >= 90
-    tags = one(group, "dynamic")['"tag"']
-    assert tags["for_each"] == "${local.instance_tags}"
-    assert one(tags, "content")["propagate_at_launch"] is True
+    # Plain tag blocks (scanners cannot read dynamic ones): the HA policy reads Profile here.
+    assert "dynamic" not in group
+    keys = {block["key"]: block["value"] for block in group["tag"]}
+    assert set(keys) == {'"Name"', '"App"', '"Environment"', '"Profile"'}
+    assert keys['"Profile"'] == '${lookup(local.instance_tags, "Profile", "")}'
+    # Instances and volumes get every tag through the launch template instead.
+    template = resources(doc, "aws_launch_template")["this"]
+    assert {spec["resource_type"]: spec["tags"] for spec in template["tag_specifications"]} == {
+        '"instance"': "${local.instance_tags}", '"volume"': "${local.instance_tags}",
+        '"network-interface"': "${local.instance_tags}"}
     policy = resources(doc, "aws_autoscaling_policy")["cpu"]
     assert policy["policy_type"] == '"TargetTrackingScaling"'
     tracking = one(policy, "target_tracking_configuration")

@@ -3,6 +3,7 @@
 tags = {
   App         = "shop"
   Environment = "prod"
+  Profile     = "high-power"
   ManagedBy   = "tfgen"
   team        = "web"
   cost-center = "4021"

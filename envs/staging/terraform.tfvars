@@ -3,6 +3,7 @@
 tags = {
   App         = "shop"
   Environment = "staging"
+  Profile     = "low-power"
   ManagedBy   = "tfgen"
   team        = "web"
   cost-center = "4021"

@@ -129,7 +129,8 @@ def modules_for(spec: AppSpec) -> list[str]:
 
 def env_tags(env: Environment, spec: AppSpec) -> dict[str, str]:
     """The tags every resource of an environment carries (provider default_tags)."""
-    return {"App": spec.name, "Environment": env.name, "ManagedBy": "tfgen", **env.tags}
+    return {"App": spec.name, "Environment": env.name, "Profile": env.profile, "ManagedBy": "tfgen",
+            **env.tags}
 
 
 def env_modules(spec: AppSpec, env: Environment) -> list[str]:

@@ -3,6 +3,7 @@
 tags = {
   App         = "store"
   Environment = "prod"
+  Profile     = "high-power"
   ManagedBy   = "tfgen"
 }
 

@@ -3,6 +3,7 @@
 tags = {
   App         = "blog"
   Environment = "dev"
+  Profile     = "low-power"
   ManagedBy   = "tfgen"
   owner       = "platform"
 }

@@ -3,6 +3,7 @@
 tags = {
   App         = "mini"
   Environment = "dev"
+  Profile     = "low-power"
   ManagedBy   = "tfgen"
 }
 

@@ -3,6 +3,7 @@
 tags = {
   App         = "crm"
   Environment = "prod"
+  Profile     = "high-power"
   ManagedBy   = "tfgen"
 }
 

@@ -3,6 +3,7 @@
 tags = {
   App         = "crm"
   Environment = "staging"
+  Profile     = "low-power"
   ManagedBy   = "tfgen"
 }
 

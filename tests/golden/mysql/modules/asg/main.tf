@@ -228,6 +228,11 @@ resource "aws_launch_template" "this" {
   }
 
   tag_specifications {
+    resource_type = "instance"
+    tags          = local.instance_tags
+  }
+
+  tag_specifications {
     resource_type = "volume"
     tags          = local.instance_tags
   }
@@ -291,14 +296,30 @@ resource "aws_autoscaling_group" "this" {
     max_healthy_percentage = 200
   }
 
-  dynamic "tag" {
-    for_each = local.instance_tags
+  # The group's own tags, as plain blocks so scanners can read them (instances and volumes
+  # get every tag through the launch template's tag_specifications).
+  tag {
+    key                 = "Name"
+    value               = lookup(local.instance_tags, "Name", "")
+    propagate_at_launch = false
+  }
 
-    content {
-      key                 = tag.key
-      value               = tag.value
-      propagate_at_launch = true
-    }
+  tag {
+    key                 = "App"
+    value               = lookup(local.instance_tags, "App", "")
+    propagate_at_launch = false
+  }
+
+  tag {
+    key                 = "Environment"
+    value               = lookup(local.instance_tags, "Environment", "")
+    propagate_at_launch = false
+  }
+
+  tag {
+    key                 = "Profile"
+    value               = lookup(local.instance_tags, "Profile", "")
+    propagate_at_launch = false
   }
 
   lifecycle {
