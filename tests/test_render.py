@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import hcl2
@@ -177,3 +178,30 @@ def test_module_readmes_document_every_input_and_output(rendered: dict[str, Path
         for item in read_blocks((module / "outputs.tf").read_text(), "output"):
             assert f"| {item.name} |" in text, (module.name, item.name)
             assert item.description, f"{module.name}: output {item.name} has no description"
+
+
+SECRET_LITERALS = [
+    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),                       # access key ids
+    re.compile(r"(?i)\b(password|auth_token|secret_string)\s*=\s*\""),  # a literal secret value
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+]
+
+
+def test_no_generated_file_contains_a_secret(rendered: dict[str, Path]) -> None:
+    checked = 0
+    for tree in rendered.values():
+        for path in tree.rglob("*"):
+            if not path.is_file() or ".tfgen" in path.parts:
+                continue
+            text = path.read_text()
+            checked += 1
+            for pattern in SECRET_LITERALS:
+                assert not pattern.search(text), f"{path}: {pattern.pattern}"
+    assert checked > 100
+    # The cache auth token and the database password are generated and managed, never written.
+    cache = (rendered["reference"] / "modules/elasticache/main.tf").read_text()
+    assert "auth_token                 = random_password.auth_token.result" in cache or \
+        re.search(r"auth_token\s+= random_password\.auth_token\.result", cache)
+    rds = (rendered["reference"] / "modules/rds/main.tf").read_text()
+    assert re.search(r"manage_master_user_password\s+= true", rds)
+    assert not re.search(r"^\s*password\s*=", rds, re.M)

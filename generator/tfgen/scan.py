@@ -122,10 +122,16 @@ class ScanResult:
             for f in sorted(by_resource[resource], key=lambda f: (f.file, f.line, f.check_id)):
                 lines.append(f"  {f.file}:{f.line}  {f.check_id}  {f.advice()}")
         if self.skipped:
+            # A module used by several environments is reported once per use: list each skip
+            # once, with how many times it applied.
             lines.append("skipped:")
-            for f in sorted(self.skipped, key=lambda f: (f.resource, f.check_id)):
-                reason = f.reason or "no reason given"
-                lines.append(f"  {f.resource}  {f.file}:{f.line}  {f.check_id}  {reason}")
+            counts: dict[tuple[str, str, int, str, str], int] = {}
+            for f in self.skipped:
+                key = (f.resource, f.file, f.line, f.check_id, (f.reason or "").strip() or "no reason given")
+                counts[key] = counts.get(key, 0) + 1
+            for (resource, file, line, check_id, reason), n in sorted(counts.items()):
+                times = f" (x{n})" if n > 1 else ""
+                lines.append(f"  {resource}  {file}:{line}  {check_id}{times}  {reason}")
         for path in self.parsing_errors:
             lines.append(f"could not parse: {path} (not scanned)")
         lines.append(
