@@ -65,8 +65,8 @@ def test_hcl_string_round_trips_any_string(value: str) -> None:
 
 
 def test_interpolation_in_a_spec_value_stays_literal(tmp_path: Path) -> None:
-    spec_text = (TEST_SPECS["minimal"].read_text()
-                 .replace("region: us-east-2", 'region: us-east-2\ntags:\n  note: "${file(\\"/etc/passwd\\")}"'))
+    note = 'tags:\n  note: "${file(\\"/etc/passwd\\")}"'
+    spec_text = TEST_SPECS["minimal"].read_text().replace("region: us-east-2", f"region: us-east-2\n{note}")
     spec_path = tmp_path / "app.yaml"
     spec_path.write_text(spec_text)
     files = render(load_spec(spec_path))

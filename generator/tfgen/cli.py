@@ -44,8 +44,12 @@ def fail(err: TfgenError) -> None:
 def init(
     spec: SpecArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Project folder to write.")] = Path("."),
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change, write nothing.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite files you edited since tfgen wrote them.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change, write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files you edited since tfgen wrote them.")
+    ] = False,
     skip: Annotated[bool, typer.Option("--skip", help="Keep files you edited; write the rest.")] = False,
     only: Annotated[
         list[str] | None,

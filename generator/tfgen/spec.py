@@ -334,7 +334,7 @@ class Environment:
         prefix = self.network.subnet_prefix_length or default_subnet_prefix(vpc.prefixlen)
         quarters = list(vpc.subnets(prefixlen_diff=2))
         out: dict[str, list[str]] = {}
-        for tier, quarter in zip(TIERS, quarters):
+        for tier, quarter in zip(TIERS, quarters, strict=True):
             slots = list(quarter.subnets(new_prefix=prefix)) if prefix > quarter.prefixlen else []
             out[tier] = [str(s) for s in slots[: self.azs]]
         return out
