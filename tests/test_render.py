@@ -53,6 +53,7 @@ def decode_hcl2_string(raw: str) -> str:
 @pytest.mark.parametrize("value", [
     "plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x%{ endif }",
     "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "$", "%", "{}",
+    "%{", "${", "a$${", "x%%{",  # unbalanced sequences: found by the property test below
 ])
 def test_hcl_string_round_trips_known_hard_cases(value: str) -> None:
     assert parse_tag(value) == value
@@ -71,7 +72,7 @@ def test_interpolation_in_a_spec_value_stays_literal(tmp_path: Path) -> None:
     spec_path.write_text(spec_text)
     files = render(load_spec(spec_path))
     tfvars = files["envs/dev/terraform.tfvars"]
-    assert 'note        = "$${file(\\"/etc/passwd\\")}"' in tfvars
+    assert 'note        = "\\u0024{file(\\"/etc/passwd\\")}"' in tfvars
 
 
 def test_hcl_values() -> None:
@@ -205,3 +206,28 @@ def test_no_generated_file_contains_a_secret(rendered: dict[str, Path]) -> None:
     rds = (rendered["reference"] / "modules/rds/main.tf").read_text()
     assert re.search(r"manage_master_user_password\s+= true", rds)
     assert not re.search(r"^\s*password\s*=", rds, re.M)
+
+
+HARD_CASES = ["plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x",
+              "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "%{", "${", "a$${"]
+
+
+@pytest.mark.slow
+def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path) -> None:
+    import json
+    import os
+    import shutil
+    import subprocess
+
+    terraform = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
+    assert terraform, "the suite needs terraform on PATH (make test installs one)"
+    body = "".join(f'output "v{i}" {{\n  value = {hcl_string(v)}\n}}\n\n'
+                   for i, v in enumerate(HARD_CASES))
+    (tmp_path / "main.tf").write_text(body)
+    env = dict(os.environ, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    subprocess.run([terraform, "apply", "-auto-approve", "-input=false"], cwd=tmp_path, env=env,
+                   check=True, capture_output=True)
+    out = subprocess.run([terraform, "output", "-json"], cwd=tmp_path, env=env, check=True,
+                         capture_output=True, text=True)
+    values = {k: v["value"] for k, v in json.loads(out.stdout).items()}
+    assert [values[f"v{i}"] for i in range(len(HARD_CASES))] == HARD_CASES

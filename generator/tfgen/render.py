@@ -51,8 +51,10 @@ def hcl_string(value: str) -> str:
         else:
             out.append(ch)
     text = "".join(out)
-    # Template sequences: `${` and `%{` start interpolation/directives; doubling the sigil escapes.
-    text = text.replace("${", "$${").replace("%{", "%%{")
+    # `${` and `%{` would start an interpolation or a directive. Terraform's own escape is
+    # `$${`, but python-hcl2 cannot parse an unbalanced `$${` or `%%{` (found by the property
+    # test), so the sigil is written as a unicode escape, which every HCL parser reads as text.
+    text = text.replace("${", "\\u0024{").replace("%{", "\\u0025{")
     return f'"{text}"'
 
 
