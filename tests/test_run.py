@@ -7,8 +7,8 @@ nothing here needs the registry. Each test copies tests/fixtures/run/project int
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import subprocess
