@@ -151,3 +151,41 @@ def test_unknown_env_is_a_usage_error(project: Path) -> None:
 
     with pytest.raises(UsageError, match="choose one of: dev, prod, staging"):
         state_backend(project, "qa")
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def _cli(*args: str):
+    from tfgen.cli import app
+    from typer.testing import CliRunner
+
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_bootstrap_command_is_idempotent_and_reports_each_setting(aws, project) -> None:
+    first = _cli("bootstrap", "--env", "dev", "--project", str(project))
+    assert first.exit_code == 0, first.output
+    second = _cli("bootstrap", "--env", "dev", "--project", str(project))
+    assert second.exit_code == 0, second.output
+    assert first.output != second.output  # the second run finds everything in place
+    assert "shop-tfstate-dev-123" in first.output and "shop-tfstate-dev-123" in second.output
+    assert s3().get_bucket_versioning(Bucket="shop-tfstate-dev-123")["Status"] == "Enabled"
+
+
+def test_bootstrap_command_errors_are_one_line_and_exit_non_zero(aws, project, monkeypatch) -> None:
+    unknown = _cli("bootstrap", "--env", "qa", "--project", str(project))
+    assert unknown.exit_code == 2 and "choose one of: dev, prod, staging" in unknown.output
+    # Nothing listens on port 9 (discard): AWS cannot be reached.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    down = _cli("bootstrap", "--env", "dev", "--project", str(project))
+    assert down.exit_code != 0
+    assert "Traceback" not in down.output and "dev" in down.output
+
+
+def test_doctor_command_exit_status_follows_the_checks(aws, project, monkeypatch) -> None:
+    monkeypatch.setenv("TFGEN_CHECKOV", str(project / "no-checkov"))
+    failing = _cli("doctor", "--env", "dev", "--project", str(project))
+    assert failing.exit_code == 1
+    assert "FAIL checkov: not found" in failing.output
+    assert "-> tfgen bootstrap --env dev" in failing.output

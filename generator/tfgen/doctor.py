@@ -69,7 +69,8 @@ def check_checkov() -> Check:
     return Check("checkov", True, f"{version} at {found}")
 
 
-def check_aws() -> Check:
+def check_aws(region: str | None = None) -> Check:
+    """STS caller identity; `region` (the project's) when the environment names none."""
     fix = (
         "configure credentials: aws configure / aws sso login, or AWS_PROFILE, or "
         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
@@ -80,7 +81,8 @@ def check_aws() -> Check:
     except ImportError:
         return Check("AWS credentials", False, "boto3 is not installed", "pip install boto3")
     try:
-        ident = boto3.client("sts").get_caller_identity()
+        session = boto3.session.Session()
+        ident = session.client("sts", region_name=session.region_name or region).get_caller_identity()
     except (BotoCoreError, ClientError) as err:
         return Check("AWS credentials", False, f"STS GetCallerIdentity failed: {err}", fix)
     return Check("AWS credentials", True, f"{ident.get('Arn')} (account {ident.get('Account')})")
@@ -105,10 +107,21 @@ def check_state_bucket(project: Path, env: str) -> Check:
     return Check(name, True, f"s3://{backend.bucket} ({backend.region})")
 
 
+def _project_region(root: Path) -> str | None:
+    """The region the project's manifest records, if any (STS needs one to be called)."""
+    import json
+
+    try:
+        envs = json.loads((root / ".tfgen" / "manifest.json").read_text())["environments"]
+        return next(iter(envs.values()))["region"]
+    except (OSError, ValueError, KeyError, StopIteration, TypeError):
+        return None
+
+
 def doctor(project: Path | str = ".", env: str | None = None) -> DoctorReport:
     """Run every check; a state bucket per environment (or just `env`)."""
     root = Path(project).resolve()
-    report = DoctorReport([check_terraform(), check_checkov(), check_aws()])
+    report = DoctorReport([check_terraform(), check_checkov(), check_aws(_project_region(root))])
     aws_ok = report.checks[-1].ok
     envs = [env] if env else sorted(p.name for p in (root / "envs").glob("*") if p.is_dir())
     for name in envs:
