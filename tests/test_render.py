@@ -231,3 +231,19 @@ def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path) -> None:
                          capture_output=True, text=True)
     values = {k: v["value"] for k, v in json.loads(out.stdout).items()}
     assert [values[f"v{i}"] for i in range(len(HARD_CASES))] == HARD_CASES
+
+
+def test_projects_carry_tfgen_policies(rendered: dict[str, Path]) -> None:
+    from conftest import REPO
+
+    shipped = {p.name: p.read_bytes() for p in (REPO / "policies").iterdir() if p.is_file()}
+    carried = {p.name: p.read_bytes() for p in (rendered["minimal"] / "policies").iterdir()}
+    assert carried == shipped and "__init__.py" in carried  # checkov skips .py checks without it
+
+
+def test_no_template_is_a_dotfile() -> None:
+    # setuptools leaves dotfiles out of a wheel's package data: an installed tfgen would miss them.
+    from tfgen.render import TEMPLATES
+
+    hidden = list(TEMPLATES.rglob(".*"))
+    assert hidden == []

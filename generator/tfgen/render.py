@@ -176,10 +176,15 @@ def render(spec: AppSpec, spec_path: Path | None = None, spec_ref: str = "app.ya
         used = env_modules(spec, environment)
         for name in ENV_FILES:
             put(f"envs/{environment.name}/{name}", f"env/{name}.j2", env=environment, used=used)
+    # Template names carry no leading dot: wheels leave dotfiles out of package data.
     for name in ("Makefile", ".pre-commit-config.yaml", ".gitignore", "README.md"):
-        template = f"project/{name}.j2"
-        if (TEMPLATES / template).exists():
-            put(name, template, environments=spec.environments)
+        put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments)
+
+    # The project carries tfgen's policies, so its scan and pre-commit hook need nothing else.
+    policies = Path(__file__).resolve().parent / "policies"
+    for policy in sorted(policies.iterdir()):
+        if policy.is_file() and policy.suffix in (".py", ".yaml", ".yml"):
+            files[f"policies/{policy.name}"] = policy.read_text(encoding="utf-8")
 
     from .docs import module_readme
 

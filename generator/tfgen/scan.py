@@ -12,7 +12,7 @@ What gets scanned (`scan_targets`):
 Which policies (`resolve_policies_dir`), first match wins:
 1. `--policies DIR`;
 2. the scanned project's own `policies/` folder (a generated project carries its copy);
-3. tfgen's own `policies/` next to the package (`Path(tfgen.__file__).parents[2]`);
+3. tfgen's own policies, shipped in the package (`tfgen/policies`);
 4. none: checkov's built-in checks only.
 
 Cache: `.tfgen-cache/scan/<key>.json` under the scanned folder (the plan's folder for a plan).
@@ -187,10 +187,9 @@ def find_checkov(option: Path | str | None = None) -> Path:
 
 
 def repo_policies_dir() -> Path | None:
-    """tfgen's own policies/, next to the package in a source checkout or editable install."""
-    import tfgen
-
-    candidate = Path(tfgen.__file__).resolve().parents[2] / "policies"
+    """tfgen's own policies: shipped inside the package (`tfgen/policies`, in a source checkout
+    a link to the repository's top-level policies/)."""
+    candidate = Path(__file__).resolve().parent / "policies"
     return candidate if candidate.is_dir() else None
 
 
