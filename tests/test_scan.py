@@ -267,7 +267,8 @@ def test_python_policies_without_init_are_refused(tmp_path: Path) -> None:
 
 
 def test_policies_default_to_the_project_then_tfgen(tmp_path: Path) -> None:
-    assert scan_mod.resolve_policies_dir(None, tmp_path) == REPO / "policies"
+    # tfgen's own policies ship in the package (a link to the repository's policies/ here)
+    assert scan_mod.resolve_policies_dir(None, tmp_path).resolve() == (REPO / "policies").resolve()
     write(tmp_path, {"policies/__init__.py": "", "policies/TFGEN_AWS_001_x.yaml": "metadata: {}"})
     assert scan_mod.resolve_policies_dir(None, tmp_path) == tmp_path / "policies"
 
