@@ -310,3 +310,49 @@ def test_cdn_alias_cannot_be_the_alb_origin_name(tmp_path: Path) -> None:
              "arn:aws:acm:us-east-1:123456789012:certificate/abc\n")
     lines = errors_of(tmp_path, text)
     assert len(lines) == 1 and "cdn.aliases: app.example.com is the ALB's origin name" in lines[0]
+
+
+@pytest.mark.parametrize("value", ['"3"', "2.0", "true"])
+def test_numbers_are_strict(tmp_path: Path, value: str) -> None:
+    lines = errors_of(tmp_path, BASE.replace("azs: 2", f"azs: {value}"))
+    assert len(lines) == 1 and f"{tmp_path / 'app.yaml'}:3: azs: " in lines[0]
+
+
+def test_tags_are_checked(tmp_path: Path) -> None:
+    text = BASE.replace("azs: 2", 'azs: 2\ntags:\n  "": x\n  Environment: y\n  "aws:x": z\n'
+                        f'  long: {"v" * 300}')
+    lines = errors_of(tmp_path, text)
+    assert any("tags.Environment: is set by tfgen on every resource" in line for line in lines)
+    assert any("tags.aws:x: the aws: prefix is reserved by AWS" in line for line in lines)
+    assert any(":8: tags.long: String should have at most 256 characters" in line for line in lines)
+    assert any(":5: tags: invalid key '': tag keys are 1-128" in line for line in lines)
+
+
+def test_empty_optional_tier_is_not_silently_dropped(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "static:\n")
+    assert lines == [f"{tmp_path / 'app.yaml'}:15: static: is empty, which would silently mean "
+                     "no static: write `static: {}` for one with the defaults, or remove the key"]
+
+
+def test_mysql_version_needs_major_minor(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE.replace("engine: postgres", 'engine: mysql\n  engine_version: "8"'))
+    assert len(lines) == 1 and "database.engine_version: MySQL versions are major.minor" in lines[0]
+
+
+def test_non_text_keys_are_refused_with_their_line(tmp_path: Path) -> None:
+    text = BASE.replace("  prod:\n", "  yes:\n")
+    lines = errors_of(tmp_path, text)
+    assert any(":13: environments.yes: keys must be text" in line for line in lines)
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    import time
+
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+    for i, (prev, cur) in enumerate(zip("abcdefgh", "bcdefghi", strict=True)):
+        bomb += f"{cur}: &{cur} [{', '.join(['*' + prev] * 10)}]\n"
+        del i
+    started = time.monotonic()
+    lines = errors_of(tmp_path, bomb)
+    assert time.monotonic() - started < 5
+    assert lines and "expands to more than 100000 values" in lines[0]

@@ -29,14 +29,32 @@ class SourceDoc:
         return self.lines.get((), None)
 
 
-def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], name: str) -> None:
+MAX_NODES = 100_000  # a spec is a page of YAML; more nodes means aliases expanding without end
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+
+def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], name: str,
+          budget: _Budget) -> None:
     import yaml
 
+    budget.left -= 1
+    if budget.left < 0:
+        raise SpecError([Problem(node.start_mark.line + 1, "", "the spec expands to more than "
+                                 f"{MAX_NODES} values (YAML aliases nested too deep?)", name)])
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             line = key_node.start_mark.line + 1
+            if not (isinstance(key_node, yaml.ScalarNode)
+                    and key_node.tag == "tag:yaml.org,2002:str") and key != "<<":
+                dotted = ".".join(str(p) for p in (*loc, key))
+                problems.append(Problem(line, dotted, f"keys must be text: quote it (\"{key}\")",
+                                        name))
             if key in seen and key != "<<":
                 dotted = ".".join(str(p) for p in (*loc, key))
                 problems.append(
@@ -44,11 +62,11 @@ def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], n
                 )
             seen.setdefault(key, line)
             lines[(*loc, key)] = line
-            _walk(value_node, (*loc, key), lines, problems, name)
+            _walk(value_node, (*loc, key), lines, problems, name, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*loc, index)] = item.start_mark.line + 1
-            _walk(item, (*loc, index), lines, problems, name)
+            _walk(item, (*loc, index), lines, problems, name, budget)
 
 
 def parse_yaml(text: str, name: str = "spec") -> SourceDoc:
@@ -75,7 +93,7 @@ def parse_yaml(text: str, name: str = "spec") -> SourceDoc:
         loader.dispose()
     lines: dict[Loc, int] = {(): node.start_mark.line + 1}
     problems: list[Problem] = []
-    _walk(node, (), lines, problems, name)
+    _walk(node, (), lines, problems, name, _Budget())
     if problems:
         raise SpecError(problems)
     return SourceDoc(data, lines, name)

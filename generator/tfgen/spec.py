@@ -35,7 +35,8 @@ MAINT_WINDOW = (
 )
 AMI = r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]+)$"
 EMAIL = r"^[^@\s\"'\\]+@[^@\s\"'\\]+\.[a-z]{2,}$"
-TAG_KEY = r"^(?!aws:)[A-Za-z0-9 _.:/=+@-]{1,128}$"
+TAG_KEY = r"^[A-Za-z0-9 _.:/=+@-]{1,128}$"
+RESERVED_TAGS = ("App", "Environment", "Profile", "ManagedBy")
 CLOUDWATCH_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                         1827, 2192, 2557, 2922, 3288, 3653]
 
@@ -62,7 +63,8 @@ DEFAULT_SECRET_ADVICE = (
 class Section(BaseModel):
     """Base of every spec section: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: a YAML `true` or `"3"` is not a number, `2.0` is not an integer.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 class Network(Section):
@@ -124,7 +126,9 @@ class AppTier(Section):
         default_factory=list, description="Extra IAM policy ARNs for the instance role."
     )
     root_volume_size: int = Field(20, ge=8, le=16384, description="Root EBS volume, GiB.")
-    health_check_grace_period: int = Field(300, ge=0, le=7200, description="Seconds.")
+    health_check_grace_period: int = Field(
+        300, ge=0, le=3600, description="Seconds; also the instance warm-up (AWS allows 0-3600)."
+    )
 
 
 class Database(Section):
@@ -210,7 +214,9 @@ class Monitoring(Section):
     """CloudWatch alarms to an SNS topic and an optional monthly cost budget."""
 
     alarm_email: str | None = Field(None, pattern=EMAIL, description="Email subscribed to alarms.")
-    monthly_budget_usd: int | None = Field(None, ge=1, description="Monthly AWS Budgets amount.")
+    monthly_budget_usd: int | None = Field(
+        None, ge=1, le=100_000_000, description="Monthly AWS Budgets amount."
+    )
     log_retention_days: int = Field(365, description="Retention of the app's CloudWatch logs.")
 
 
@@ -267,6 +273,11 @@ PROFILE_KEYS = {(section, key) for p in PROFILES.values() for section, d in p.it
 ProfileName = Literal["low-power", "high-power"]
 
 
+Tags = dict[
+    Annotated[str, Field(pattern=TAG_KEY)], Annotated[str, Field(max_length=256)]
+]
+
+
 def _partial(model: type[Section]) -> type[Section]:
     """The same section with every key optional: what an environment may override."""
     fields: dict[str, Any] = {}
@@ -284,7 +295,7 @@ EnvironmentFile = create_model(
     profile=(ProfileName, Field(..., description="low-power (cheap) or high-power (HA).")),
     protected=(bool, Field(False, description="Ask for confirmation before apply/destroy.")),
     azs=(int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
-    tags=(dict[str, str] | None, Field(None, description="Extra tags for this environment.")),
+    tags=(Tags | None, Field(None, description="Extra tags for this environment.")),
     **{name: (model | None, None) for name, model in _OVERRIDES.items()},
 )
 
@@ -296,7 +307,7 @@ SpecFile = create_model(
                      description="App name: lowercase letters, digits, dashes.")),
     region=(str, Field(..., pattern=REGION, description="AWS region, e.g. eu-west-1.")),
     azs=(int, Field(2, ge=1, le=6, description="Number of availability zones to spread over.")),
-    tags=(dict[str, str], Field(default_factory=dict, description="Tags on every resource.")),
+    tags=(Tags, Field(default_factory=dict, description="Tags on every resource.")),
     state=(State, Field(default_factory=State)),
     network=(Network, Field(default_factory=Network)),
     load_balancer=(LoadBalancer, ...),
@@ -382,13 +393,29 @@ def resolve(doc: SourceDoc, source_dir: Path) -> AppSpec:
         problems.add((), "the spec must be a mapping of keys (name, region, environments, ...)")
         problems.raise_if_any()
     find_literal_secrets(doc.data, (), problems)
+    data: dict[str, Any] = doc.data
+    for tier in OPTIONAL_TIERS:
+        if tier in data and data[tier] is None:
+            problems.add((tier,), f"is empty, which would silently mean no {tier}: write "
+                                  f"`{tier}: {{}}` for one with the defaults, or remove the key")
+    envs = data.get("environments") if isinstance(data.get("environments"), dict) else {}
+    for where, tags in [(("tags",), data.get("tags"))] + [
+        (("environments", name, "tags"), env.get("tags"))
+        for name, env in envs.items() if isinstance(env, dict)
+    ]:
+        if not isinstance(tags, dict):
+            continue
+        for key in sorted(set(tags) & set(RESERVED_TAGS)):
+            problems.add((*where, key), "is set by tfgen on every resource (App, Environment, "
+                                        "Profile, ManagedBy): choose another tag name")
+        for key in sorted(k for k in tags if str(k).lower().startswith("aws:")):
+            problems.add((*where, key), "the aws: prefix is reserved by AWS")
     try:
         SpecFile.model_validate(doc.data)
     except ValidationError as err:
         problems.from_validation(err, (), SpecFile)
     problems.raise_if_any()
 
-    data: dict[str, Any] = doc.data
     for section, key in sorted(PROFILE_KEYS):
         if isinstance(data.get(section), dict) and key in data[section]:
             problems.add(
@@ -574,6 +601,9 @@ def check_environment(env: Environment, data: dict[str, Any], problems: Problems
         if db.read_replicas and db.backup_retention_days < 1:
             say(at("database", "read_replicas"),
                          "read replicas need automated backups: set backup_retention_days >= 1")
+        if db.engine == "mysql" and db.engine_version and "." not in db.engine_version:
+            say(at("database", "engine_version"),
+                f"MySQL versions are major.minor (e.g. 8.4 or 8.0.40), got {db.engine_version!r}")
         if db.max_allocated_storage < db.allocated_storage:
             say(at("database", "max_allocated_storage"),
                          f"must be >= allocated_storage ({db.allocated_storage})")
@@ -671,6 +701,7 @@ class Problems:
         self.items: list[Problem] = []
 
     def add(self, loc: Loc, message: str) -> None:
+        exact = self.doc.lines.get(tuple(loc))  # an empty key ("") has a line of its own
         loc = tuple(p for p in loc if p != "")
         if loc and isinstance(loc[-1], str) and loc[-1].startswith("="):
             # a value the profile chose: point at the environment's `profile:` line
@@ -680,7 +711,7 @@ class Problems:
             path, line = ".".join(str(p) for p in loc[3:]), None
             message = f"{message} (value from profile {loc[1]})"
         else:
-            path, line = ".".join(str(p) for p in loc), self.doc.line_of(loc)
+            path, line = ".".join(str(p) for p in loc), exact or self.doc.line_of(loc)
         problem = Problem(line, path, message, self.doc.name)
         if problem not in self.items:
             self.items.append(problem)
@@ -688,7 +719,11 @@ class Problems:
     def from_validation(self, err: ValidationError, prefix: Loc, model: type[BaseModel]) -> None:
         reported = {p.path for p in self.items}
         for e in err.errors():
-            loc = tuple(p for p in e["loc"] if not _is_union_tag(p))
+            loc = tuple(p for p in e["loc"] if not _is_union_tag(p) and p != "[key]")
+            if "[key]" in e["loc"]:
+                self.add((*prefix, *loc), f"invalid key {e.get('input')!r}: tag keys are 1-128 "
+                                          "letters, digits, spaces and _ . : / = + @ -")
+                continue
             if ".".join(str(p) for p in (*prefix, *loc)) in reported:
                 continue  # already explained better (e.g. a literal secret)
             self.add((*prefix, *loc), _message(e, model, loc))
@@ -721,8 +756,10 @@ def _message(e: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...] | N
         return f"invalid value {e.get('input')!r}{desc}"
     if kind == "literal_error":
         return f"invalid value {e.get('input')!r}: expected {e['ctx']['expected']}"
-    return f"{e['msg']} (got {e.get('input')!r})" if "input" in e and not isinstance(
-        e.get("input"), dict) else e["msg"]
+    if "input" in e and not isinstance(e.get("input"), dict):
+        shown = repr(e["input"])
+        return f"{e['msg']} (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+    return e["msg"]
 
 
 def _unwrap(annotation: Any) -> Any:
