@@ -544,3 +544,12 @@ def test_help_stays_fast() -> None:
         check=True,
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_an_environment_no_longer_in_the_spec_is_not_run(project: Path) -> None:
+    # envs/old is left over from an earlier render: its protection is unknown now.
+    shutil.copytree(project / "envs/dev", project / "envs/old")
+    result = cli("plan", "--env", "old", "--project", str(project))
+    assert result.exit_code == 1
+    assert "environment 'old' is no longer in the spec" in result.output
+    assert not (project / "envs/old/.terraform").exists()  # terraform never ran

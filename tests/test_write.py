@@ -200,3 +200,38 @@ def test_template_error_writes_nothing(tmp_path: Path, monkeypatch) -> None:
     assert code == 1
     assert "template error in env/main.tf.j2" in output and "no_such_attribute" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_files_no_longer_rendered_are_reported_as_orphans_and_kept(project) -> None:
+    spec, out = project
+    init(str(spec), "--out", str(out))
+    spec.write_text(spec.read_text() + "  qa:\n    profile: low-power\n")
+    assert init(str(spec), "--out", str(out))[0] == 0
+    spec.write_text(spec.read_text().replace("  qa:\n    profile: low-power\n", ""))
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 0
+    assert "   orphan  envs/qa/main.tf  (no longer rendered from the spec" in output
+    assert output.strip().splitlines()[-1].endswith(" orphan")
+    assert (out / "envs/qa/main.tf").is_file()  # never deleted behind the user's back
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert "qa" not in manifest["environments"] and "envs/qa/main.tf" in manifest["files"]
+    shutil.rmtree(out / "envs/qa")
+    code, output = init(str(spec), "--out", str(out))
+    assert "orphan" not in output
+    assert "envs/qa/main.tf" not in json.loads((out / MANIFEST).read_text())["files"]
+
+
+def test_only_keeps_the_records_of_other_files(project) -> None:
+    spec, out = project
+    init(str(spec), "--out", str(out))
+    before = json.loads((out / MANIFEST).read_text())["files"]
+    assert init(str(spec), "--out", str(out), "--only", "modules")[0] == 0
+    assert json.loads((out / MANIFEST).read_text())["files"] == before
+
+
+def test_out_below_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    shutil.copy(TEST_SPECS["minimal"], spec)
+    (tmp_path / "afile").write_text("x")
+    code, output = init(str(spec), "--out", str(tmp_path / "afile" / "sub"))
+    assert code == 2 and "exists and is not a folder" in output

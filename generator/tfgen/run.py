@@ -79,6 +79,13 @@ class Project:
         if not env or "/" in env or not path.is_dir():
             known = ", ".join(self.environments()) or "none"
             raise UsageError(f"unknown environment {env!r}: choose one of: {known}")
+        declared = self.manifest.get("environments")
+        if declared and env not in declared:
+            # An orphan: its protection and settings are no longer known, so do not run it.
+            raise UsageError(
+                f"environment {env!r} is no longer in the spec (envs/{env} is left over from an "
+                f"earlier render): add it back to the spec and run tfgen init, or delete envs/{env}"
+            )
         return path
 
     def env_info(self, env: str) -> dict[str, Any]:

@@ -37,19 +37,24 @@ class WriteResult:
     """What happened (or, with --dry-run, would happen) to each file."""
 
     statuses: dict[str, str] = field(default_factory=dict)
+    orphans: list[str] = field(default_factory=list)
 
     @property
     def conflicts(self) -> list[str]:
         return [p for p, s in self.statuses.items() if s == "conflict"]
 
     def status_lines(self) -> list[str]:
-        return [f"{status:>9}  {path}" for path, status in self.statuses.items()]
+        lines = [f"{status:>9}  {path}" for path, status in self.statuses.items()]
+        return lines + [f"{'orphan':>9}  {path}  (no longer rendered from the spec: delete it "
+                        "when you are done with it)" for path in self.orphans]
 
     def summary(self, dry_run: bool = False) -> str:
         counts = {s: 0 for s in STATUSES}
         for status in self.statuses.values():
             counts[status] += 1
         text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        if self.orphans:
+            text += f", {len(self.orphans)} orphan"
         return f"{'dry run, nothing written: ' if dry_run else ''}{text or 'no files'}"
 
     def conflict_error(self) -> ConflictError:
@@ -70,6 +75,18 @@ def read_manifest(root: Path) -> dict[str, Any]:
     except (OSError, ValueError) as err:
         raise TfgenError(f"{path} is unreadable ({err}): delete it to start over") from None
     return data if isinstance(data, dict) else {}
+
+
+def _in_scope(rel: str, only: list[str] | None) -> bool:
+    prefixes = [p.strip("/") for p in only or []]
+    return not prefixes or any(rel == p or rel.startswith(p + "/") for p in prefixes)
+
+
+def orphans(root: Path, files: dict[str, str], manifest: dict[str, Any],
+            only: list[str] | None) -> list[str]:
+    """Files tfgen wrote before that this rendering no longer produces, still on disk."""
+    return [rel for rel in sorted(manifest.get("files", {}))
+            if rel not in files and _in_scope(rel, only) and (root / rel).is_file()]
 
 
 def plan_writes(
@@ -120,14 +137,21 @@ def write_tree(
                  if any(p == pre or p.startswith(pre + "/") for pre in prefixes)}
         if not files:
             raise UsageError(f"--only {' '.join(only)} matches none of the rendered files")
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"--out {root} exists and is not a folder")
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {root}: {existing} exists and is not a folder")
     manifest = read_manifest(root)
     result = plan_writes(root, files, manifest, force, skip)
+    result.orphans = orphans(root, files, manifest, only)
     if dry_run or (result.conflicts and not force and not skip):
         return result
     to_write = {p: files[p] for p, s in result.statuses.items() if s in ("create", "overwrite")}
-    recorded = dict(manifest.get("files", {}))
+    # Files no longer rendered stay recorded (and reported) until the user deletes them;
+    # records outside --only are kept as they are.
+    recorded = {p: h for p, h in manifest.get("files", {}).items()
+                if p in files or p in result.orphans or not _in_scope(p, only)}
     for rel, status in result.statuses.items():
         if status in ("create", "overwrite", "identical"):
             recorded[rel] = sha256(files[rel])
