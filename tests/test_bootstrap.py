@@ -189,3 +189,14 @@ def test_doctor_command_exit_status_follows_the_checks(aws, project, monkeypatch
     assert failing.exit_code == 1
     assert "FAIL checkov: not found" in failing.output
     assert "-> tfgen bootstrap --env dev" in failing.output
+
+
+def test_tls_only_policy_uses_the_region_partition() -> None:
+    from tfgen.bootstrap import tls_only_policy
+
+    def resources(region: str) -> list[str]:
+        return tls_only_policy("b", region)["Statement"][0]["Resource"]
+
+    assert resources("eu-west-1") == ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]
+    assert resources("cn-north-1")[0] == "arn:aws-cn:s3:::b"
+    assert resources("us-gov-west-1")[0] == "arn:aws-us-gov:s3:::b"

@@ -95,8 +95,17 @@ def s3_client(region: str) -> Any:
     return boto3.client("s3", region_name=region)
 
 
-def tls_only_policy(bucket: str) -> dict[str, Any]:
-    arn = f"arn:aws:s3:::{bucket}"
+def partition(region: str) -> str:
+    """The ARN partition of a region (China and GovCloud have their own)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def tls_only_policy(bucket: str, region: str = "us-east-1") -> dict[str, Any]:
+    arn = f"arn:{partition(region)}:s3:::{bucket}"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -185,7 +194,7 @@ def bootstrap(project: Path | str, env: str, *, client: Any = None) -> Bootstrap
         except ClientError:
             policy = ""
         if not policy:
-            s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_policy(bucket)))
+            s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_policy(bucket, backend.region)))
             report.steps.append(("TLS-only policy", "set"))
         elif re.search(r'"aws:SecureTransport"\s*:\s*"?false', policy):
             report.steps.append(("TLS-only policy", "ok"))
