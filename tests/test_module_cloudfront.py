@@ -5,37 +5,13 @@ standard logging to the log bucket, optional WAF."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 from conftest import REPO, render_tree
-
-
-def unquote(value: Any) -> Any:
-    """python-hcl2 8.x keeps the quotes of string literals; drop them."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    if isinstance(value, list):
-        return [unquote(v) for v in value]
-    return value
-
-
-def parse(path: Path) -> dict[str, Any]:
-    return hcl2.loads(path.read_text())
-
-
-def blocks(doc: dict[str, Any], kind: str, type_: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for entry in doc.get(kind, []):
-        for label, body in entry.items():
-            if type_ is None:
-                out[unquote(label)] = body
-            elif unquote(label) == type_:
-                out.update({unquote(name): b for name, b in body.items()})
-    return out
+from hclread import blocks, parse, skips, unquote
 
 
 def dynamic(body: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -44,15 +20,6 @@ def dynamic(body: dict[str, Any], name: str) -> dict[str, Any] | None:
             if unquote(label) == name:
                 return inner
     return None
-
-
-def skips(body: dict[str, Any]) -> dict[str, str]:
-    out = {}
-    for comment in body.get("__comments__", []):
-        match = re.match(r"checkov:skip=([A-Z0-9_]+):\s*(.*)", comment["value"])
-        if match:
-            out[match.group(1)] = match.group(2)
-    return out
 
 
 def distribution(tree: Path) -> tuple[dict[str, Any], dict[str, Any]]:

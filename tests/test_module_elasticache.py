@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
 from conftest import REPO
+from hclread import parse
 from test_module_rds import labelled, resources, skips, terraform_eval, unquote
 
 # Environments of each test spec that has a cache, and the profile each one uses.
@@ -22,10 +22,6 @@ ENGINE = {"reference": "valkey", "low": "redis", "high": "valkey"}
 ENV_PARAMS = [(s, e, p) for s, envs in CACHE_ENVS.items() for e, p in envs.items()]
 # Special characters ElastiCache accepts in an AUTH token.
 AUTH_SPECIALS = set("!&#$^<>-")
-
-
-def parse(path: Path) -> dict[str, Any]:
-    return hcl2.loads(path.read_text())
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
 from conftest import REPO
+from hclread import parse, skips
 
 # Environments of each test spec that has a database, and the profile each one uses.
 DB_ENVS = {
@@ -21,10 +21,6 @@ DB_ENVS = {
 }
 ENGINE = {"reference": "postgres", "low": "postgres", "high": "postgres", "mysql": "mysql"}
 ENV_PARAMS = [(spec, env, profile) for spec, envs in DB_ENVS.items() for env, profile in envs.items()]
-
-
-def parse(path: Path) -> dict[str, Any]:
-    return hcl2.loads(path.read_text())
 
 
 def unquote(label: str) -> str:
@@ -44,16 +40,6 @@ def resources(doc: dict[str, Any], rtype: str) -> dict[str, dict[str, Any]]:
 def labelled(doc: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     """variable/output/module blocks by unquoted label."""
     return {unquote(k): v for block in doc.get(kind, []) for k, v in block.items()}
-
-
-def skips(body: dict[str, Any]) -> dict[str, str]:
-    """checkov:skip comments of a block: check id -> reason."""
-    out = {}
-    for comment in body.get("__comments__", []):
-        match = re.match(r"checkov:skip=([A-Z0-9_]+):\s*(.*)", comment["value"])
-        if match:
-            out[match.group(1)] = match.group(2)
-    return out
 
 
 def tfvars(tree: Path, env: str) -> dict[str, Any]:

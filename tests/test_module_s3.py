@@ -11,36 +11,12 @@ from typing import Any
 import hcl2
 import pytest
 from conftest import REPO, render_tree
+from hclread import blocks, parse, skips, unquote
 
 ELB_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def unquote(value: Any) -> Any:
-    """python-hcl2 8.x keeps the quotes of string literals; drop them."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    if isinstance(value, list):
-        return [unquote(v) for v in value]
-    return value
-
-
-def parse(path: Path) -> dict[str, Any]:
-    return hcl2.loads(path.read_text())
-
-
-def blocks(doc: dict[str, Any], kind: str, type_: str | None = None) -> dict[str, Any]:
-    """`resource`/`data` blocks of one type, or `variable`/`output`/`module` blocks, by name."""
-    out: dict[str, Any] = {}
-    for entry in doc.get(kind, []):
-        for label, body in entry.items():
-            if type_ is None:
-                out[unquote(label)] = body
-            elif unquote(label) == type_:
-                out.update({unquote(name): b for name, b in body.items()})
-    return out
 
 
 def statements(doc: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
@@ -52,16 +28,6 @@ def statements(doc: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
             if unquote(label) == "statement":
                 found += inner["content"]
     return {unquote(s["sid"]): s for s in found}
-
-
-def skips(body: dict[str, Any]) -> dict[str, str]:
-    """checkov:skip comments of a block: check id -> reason."""
-    out = {}
-    for comment in body.get("__comments__", []):
-        match = re.match(r"checkov:skip=([A-Z0-9_]+):\s*(.*)", comment["value"])
-        if match:
-            out[match.group(1)] = match.group(2)
-    return out
 
 
 def module(tree: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
