@@ -37,7 +37,7 @@ def render_tree(spec_path: Path, dest: Path) -> Path:
     for extra in spec_path.parent.glob("*.sh"):
         shutil.copy(extra, dest / extra.name)
     spec = load_spec(spec_copy)
-    files = render(spec, spec_path=spec_copy, spec_ref=spec_reference(spec_copy, dest))
+    files = render(spec, spec_ref=spec_reference(spec_copy, dest))
     write_tree(dest, files, meta=project_meta(spec, files, spec_copy, dest))
     return dest
 

@@ -149,7 +149,7 @@ def test_doctor_reports_each_check_with_a_fix(aws, project, monkeypatch) -> None
 def test_unknown_env_is_a_usage_error(project: Path) -> None:
     from tfgen.errors import UsageError
 
-    with pytest.raises(UsageError, match="choose one of: dev, prod, staging"):
+    with pytest.raises(UsageError, match="choose one of: dev, staging, prod"):
         state_backend(project, "qa")
 
 
@@ -175,7 +175,7 @@ def test_bootstrap_command_is_idempotent_and_reports_each_setting(aws, project) 
 
 def test_bootstrap_command_errors_are_one_line_and_exit_non_zero(aws, project, monkeypatch) -> None:
     unknown = _cli("bootstrap", "--env", "qa", "--project", str(project))
-    assert unknown.exit_code == 2 and "choose one of: dev, prod, staging" in unknown.output
+    assert unknown.exit_code == 2 and "choose one of: dev, staging, prod" in unknown.output
     # Nothing listens on port 9 (discard): AWS cannot be reached.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     down = _cli("bootstrap", "--env", "dev", "--project", str(project))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tfgen.errors import ToolError, UsageError
 from tfgen.gates import (
-    Finding,
+    GateFinding,
     GateReport,
     check_fmt,
     check_parse,
@@ -280,7 +280,7 @@ def tree(tmp_path: Path, replace: dict[str, str] | None = None) -> Path:
     return write_tree(tmp_path, {**GOOD_TREE, **(replace or {})})
 
 
-def only(findings: list[Finding], gate: str) -> list[tuple[str, str]]:
+def only(findings: list[GateFinding], gate: str) -> list[tuple[str, str]]:
     """(file, message) pairs of one gate, for exact comparisons."""
     assert all(f.gate == gate for f in findings), findings
     return sorted((f.file, f.message) for f in findings)
@@ -306,9 +306,9 @@ def test_correct_two_module_tree_passes_all_gates(tmp_path: Path) -> None:
 
 
 def test_report_lines_and_finding_str() -> None:
-    f = Finding("schema", "modules/vpc/main.tf", 3, 'aws_vpc.x: unknown argument "a"')
+    f = GateFinding("schema", "modules/vpc/main.tf", 3, 'aws_vpc.x: unknown argument "a"')
     assert str(f) == 'modules/vpc/main.tf:3: [schema] aws_vpc.x: unknown argument "a"'
-    assert str(Finding("fmt", "a.tf", None, "m")) == "a.tf: [fmt] m"
+    assert str(GateFinding("fmt", "a.tf", None, "m")) == "a.tf: [fmt] m"
     report = GateReport(findings=[f], summaries={"parse": "1 files", "schema": "1 resources"})
     assert not report.ok
     assert report.lines() == [str(f), "parse: ok (1 files)", "schema: FAILED, 1 finding(s) (1 resources)"]

@@ -178,7 +178,7 @@ def test_parameter_group_requires_tls_and_logs_queries(spec: str, rds: dict[str,
 def terraform_eval(expression: str) -> str:
     """Evaluate an HCL expression with the real `terraform console` (no configuration needed)."""
     from tfgen.errors import ToolError
-    from tfgen.gates.fmt import terraform_binary
+    from tfgen.terraform import find_terraform as terraform_binary
 
     try:
         exe = terraform_binary()

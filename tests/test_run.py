@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from tfgen import run
 from tfgen.cli import app
+from tfgen.fingerprints import file_sha256
+from tfgen.project import Project
 from typer.testing import CliRunner
 
 FIXTURE = Path(__file__).parent / "fixtures" / "run" / "project"
@@ -180,7 +182,7 @@ def test_init_plan_show_apply_output_destroy_cycle(project: Path) -> None:
 
 @pytest.mark.slow
 def test_second_plan_skips_init_until_what_init_depends_on_changes(project: Path) -> None:
-    proj = run.Project.load(project)
+    proj = Project.load(project)
     assert run.plan_env(proj, "dev").init_ran
     assert not run.plan_env(proj, "dev").init_ran
     set_tfvars(project, "dev", workers=3)  # variables need no init
@@ -342,7 +344,7 @@ def test_missing_or_corrupted_plan_applies_nothing(project: Path) -> None:
     # Corrupted with a matching checksum: terraform's own refusal comes through.
     meta_file = plan_file.with_suffix(".meta.json")
     meta = json.loads(meta_file.read_text())
-    meta["plan_sha256"] = run._sha256(plan_file)
+    meta["plan_sha256"] = file_sha256(plan_file)
     meta_file.write_text(json.dumps(meta))
     result = cli("apply", "--env", "dev", "--project", p)
     assert result.exit_code == 1 and "terraform apply failed for env dev" in result.output
@@ -479,32 +481,6 @@ def test_a_held_lock_names_its_holder_and_lock_timeout_waits(project: Path) -> N
 
 
 # --------------------------------------------------------------------------- scan, make
-
-
-@pytest.mark.slow
-def test_plan_scan_calls_tfgen_scan_plan_or_says_it_is_unavailable(
-    project: Path, monkeypatch
-) -> None:
-    import tfgen.scan
-
-    monkeypatch.delattr(tfgen.scan, "scan_plan", raising=False)
-    result = cli("plan", "--env", "dev", "--scan", "--project", str(project))
-    assert result.exit_code == 1 and "scan is not available" in result.output
-
-    seen: list[Path] = []
-
-    class Clean:
-        exit_code = 0
-
-        def summary_lines(self) -> list[str]:
-            return ["scan: 0 failed"]
-
-    monkeypatch.setattr(
-        tfgen.scan, "scan_plan", lambda path: seen.append(path) or Clean(), raising=False
-    )
-    result = cli("plan", "--env", "dev", "--scan", "--project", str(project))
-    assert result.exit_code == 2 and "scan: 0 failed" in result.output
-    assert seen == [project / "envs/dev/.tfgen/dev.plan.json"]
 
 
 def test_make_guard_fails_fast_on_missing_or_unknown_env() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TfgenError, ToolError, UsageError
+from .project import Project, read_manifest
 
 
 @dataclass(frozen=True)
@@ -47,25 +48,18 @@ def _unquote(value: Any) -> str:
     return text.strip().strip('"')
 
 
-def state_backend(project: Path | str, env: str) -> StateBackend:
+def state_backend(project: Project | Path | str, env: str) -> StateBackend:
     """The env's bucket and region: the manifest, else envs/<env>/backend.tf (python-hcl2)."""
-    root = Path(project).resolve()
-    env_dir = root / "envs" / env
-    if not env_dir.is_dir():
-        known = ", ".join(sorted(p.name for p in (root / "envs").glob("*") if p.is_dir()))
-        raise UsageError(
-            f"bootstrap: unknown environment {env!r}: choose one of: {known or 'none'}"
-        )
-    manifest = root / ".tfgen" / "manifest.json"
-    if manifest.is_file():
-        try:
-            info = json.loads(manifest.read_text()).get("environments", {}).get(env, {})
-        except ValueError:
-            info = {}
-        if info.get("state_bucket") and info.get("region"):
-            return StateBackend(
-                env, info["state_bucket"], info["region"], info.get("state_key", "")
-            )
+    if not isinstance(project, Project):
+        root = Path(project).resolve()
+        project = Project(root, read_manifest(root))
+    try:
+        env_dir = project.env_dir(env)
+    except UsageError as err:
+        raise UsageError(f"bootstrap: {err.message}") from None
+    info = project.env_info(env)
+    if info.get("state_bucket") and info.get("region"):
+        return StateBackend(env, info["state_bucket"], info["region"], info.get("state_key", ""))
     import hcl2
 
     for tf in sorted(env_dir.glob("*.tf")):
@@ -121,7 +115,7 @@ def tls_only_policy(bucket: str, region: str = "us-east-1") -> dict[str, Any]:
     }
 
 
-def bootstrap(project: Path | str, env: str, *, client: Any = None) -> BootstrapReport:
+def bootstrap(project: Project | Path | str, env: str, *, client: Any = None) -> BootstrapReport:
     """Create the state bucket when missing; set each protection that is not already set."""
     from botocore.exceptions import BotoCoreError, ClientError
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,7 +65,7 @@ def init(
         if force and skip:
             raise TfgenError("--force and --skip contradict each other: choose one", exit_code=2)
         app_spec = load_spec(spec)
-        files = render(app_spec, spec_path=spec, spec_ref=spec_reference(spec, out))
+        files = render(app_spec, spec_ref=spec_reference(spec, out))
         meta = project_meta(app_spec, files, spec, out)
         result = write_tree(
             out, files, dry_run=dry_run, force=force, skip=skip, only=only or [], meta=meta
@@ -122,7 +122,7 @@ def check(
         raise typer.Exit(1)
 
 
-# ---- scan (issue 4)
+# --------------------------------------------------------------------------- scan
 
 
 @app.command("scan")
@@ -195,7 +195,7 @@ def scan_cmd(
         echo(f"{fmt} report: {output}")
     raise typer.Exit(result.exit_code)
 
-# ---- run (issue 5)
+# --------------------------------------------------------------------------- run
 
 EnvOpt = Annotated[str, typer.Option("--env", "-e", help="Environment: a folder under envs/.")]
 ProjectOpt = Annotated[
@@ -254,58 +254,58 @@ def plan_cmd(
     import json
 
     from . import run
+    from .plans import combined_table, overall_exit_code, plan_report
+    from .project import Project
 
     try:
         if all_envs == bool(env):
             raise TfgenError("plan: pass --env ENV or --all (one of them)", exit_code=1)
-        proj = run.Project.load(project)
+        proj = Project.load(project)
         if all_envs:
             outcomes = run.plan_all(
                 proj,
                 jobs=jobs,
                 lock_timeout=lock_timeout,
                 plugin_dir=plugin_dir,
-                on_done=None if as_json else lambda o: echo("\n".join(run.plan_report(o, _hot))),
+                on_done=None if as_json else lambda o: echo("\n".join(plan_report(o, _hot))),
             )
         else:
             assert env is not None
             outcomes = [run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir)]
             if not as_json:
-                echo("\n".join(run.plan_report(outcomes[0], _hot)))
+                echo("\n".join(plan_report(outcomes[0], _hot)))
     except TfgenError as err:
         fail(err if err.exit_code == 130 else TfgenError("\n".join(err.lines()), exit_code=1))
         return
-    code = max((o.exit_code for o in outcomes), key=lambda c: {0: 0, 2: 1, 1: 2, 130: 3}[c])
+    code = overall_exit_code(outcomes)
     if all_envs and not as_json:
         echo()
-        for line in run.combined_table(outcomes):
+        for line in combined_table(outcomes):
             echo(line)
-    if scan:
-        for outcome in outcomes:
-            if outcome.plan_json is None:
-                continue
-            try:
-                lines, scan_code = run.scan_lines(run.scan_plan(outcome.plan_json))
-            except TfgenError as err:
-                fail(TfgenError(err.message, exit_code=1))
-                return
-            for line in lines:
-                typer.echo(line, err=as_json)
-            if scan_code and code != 130:
-                code = 1
+    if scan and not _scan_plans(outcomes, summary_to_stderr=as_json) and code != 130:
+        code = 1
     if as_json:
-        payload = [
-            {**o.summary.to_json(), "plan_file": str(o.plan_file), "exit_code": o.exit_code}
-            if o.summary is not None
-            else {
-                "env": o.env,
-                "error": o.error.lines() if o.error else [],
-                "exit_code": o.exit_code,
-            }
-            for o in outcomes
-        ]
+        payload = [o.to_json() for o in outcomes]
         echo(json.dumps(payload if all_envs else payload[0], indent=2))
     raise typer.Exit(code)
+
+
+def _scan_plans(outcomes: list[Any], *, summary_to_stderr: bool) -> bool:
+    """`plan --scan`: scan each saved plan's JSON; False when any scan found something."""
+    from .scan import scan
+
+    clean = True
+    for outcome in outcomes:
+        if outcome.plan_json is None:
+            continue
+        try:
+            result = scan(plan=outcome.plan_json)
+        except TfgenError as err:
+            fail(TfgenError(err.message, exit_code=1))
+        for line in result.summary_lines():
+            typer.echo(line, err=summary_to_stderr)
+        clean = clean and result.exit_code == 0
+    return clean
 
 
 @app.command("apply")
@@ -322,9 +322,10 @@ def apply_cmd(
 ) -> None:
     """Apply the saved plan of an environment (made by tfgen plan)."""
     from . import run
+    from .project import Project
 
     try:
-        proj = run.Project.load(project)
+        proj = Project.load(project)
         run.apply_env(
             proj,
             env,
@@ -352,9 +353,10 @@ def destroy_cmd(
 ) -> None:
     """Destroy every resource of an environment."""
     from . import run
+    from .project import Project
 
     try:
-        proj = run.Project.load(project)
+        proj = Project.load(project)
         run.destroy_env(
             proj,
             env,
@@ -381,9 +383,10 @@ def output_cmd(
     import json
 
     from . import run
+    from .project import Project
 
     try:
-        values = run.outputs(run.Project.load(project), env, name, plugin_dir=plugin_dir)
+        values = run.outputs(Project.load(project), env, name, plugin_dir=plugin_dir)
     except TfgenError as err:
         fail(err)
         return

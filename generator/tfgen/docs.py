@@ -13,29 +13,6 @@ from dataclasses import dataclass
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
 BLOCK = re.compile(r'^(variable|output) "([^"]+)" \{\n(.*?)^\}', re.M | re.S)
 
-SUMMARIES = {
-    "vpc": "VPC spread over the AZs: public, private (app), database and cache subnets, NAT, "
-    "flow logs to CloudWatch Logs (KMS), a locked-down default security group and an S3 "
-    "gateway endpoint.",
-    "alb": "Application Load Balancer terminating TLS: HTTP->HTTPS redirect, TLS 1.3 policy, "
-    "health-checked target group, access logs, optional WAF, alarms.",
-    "asg": "Stateless app tier: launch template (IMDSv2, encrypted root volume, no public IP, no "
-    "SSH) and an Auto Scaling group across the private subnets with CPU target tracking and "
-    "rolling instance refresh.",
-    "rds": "RDS in the database subnets: password managed in Secrets Manager, TLS forced, "
-    "encryption, backups, Multi-AZ and read replicas per profile, enhanced monitoring, alarms.",
-    "elasticache": "ElastiCache replication group for sessions: encryption at rest and in "
-    "transit, generated auth token in Secrets Manager, failover per profile, alarms.",
-    "s3": "The log bucket and the static-files bucket: public access blocked, owner-enforced "
-    "(the log bucket keeps ACLs only for CloudFront classic logging), versioned, encrypted, "
-    "lifecycle rules, access logging, TLS-only policies.",
-    "cloudfront": "CloudFront in front of the static bucket (origin access control) and the ALB "
-    "for dynamic paths: HTTPS only, TLS 1.2+, HSTS, managed cache policies, logging.",
-    "monitoring": "SNS topic for alarms (encrypted, email subscription) and an AWS Budgets "
-    "monthly cost budget.",
-}
-
-
 @dataclass(frozen=True)
 class Item:
     kind: str
@@ -114,15 +91,15 @@ def docs_tables(variables_tf: str, outputs_tf: str) -> str:
     return "\n".join(lines)
 
 
-def module_readme(module: str, files: dict[str, str]) -> str:
-    """README.md of one rendered module."""
+def module_readme(module: str, summary: str, files: dict[str, str]) -> str:
+    """README.md of one rendered module (its summary comes from the module catalog)."""
     variables_tf = files[f"modules/{module}/variables.tf"]
     outputs_tf = files[f"modules/{module}/outputs.tf"]
     required = [v for v in read_blocks(variables_tf, "variable") if v.default is None]
     width = max((len(v.name) for v in required), default=0)
     usage = "\n".join(f"  {v.name.ljust(width)} = ..." for v in required)
     return (
-        f"# {module}\n\n{SUMMARIES.get(module, '')}\n\n"
+        f"# {module}\n\n{summary}\n\n"
         "Rendered by tfgen from the app spec: edit the spec and run `tfgen init`, not this "
         "module.\n\n## Usage\n\n```hcl\n"
         f'module "{module}" {{\n  source = "../../modules/{module}"\n\n{usage}\n}}\n```\n\n'

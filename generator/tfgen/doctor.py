@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import TfgenError
+from .project import Project, read_manifest
 
 
 @dataclass(frozen=True)
@@ -48,21 +47,19 @@ def check_terraform() -> Check:
 
 
 def check_checkov() -> Check:
+    from .scan import INSTALL_HINT, checkov_env, find_checkov
+
     fix = "make setup (checkov in its own venv), or set TFGEN_CHECKOV=/path/to/checkov"
-    configured = os.environ.get("TFGEN_CHECKOV")
-    found = shutil.which(configured) if configured else shutil.which("checkov")
-    if not found:
+    try:
+        found = find_checkov()
+    except TfgenError:
         return Check("checkov", False, "not found", fix)
     try:
         out = subprocess.run(
-            [found, "--version"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
+            [str(found), "--version"], capture_output=True, text=True, timeout=60, env=checkov_env()
         )
     except (OSError, subprocess.TimeoutExpired) as err:
-        return Check("checkov", False, f"{found} does not run ({err})", fix)
+        return Check("checkov", False, f"{found} does not run ({err})", INSTALL_HINT)
     version = (out.stdout.strip().splitlines() or ["?"])[-1]
     if out.returncode != 0:
         return Check("checkov", False, f"{found} --version failed", fix)
@@ -88,7 +85,7 @@ def check_aws(region: str | None = None) -> Check:
     return Check("AWS credentials", True, f"{ident.get('Arn')} (account {ident.get('Account')})")
 
 
-def check_state_bucket(project: Path, env: str) -> Check:
+def check_state_bucket(project: Project, env: str) -> Check:
     from .bootstrap import s3_client, state_backend
 
     name = f"state bucket ({env})"
@@ -107,26 +104,16 @@ def check_state_bucket(project: Path, env: str) -> Check:
     return Check(name, True, f"s3://{backend.bucket} ({backend.region})")
 
 
-def _project_region(root: Path) -> str | None:
-    """The region the project's manifest records, if any (STS needs one to be called)."""
-    import json
-
-    try:
-        envs = json.loads((root / ".tfgen" / "manifest.json").read_text())["environments"]
-        return next(iter(envs.values()))["region"]
-    except (OSError, ValueError, KeyError, StopIteration, TypeError):
-        return None
-
-
 def doctor(project: Path | str = ".", env: str | None = None) -> DoctorReport:
     """Run every check; a state bucket per environment (or just `env`)."""
     root = Path(project).resolve()
-    report = DoctorReport([check_terraform(), check_checkov(), check_aws(_project_region(root))])
+    proj = Project(root, read_manifest(root))
+    report = DoctorReport([check_terraform(), check_checkov(), check_aws(proj.region())])
     aws_ok = report.checks[-1].ok
     envs = [env] if env else sorted(p.name for p in (root / "envs").glob("*") if p.is_dir())
     for name in envs:
         if aws_ok:
-            report.checks.append(check_state_bucket(root, name))
+            report.checks.append(check_state_bucket(proj, name))
         else:
             report.checks.append(
                 Check(

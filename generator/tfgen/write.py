@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConflictError, TfgenError, UsageError
+from .project import MANIFEST, read_manifest
 
-MANIFEST = ".tfgen/manifest.json"
 STATUSES = ("create", "identical", "overwrite", "conflict", "skip")
 
 
@@ -64,17 +64,6 @@ class WriteResult:
             f"written: {paths}. Re-run with --force to overwrite them or --skip to keep your "
             "edits and write the rest."
         )
-
-
-def read_manifest(root: Path) -> dict[str, Any]:
-    path = root / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as err:
-        raise TfgenError(f"{path} is unreadable ({err}): delete it to start over") from None
-    return data if isinstance(data, dict) else {}
 
 
 def _in_scope(rel: str, only: list[str] | None) -> bool:

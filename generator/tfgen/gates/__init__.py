@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._model import GATES, Finding, GateReport, sort_findings
-from ._project import load_project
+from ._model import GATES, GateFinding, GateReport, sort_findings
+from ._tree import parse_tree
 from .fmt import check_fmt
 from .parse import check_parse, parse_findings
 from .references import check_references, reference_findings
@@ -18,7 +18,7 @@ from .schema import check_schema, schema_findings
 
 __all__ = [
     "GATES",
-    "Finding",
+    "GateFinding",
     "GateReport",
     "check_fmt",
     "check_parse",
@@ -31,13 +31,13 @@ __all__ = [
 def run_all_gates(root: Path) -> GateReport:
     """Run parse, fmt, schema and references over a rendered project (files parsed once)."""
     root = Path(root)
-    project = load_project(root)
-    n_files = len(project.files)
-    parse = parse_findings(project)
+    tree = parse_tree(root)
+    n_files = len(tree.files)
+    parse = parse_findings(tree)
     fmt = check_fmt(root)
-    schema, n_res, n_data = schema_findings(project)
-    refs, n_mods = reference_findings(project)
-    unparsed = sum(1 for f in project.files if f.doc is None)
+    schema, n_res, n_data = schema_findings(tree)
+    refs, n_mods = reference_findings(tree)
+    unparsed = sum(1 for f in tree.files if f.doc is None)
     skipped = f", {unparsed} unparsed file(s) skipped" if unparsed else ""
     return GateReport(
         findings=sort_findings(parse + fmt + schema + refs),

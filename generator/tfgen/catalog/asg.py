@@ -1,0 +1,41 @@
+"""asg: the stateless app tier, an Auto Scaling group behind the load balancer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..spec.sections import AppTier
+from ._record import ModuleDef
+
+if TYPE_CHECKING:
+    from ..spec.model import AppSpec, Environment
+
+
+def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
+    app = env.app
+    return {
+        "ami": app.ami,
+        "instance_type": app.instance_type,
+        "min_size": app.min_size,
+        "desired_capacity": app.desired_capacity,
+        "max_size": app.max_size,
+        "cpu_target": app.cpu_target,
+        "port": app.port,
+        "iam_policy_arns": app.iam_policy_arns,
+        "root_volume_size": app.root_volume_size,
+        "health_check_grace_period": app.health_check_grace_period,
+        "log_retention_days": env.monitoring.log_retention_days,
+    }
+
+
+MODULE = ModuleDef(
+    name="asg",
+    section="app",
+    model=AppTier,
+    summary="Stateless app tier: launch template (IMDSv2, encrypted root volume, no public IP, no "
+    "SSH) and an Auto Scaling group across the private subnets with CPU target tracking and "
+    "rolling instance refresh.",
+    tfvars=tfvars,
+    contract=("autoscaling_group_name", "iam_role_name", "iam_role_arn", "launch_template_id",
+              "log_group_name"),
+)

@@ -1,0 +1,51 @@
+"""cloudfront: the CDN in front of the static bucket (and of the ALB for dynamic paths)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..spec.sections import Cdn
+from ._record import ModuleDef
+
+if TYPE_CHECKING:
+    from ..spec.model import AppSpec, Environment
+
+
+def facts(spec: AppSpec) -> dict[str, Any]:
+    """What the environments using a CDN ask for; the module is rendered once for all of them."""
+    cdn_envs = [e for e in spec.environments if e.cdn is not None]
+    without_cert = [e.name for e in cdn_envs if e.cdn is not None and not e.cdn.certificate_arn]
+    return {
+        "dynamic": any(e.cdn.dynamic_paths for e in cdn_envs if e.cdn is not None),
+        "without_cert": without_cert,
+        "without_waf": [e.name for e in cdn_envs if e.cdn is not None and not e.cdn.waf_web_acl_arn],
+        "any_cert": len(without_cert) < len(cdn_envs),
+    }
+
+
+def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
+    cdn = env.cdn
+    assert cdn is not None
+    lb_names = env.load_balancer.domain_names
+    return {
+        "aliases": cdn.aliases,
+        "certificate_arn": cdn.certificate_arn,
+        "price_class": cdn.price_class,
+        "waf_web_acl_arn": cdn.waf_web_acl_arn,
+        "dynamic_paths": cdn.dynamic_paths,
+        # CloudFront reaches the ALB by the first name on its certificate.
+        "alb_domain_name": lb_names[0] if cdn.dynamic_paths and lb_names else None,
+    }
+
+
+MODULE = ModuleDef(
+    name="cloudfront",
+    section="cdn",
+    model=Cdn,
+    optional=True,
+    summary="CloudFront in front of the static bucket (origin access control) and the ALB "
+    "for dynamic paths: HTTPS only, TLS 1.2+, HSTS, managed cache policies, logging.",
+    facts=facts,
+    tfvars=tfvars,
+    contract=("distribution_id", "distribution_arn", "domain_name"),
+)

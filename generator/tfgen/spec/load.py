@@ -1,0 +1,209 @@
+"""Loading a spec: the file's model (built from the module catalog), validation and resolution."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, create_model
+
+from .checks import check_environment, find_literal_secrets, read_user_data
+from .fields import ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Section, Tags
+from .model import AppSpec, Environment
+from .problems import Problems
+from .profiles import PROFILE_KEYS, SHARED_KEYS, resolve_environment
+from .sections import State
+from .yaml_lines import YamlDoc, read_yaml
+
+
+def _partial(model: type[Section]) -> type[Section]:
+    """The same section with every key optional: what an environment may override."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        fields[name] = (info.annotation | None, Field(None, description=info.description))
+    return create_model(f"{model.__name__}Override", __base__=Section, **fields)
+
+
+@functools.cache
+def environment_model() -> type[Section]:
+    """What one entry under `environments:` may hold: a profile, protection, overrides."""
+    from ..catalog import MODULES
+
+    return create_model(
+        "EnvironmentSpec",
+        __base__=Section,
+        __doc__="One environment: its profile, whether it is protected, and its overrides.",
+        profile=(ProfileName, Field(..., description="low-power (cheap) or high-power (HA).")),
+        protected=(bool, Field(False, description="Ask for confirmation before apply/destroy.")),
+        azs=(int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
+        tags=(Tags | None, Field(None, description="Extra tags for this environment.")),
+        **{m.section: (_partial(m.model) | None, None) for m in MODULES},
+    )
+
+
+@functools.cache
+def spec_file_model() -> type[Section]:
+    """The whole spec file: app-wide keys, one key per catalog section, the environments."""
+    from ..catalog import MODULES
+
+    sections: dict[str, Any] = {}
+    for m in MODULES:
+        if m.optional:
+            sections[m.section] = (m.model | None, None)
+        elif any(f.is_required() for f in m.model.model_fields.values()):
+            sections[m.section] = (m.model, ...)
+        else:
+            sections[m.section] = (m.model, Field(default_factory=m.model))
+    return create_model(
+        "SpecFile",
+        __base__=Section,
+        __doc__="A tfgen app spec.",
+        name=(str, Field(..., pattern=SAFE_NAME, min_length=2, max_length=20,
+                         description="App name: lowercase letters, digits, dashes.")),
+        region=(str, Field(..., pattern=REGION,
+                           description="AWS region, e.g. eu-west-1.")),
+        azs=(int, Field(2, ge=1, le=6, description="Number of availability zones to spread over.")),
+        tags=(Tags, Field(default_factory=dict, description="Tags on every resource.")),
+        state=(State, Field(default_factory=State)),
+        **sections,
+        environments=(dict[str, environment_model()], Field(..., min_length=1)),  # type: ignore[valid-type]
+    )
+
+
+@functools.cache
+def union_tags() -> frozenset[str]:
+    """Type names pydantic puts into the error paths of `X | None` fields (dropped from paths)."""
+    from ..catalog import MODULES
+
+    names = {m.model.__name__ for m in MODULES} | {f"{m.model.__name__}Override" for m in MODULES}
+    return frozenset(names | {environment_model().__name__, "str", "int", "bool"})
+
+
+def load_spec(path: Path) -> AppSpec:
+    """Read, validate and resolve a spec file; raise SpecError listing every problem."""
+    doc = read_yaml(Path(path))
+    return resolve(doc, Path(path).resolve().parent)
+
+
+def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
+    """Validate a parsed spec and resolve every environment."""
+    problems = Problems(doc)
+    if not isinstance(doc.data, dict):
+        problems.add((), "the spec must be a mapping of keys (name, region, environments, ...)")
+        problems.raise_if_any()
+    data: dict[str, Any] = doc.data
+    find_literal_secrets(data, (), problems)
+    check_empty_sections(data, problems)
+    check_tags(data, problems)
+    try:
+        spec_file_model().model_validate(data)
+    except ValidationError as err:
+        problems.from_validation(err, (), spec_file_model(), union_tags())
+    problems.raise_if_any()
+
+    check_layers(data, problems)
+    problems.raise_if_any()
+
+    user_data = read_user_data(data, source_dir, problems)
+    resolved = [resolve_environment(data, name, problems) for name in data["environments"]]
+    problems.raise_if_any()
+    environments: list[Environment] = [e for e in resolved if e is not None]
+    for env in environments:
+        check_environment(env, data, problems)
+    problems.raise_if_any()
+
+    state = data.get("state") or {}
+    return AppSpec(
+        name=data["name"],
+        region=data["region"],
+        tags=dict(data.get("tags") or {}),
+        state_bucket=state.get("bucket") or f"{data['name']}-tfstate",
+        state_region=state.get("region") or data["region"],
+        environments=environments,
+        source_dir=source_dir,
+        sha256=spec_digest(data),
+        user_data=user_data,
+    )
+
+
+def spec_digest(data: dict[str, Any]) -> str:
+    """A digest of the spec's values (not its comments or layout)."""
+    raw = "\n".join(f"{k}={v}" for k, v in sorted(_flatten(data).items()))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list):
+        return {prefix: repr(value)}
+    return {prefix: value}
+
+
+def check_empty_sections(data: dict[str, Any], problems: Problems) -> None:
+    """`database:` with nothing under it would silently mean no database."""
+    from ..catalog import optional_sections
+
+    for tier in optional_sections():
+        if tier in data and data[tier] is None:
+            problems.add((tier,), f"is empty, which would silently mean no {tier}: write "
+                                  f"`{tier}: {{}}` for one with the defaults, or remove the key")
+
+
+def check_tags(data: dict[str, Any], problems: Problems) -> None:
+    """Tag names tfgen sets itself, and the aws: prefix, are refused."""
+    envs = data.get("environments") if isinstance(data.get("environments"), dict) else {}
+    assert isinstance(envs, dict)
+    for where, tags in [(("tags",), data.get("tags"))] + [
+        (("environments", name, "tags"), env.get("tags"))
+        for name, env in envs.items() if isinstance(env, dict)
+    ]:
+        if not isinstance(tags, dict):
+            continue
+        for key in sorted(set(tags) & set(RESERVED_TAGS)):
+            problems.add((*where, key), "is set by tfgen on every resource (App, Environment, "
+                                        "Profile, ManagedBy): choose another tag name")
+        for key in sorted(k for k in tags if str(k).lower().startswith("aws:")):
+            problems.add((*where, key), "the aws: prefix is reserved by AWS")
+
+
+def check_layers(data: dict[str, Any], problems: Problems) -> None:
+    """Keys set in a layer that cannot hold them (the precedence would hide them)."""
+    from ..catalog import optional_sections
+
+    for section, key in sorted(PROFILE_KEYS):
+        if isinstance(data.get(section), dict) and key in data[section]:
+            problems.add(
+                (section, key),
+                f"is chosen by each environment's profile, which would override it here: set it "
+                f"under environments.<env>.{section}.{key} (precedence: base < profile < environment)",
+            )
+    for env_name, env_data in data["environments"].items():
+        if not re.match(ENV_NAME, env_name):
+            problems.add(("environments", env_name),
+                         "environment names are 1-12 lowercase letters or digits, starting with a "
+                         "letter (they become folder and resource names)")
+        for section, key in sorted(SHARED_KEYS):
+            if isinstance(env_data.get(section), dict) and key in env_data[section]:
+                problems.add(("environments", env_name, section, key),
+                             "is shared by all environments (the module is rendered for it): set "
+                             f"it once at {section}.{key}")
+        for tier in optional_sections():
+            if isinstance(env_data.get(tier), dict) and data.get(tier) is None:
+                problems.add(("environments", env_name, tier),
+                             f"overrides a tier the base spec does not have: add a top-level "
+                             f"`{tier}:` section first")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a spec file, for editors (yaml-language-server)."""
+    schema = spec_file_model().model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tfgen app spec"
+    return schema

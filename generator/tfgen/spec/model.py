@@ -1,0 +1,106 @@
+"""The validated spec as the renderer sees it: the app and each environment, fully resolved."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from .fields import TIERS, Section
+from .sections import AppTier, Cache, Cdn, Database, LoadBalancer, Monitoring, Network, Static
+
+
+def default_subnet_prefix(vpc_prefix: int) -> int:
+    """Subnets sized so each of the four tiers has room for 8 AZs (at most /28)."""
+    return min(vpc_prefix + 2 + 3, 28)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment, fully resolved: defaults < base < profile < overrides.
+
+    `sections` holds the section models this environment has (an optional tier it lacks is
+    absent); the typed properties below read them.
+    """
+
+    name: str
+    profile: str
+    protected: bool
+    azs: int
+    tags: dict[str, str]
+    sections: dict[str, Section]
+
+    def section(self, name: str) -> Any:
+        """A section's settings, or None when this environment does not have the tier."""
+        return self.sections.get(name)
+
+    @property
+    def network(self) -> Network:
+        return cast(Network, self.sections["network"])
+
+    @property
+    def load_balancer(self) -> LoadBalancer:
+        return cast(LoadBalancer, self.sections["load_balancer"])
+
+    @property
+    def app(self) -> AppTier:
+        return cast(AppTier, self.sections["app"])
+
+    @property
+    def monitoring(self) -> Monitoring:
+        return cast(Monitoring, self.sections["monitoring"])
+
+    @property
+    def database(self) -> Database | None:
+        return cast("Database | None", self.sections.get("database"))
+
+    @property
+    def cache(self) -> Cache | None:
+        return cast("Cache | None", self.sections.get("cache"))
+
+    @property
+    def static(self) -> Static | None:
+        return cast("Static | None", self.sections.get("static"))
+
+    @property
+    def cdn(self) -> Cdn | None:
+        return cast("Cdn | None", self.sections.get("cdn"))
+
+    def subnet_cidrs(self) -> dict[str, list[str]]:
+        """CIDRs per tier: each tier takes a quarter of the VPC, each AZ a fixed slot in it."""
+        vpc = ipaddress.ip_network(self.network.cidr)
+        prefix = self.network.subnet_prefix_length or default_subnet_prefix(vpc.prefixlen)
+        quarters = list(vpc.subnets(prefixlen_diff=2))
+        out: dict[str, list[str]] = {}
+        for tier, quarter in zip(TIERS, quarters, strict=True):
+            slots = list(quarter.subnets(new_prefix=prefix)) if prefix > quarter.prefixlen else []
+            out[tier] = [str(s) for s in slots[: self.azs]]
+        return out
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """The validated spec: what the renderer consumes."""
+
+    name: str
+    region: str
+    tags: dict[str, str]
+    state_bucket: str
+    state_region: str
+    environments: list[Environment]
+    source_dir: Path
+    sha256: str
+    user_data: str | None
+
+    def tier_used(self, section: str) -> bool:
+        """Whether any environment has this (optional) section."""
+        return any(env.section(section) is not None for env in self.environments)
+
+    def shared_settings(self, section: str) -> Any:
+        """A section's settings for the keys every environment shares (engine, user data).
+
+        Shared keys cannot be overridden per environment, so the first environment that has
+        the tier speaks for all of them.
+        """
+        return next(e.section(section) for e in self.environments if e.section(section) is not None)

@@ -1,0 +1,123 @@
+"""Profiles and merging: what `low-power` and `high-power` decide, and how an environment resolves.
+
+Precedence, lowest first: model defaults < base spec < the environment's profile < the
+environment's own overrides. Keys a profile decides (PROFILE_KEYS) cannot be set in the base
+spec, because the profile would silently win; set them per environment instead.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..project import is_protected
+from .fields import Section
+from .model import Environment
+from .problems import FromProfile, Problems, Where, message_for
+
+
+def _per_az(azs: int) -> int:
+    return max(azs, 2)  # high-power spreads over at least two AZs
+
+
+def _three_per_az(azs: int) -> int:
+    return max(azs, 2) * 3
+
+
+ProfileValue = Any | Callable[[int], int]
+"""A fixed value, or a function of the environment's AZ count."""
+
+PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
+    "low-power": {
+        "network": {"nat": "single"},
+        "load_balancer": {"deletion_protection": False},
+        "app": {"min_size": 1, "desired_capacity": 1, "max_size": 2},
+        "database": {
+            "multi_az": False,
+            "read_replicas": 0,
+            "backup_retention_days": 7,
+            "deletion_protection": False,
+        },
+        "cache": {"replicas": 0, "automatic_failover": False},
+    },
+    "high-power": {
+        "network": {"nat": "per_az"},
+        "load_balancer": {"deletion_protection": True},
+        "app": {"min_size": _per_az, "desired_capacity": _per_az, "max_size": _three_per_az},
+        "database": {
+            "multi_az": True,
+            "read_replicas": 1,
+            "backup_retention_days": 30,
+            "deletion_protection": True,
+        },
+        "cache": {"replicas": 1, "automatic_failover": True},
+    },
+}
+PROFILE_KEYS = {(section, key) for p in PROFILES.values() for section, d in p.items() for key in d}
+# Decided once for all environments: the modules are rendered for them.
+SHARED_KEYS = {("database", "engine"), ("cache", "engine"), ("app", "user_data")}
+
+
+def profile_value(value: ProfileValue, azs: int) -> Any:
+    return value(azs) if callable(value) else value
+
+
+def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> Environment | None:
+    """Merge defaults < base < profile < overrides for one environment and validate it."""
+    from ..catalog import MODULES
+
+    env = data["environments"][name]
+    azs = env.get("azs") or data.get("azs") or 2
+    origin: dict[tuple[str, str], Where] = {}
+    merged: dict[str, dict[str, Any]] = {}
+    for module in MODULES:
+        section = module.section
+        base = data.get(section)
+        if module.optional and base is None:
+            continue
+        layer = copy.deepcopy(base or {})
+        for key in layer:
+            origin[(section, key)] = (section, key)
+        for key, value in PROFILES[env["profile"]].get(section, {}).items():
+            layer[key] = profile_value(value, azs)
+            origin[(section, key)] = FromProfile(env["profile"], section, key)
+        for key, value in (env.get(section) or {}).items():
+            if value is not None:
+                layer[key] = value
+                origin[(section, key)] = ("environments", name, section, key)
+        merged[section] = layer
+    sections: dict[str, Section] = {}
+    ok = True
+    for module in MODULES:
+        if module.section not in merged:
+            continue
+        try:
+            sections[module.section] = module.model.model_validate(merged[module.section])
+        except ValidationError as err:
+            ok = False
+            for e in err.errors():
+                problems.add(_where(origin, module.section, tuple(e["loc"])),
+                             message_for(e, module.model))
+    if not ok:
+        return None
+    return Environment(
+        name=name,
+        profile=env["profile"],
+        protected=is_protected(name, bool(env.get("protected"))),
+        azs=azs,
+        tags={**(data.get("tags") or {}), **(env.get("tags") or {})},
+        sections=sections,
+    )
+
+
+def _where(origin: dict[tuple[str, str], Where], section: str, loc: tuple[Any, ...]) -> Where:
+    """The spec location of a merged value's error: where the value was written (or chosen)."""
+    if not loc:
+        return (section,)
+    found = origin.get((section, loc[0]), (section,))
+    if isinstance(found, FromProfile):
+        return FromProfile(found.profile, found.section, found.key, rest=tuple(loc[1:]))
+    return (*found, *loc[1:])

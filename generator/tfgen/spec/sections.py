@@ -1,0 +1,191 @@
+"""The spec's sections: one pydantic model per part of the app (what a user may write)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .fields import (
+    ACM_ARN,
+    AMI,
+    DOMAIN,
+    EMAIL,
+    MAINT_WINDOW,
+    POLICY_ARN,
+    REGION,
+    WAF_ARN,
+    WINDOW,
+    Section,
+)
+
+DATABASE_DEFAULT_VERSIONS = {"postgres": "17", "mysql": "8.4"}
+DATABASE_PORTS = {"postgres": 5432, "mysql": 3306}
+CACHE_DEFAULT_VERSIONS = {"valkey": "8.0", "redis": "7.1"}
+CACHE_PORT = 6379
+
+
+class Network(Section):
+    """The VPC: one CIDR split into public, private (app), database and cache tiers."""
+
+    cidr: str = Field("10.0.0.0/16", description="VPC CIDR block, e.g. 10.0.0.0/16.")
+    subnet_prefix_length: int | None = Field(
+        None, ge=16, le=28,
+        description="Prefix length of every subnet; default leaves room for 8 AZs per tier.",
+    )
+    nat: Literal["single", "per_az"] = Field(
+        "single", description="NAT gateways: one shared (cheap) or one per AZ (HA). Profile key."
+    )
+    flow_log_retention_days: int = Field(
+        365, description="CloudWatch retention of the VPC flow logs, in days."
+    )
+
+
+class LoadBalancer(Section):
+    """The public Application Load Balancer that terminates TLS."""
+
+    certificate_arn: str = Field(
+        ..., pattern=ACM_ARN, description="ACM certificate ARN (same region) for the HTTPS listener."
+    )
+    domain_names: list[Annotated[str, Field(pattern=DOMAIN)]] = Field(
+        default_factory=list, description="DNS names served (documentation and outputs)."
+    )
+    health_check_path: str = Field(
+        "/health", pattern=r"^/[A-Za-z0-9_./?=&-]*$", description="Target group health check path."
+    )
+    access_logs: bool = Field(True, description="Write ALB access logs to an S3 log bucket.")
+    waf_web_acl_arn: str | None = Field(
+        None, pattern=WAF_ARN, description="Optional WAFv2 web ACL (REGIONAL) to associate."
+    )
+    idle_timeout: int = Field(60, ge=1, le=4000, description="Idle timeout in seconds.")
+    deletion_protection: bool = Field(False, description="ALB deletion protection. Profile key.")
+
+
+class AppTier(Section):
+    """The stateless app tier: an Auto Scaling group of EC2 instances behind the ALB."""
+
+    ami: str = Field(
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+        pattern=AMI,
+        description="An AMI id (ami-...) or an SSM parameter name (/...) that holds one.",
+    )
+    instance_type: str = Field(
+        "t3.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", description="EC2 instance type."
+    )
+    min_size: int = Field(1, ge=0, le=1000, description="ASG minimum size. Profile key.")
+    desired_capacity: int = Field(1, ge=0, le=1000, description="ASG desired size. Profile key.")
+    max_size: int = Field(2, ge=1, le=1000, description="ASG maximum size. Profile key.")
+    cpu_target: int = Field(50, ge=10, le=90, description="Target average CPU % for scaling.")
+    port: int = Field(8080, ge=1024, le=65535, description="Port the app listens on.")
+    user_data: str | None = Field(
+        None, description="Path (relative to the spec) of a shell script run at instance boot."
+    )
+    iam_policy_arns: list[Annotated[str, Field(pattern=POLICY_ARN)]] = Field(
+        default_factory=list, description="Extra IAM policy ARNs for the instance role."
+    )
+    root_volume_size: int = Field(20, ge=8, le=16384, description="Root EBS volume, GiB.")
+    health_check_grace_period: int = Field(
+        300, ge=0, le=3600, description="Seconds; also the instance warm-up (AWS allows 0-3600)."
+    )
+
+
+class Database(Section):
+    """RDS in the database subnets, password managed by RDS in Secrets Manager."""
+
+    engine: Literal["postgres", "mysql"] = Field(..., description="postgres or mysql.")
+    engine_version: str | None = Field(
+        None, pattern=r"^[0-9]+(\.[0-9]+){0,2}$", description="Default: 17 (postgres), 8.4 (mysql)."
+    )
+    instance_class: str = Field(
+        "db.t4g.micro", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="RDS instance class."
+    )
+    allocated_storage: int = Field(20, ge=20, le=65536, description="GiB.")
+    max_allocated_storage: int = Field(100, ge=20, le=65536, description="Storage autoscaling cap.")
+    db_name: str = Field("app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Initial database.")
+    username: str = Field("app_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$", description="Master user.")
+    multi_az: bool = Field(False, description="Multi-AZ standby. Profile key.")
+    read_replicas: int = Field(0, ge=0, le=5, description="Read replicas. Profile key.")
+    backup_retention_days: int = Field(7, ge=0, le=35, description="Profile key.")
+    backup_window: str = Field("03:00-04:00", pattern=WINDOW, description="UTC, hh:mm-hh:mm.")
+    maintenance_window: str = Field(
+        "sun:04:30-sun:05:30", pattern=MAINT_WINDOW, description="UTC, ddd:hh:mm-ddd:hh:mm."
+    )
+    deletion_protection: bool = Field(False, description="Profile key.")
+    performance_insights: bool = Field(True, description="Performance Insights (7 days free).")
+
+    @property
+    def version(self) -> str:
+        return self.engine_version or DATABASE_DEFAULT_VERSIONS[self.engine]
+
+    @property
+    def port(self) -> int:
+        return DATABASE_PORTS[self.engine]
+
+
+class Cache(Section):
+    """ElastiCache replication group for sessions."""
+
+    engine: Literal["valkey", "redis"] = Field("valkey", description="valkey or redis.")
+    engine_version: str | None = Field(
+        None, pattern=r"^[0-9]+(\.[0-9]+)?$", description="Default: 8.0 (valkey), 7.1 (redis)."
+    )
+    node_type: str = Field(
+        "cache.t4g.micro", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", description="Node type."
+    )
+    replicas: int = Field(0, ge=0, le=5, description="Replicas per shard. Profile key.")
+    automatic_failover: bool = Field(False, description="Profile key; needs replicas >= 1.")
+    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept.")
+
+    @property
+    def version(self) -> str:
+        return self.engine_version or CACHE_DEFAULT_VERSIONS[self.engine]
+
+    @property
+    def port(self) -> int:
+        return CACHE_PORT
+
+
+class Static(Section):
+    """The S3 bucket for static files (served through the CDN when there is one)."""
+
+    versioning: bool = Field(True, description="Keep object versions.")
+    noncurrent_version_expiration_days: int = Field(
+        90, ge=1, le=3650, description="Delete old versions after this many days."
+    )
+
+
+class Cdn(Section):
+    """CloudFront in front of the static bucket (and optionally the ALB)."""
+
+    aliases: list[Annotated[str, Field(pattern=DOMAIN)]] = Field(
+        default_factory=list, description="Alternate domain names."
+    )
+    certificate_arn: str | None = Field(
+        None, pattern=ACM_ARN, description="ACM certificate in us-east-1; needed with aliases."
+    )
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    dynamic_paths: list[Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./*-]*$")]] = Field(
+        default_factory=list, description="Path patterns sent to the ALB, e.g. /api/*."
+    )
+    waf_web_acl_arn: str | None = Field(
+        None, pattern=WAF_ARN, description="Optional WAFv2 web ACL (CLOUDFRONT scope)."
+    )
+
+
+class Monitoring(Section):
+    """CloudWatch alarms to an SNS topic and an optional monthly cost budget."""
+
+    alarm_email: str | None = Field(None, pattern=EMAIL, description="Email subscribed to alarms.")
+    monthly_budget_usd: int | None = Field(
+        None, ge=1, le=100_000_000, description="Monthly AWS Budgets amount."
+    )
+    log_retention_days: int = Field(365, description="Retention of the app's CloudWatch logs.")
+
+
+class State(Section):
+    """Where Terraform state lives: one S3 bucket, one key per environment."""
+
+    bucket: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="Default: <name>-tfstate."
+    )
+    region: str | None = Field(None, pattern=REGION, description="Default: the spec's region.")
