@@ -356,3 +356,21 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     lines = errors_of(tmp_path, bomb)
     assert time.monotonic() - started < 5
     assert lines and "expands to more than 100000 values" in lines[0]
+
+
+def test_high_power_needs_two_azs_where_the_count_is_written(tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    profile_says = [
+        f"{spec}:14: environments.prod.profile: profile high-power sets cache.automatic_failover: "
+        "automatic failover needs azs >= 2, got 1 (environment prod, profile high-power)",
+        f"{spec}:14: environments.prod.profile: profile high-power sets database.multi_az: "
+        "Multi-AZ needs azs >= 2, got 1 (environment prod, profile high-power)",
+    ]
+    # An environment's own `azs: 1` is blamed on its line (this used to crash the validator).
+    assert errors_of(tmp_path, BASE + "    azs: 1\n") == [*profile_says, (
+        f"{spec}:15: environments.prod.azs: high-power needs at least 2 AZs, got 1 "
+        "(environment prod, profile high-power)")]
+    # A base `azs: 1` is one line for all environments, naming the one whose profile needs more.
+    assert errors_of(tmp_path, BASE.replace("azs: 2", "azs: 1")) == [(
+        f"{spec}:3: azs: high-power needs at least 2 AZs, got 1 "
+        "(environment prod, profile high-power)"), *profile_says]
