@@ -26,7 +26,6 @@ Usage: python tools/extract_schema.py [--wheel-dir DIR] [--out PATH]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import glob
 import json
 import os
@@ -53,34 +52,14 @@ AWS_PROVIDER = ("hashicorp/aws", "6.69.1")
 RANDOM_PACKAGE = ("cdktn-provider-random", "15.0.1")
 RANDOM_PROVIDER = ("hashicorp/random", "3.9.1")
 
-AWS_RESOURCES = _words("""
-aws_vpc aws_subnet aws_internet_gateway aws_eip aws_nat_gateway aws_route_table aws_route
-aws_route_table_association aws_db_subnet_group aws_elasticache_subnet_group aws_flow_log
-aws_cloudwatch_log_group aws_iam_role aws_iam_role_policy aws_iam_policy
-aws_iam_role_policy_attachment aws_iam_instance_profile aws_default_security_group
-aws_default_network_acl aws_network_acl aws_vpc_endpoint aws_kms_key aws_kms_alias
-aws_kms_key_policy aws_security_group aws_vpc_security_group_ingress_rule
-aws_vpc_security_group_egress_rule aws_security_group_rule aws_lb aws_lb_listener
-aws_lb_listener_rule aws_lb_target_group aws_wafv2_web_acl_association aws_launch_template
-aws_autoscaling_group aws_autoscaling_policy aws_db_instance aws_db_parameter_group
-aws_elasticache_replication_group aws_elasticache_parameter_group aws_secretsmanager_secret
-aws_secretsmanager_secret_version aws_s3_bucket aws_s3_bucket_public_access_block
-aws_s3_bucket_ownership_controls aws_s3_bucket_versioning
-aws_s3_bucket_server_side_encryption_configuration aws_s3_bucket_lifecycle_configuration
-aws_s3_bucket_logging aws_s3_bucket_policy aws_s3_bucket_notification
-aws_cloudfront_distribution aws_cloudfront_origin_access_control
-aws_cloudfront_response_headers_policy aws_cloudwatch_metric_alarm aws_sns_topic
-aws_sns_topic_subscription aws_sns_topic_policy aws_budgets_budget aws_ssm_parameter
-aws_wafv2_web_acl
+# Types no template uses but the gates must know: resources users commonly add by hand next to
+# the rendered modules, and those the gate and policy tests write.
+EXTRA_TYPES = _words("""
+aws_default_network_acl aws_elasticache_parameter_group aws_iam_policy aws_kms_key_policy
+aws_lb_listener_rule aws_network_acl aws_s3_bucket_notification aws_security_group_rule
+aws_ssm_parameter aws_wafv2_web_acl
 """)
 
-AWS_DATA_SOURCES = _words("""
-aws_availability_zones aws_iam_policy_document aws_caller_identity aws_region aws_partition
-aws_ssm_parameter aws_cloudfront_cache_policy aws_cloudfront_origin_request_policy
-aws_elb_service_account aws_ami
-""")
-
-RANDOM_RESOURCES = ["random_password"]
 
 TEMPLATE_TYPE_RE = re.compile(r'\b(resource|data)\s+"((?:aws|random)_[a-z0-9_]+)"')
 CLASS_LINK_RE = re.compile(
@@ -96,17 +75,25 @@ def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def catalog_templates() -> list[Path]:
+    """The templates of every module in tfgen's catalog, and the environment roots'."""
+    sys.path.insert(0, str(ROOT / "generator"))
+    from tfgen.catalog import MODULES
+
+    paths = sorted((TEMPLATES / "env").glob("*.j2"))
+    for module in MODULES:
+        paths += sorted((TEMPLATES / "modules" / module.name).glob("*.j2"))
+        paths += sorted((TEMPLATES / "env" / "parts").glob(f"{module.name}.*.j2"))
+    return paths
+
+
 def template_types() -> tuple[set[str], set[str]]:
-    """(resource types, data-source types) named in generator/tfgen/templates/**."""
-    resources: set[str] = set()
+    """(resource types, data-source types) the catalog's modules use, plus EXTRA_TYPES."""
+    resources: set[str] = set(EXTRA_TYPES)
     data: set[str] = set()
-    if TEMPLATES.is_dir():
-        for path in sorted(TEMPLATES.rglob("*")):
-            if not path.is_file():
-                continue
-            with contextlib.suppress(UnicodeDecodeError):
-                for kind, name in TEMPLATE_TYPE_RE.findall(path.read_text(encoding="utf-8")):
-                    (resources if kind == "resource" else data).add(name)
+    for path in catalog_templates():
+        for kind, name in TEMPLATE_TYPE_RE.findall(path.read_text(encoding="utf-8")):
+            (resources if kind == "resource" else data).add(name)
     return resources, data
 
 
@@ -247,11 +234,9 @@ class Extractor:
 def extract(wheel_dir: Path) -> dict[str, Any]:
     """Build the whole schema document."""
     tpl_resources, tpl_data = template_types()
-    aws_resources = sorted(set(AWS_RESOURCES) | {t for t in tpl_resources if t.startswith("aws_")})
-    aws_data = sorted(set(AWS_DATA_SOURCES) | {t for t in tpl_data if t.startswith("aws_")})
-    random_resources = sorted(
-        set(RANDOM_RESOURCES) | {t for t in tpl_resources if t.startswith("random_")}
-    )
+    aws_resources = sorted(t for t in tpl_resources if t.startswith("aws_"))
+    aws_data = sorted(t for t in tpl_data if t.startswith("aws_"))
+    random_resources = sorted(t for t in tpl_resources if t.startswith("random_"))
     known = ("aws_", "random_")
     unsupported = sorted(t for t in tpl_resources | tpl_data if not t.startswith(known))
     if unsupported:

@@ -1,0 +1,115 @@
+"""The vpc module: four private-by-default subnet tiers per AZ, NAT per profile, chained groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hclread import blocks, parse, unquote
+from tfgen.spec import load_spec
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILES = {  # env -> profile, per test spec
+    "reference": {"dev": "low-power", "staging": "low-power", "prod": "high-power"},
+    "minimal": {"dev": "low-power"},
+    "low": {"dev": "low-power", "test": "low-power"},
+    "high": {"prod": "high-power"},
+    "mysql": {"staging": "low-power", "prod": "high-power"},
+}
+ALWAYS = ["alb_security_group_id", "app_security_group_id", "azs", "cache_subnet_ids",
+          "database_subnet_ids", "flow_log_group_name", "nat_public_ips", "private_subnet_ids",
+          "public_subnet_ids", "vpc_cidr_block", "vpc_id"]
+
+
+def main_tf(tree: Path) -> dict[str, Any]:
+    return parse(tree / "modules" / "vpc" / "main.tf")
+
+
+def test_every_tier_has_one_subnet_per_az_and_none_gets_a_public_ip(
+    rendered: dict[str, Path],
+) -> None:
+    subnets = blocks(main_tf(rendered["reference"]), "resource", "aws_subnet")
+    assert sorted(subnets) == ["cache", "database", "private", "public"]
+    for tier, body in subnets.items():
+        assert body["count"] == "${length(var.azs)}"
+        assert body["cidr_block"] == f"${{var.{tier}_subnets[count.index]}}"
+        assert body["map_public_ip_on_launch"] is False
+
+
+@pytest.mark.parametrize("spec", sorted(PROFILES))
+def test_subnet_cidrs_follow_the_spec_and_nat_follows_the_profile(
+    spec: str, rendered: dict[str, Path]
+) -> None:
+    resolved = {e.name: e for e in load_spec(rendered[spec] / "app.yaml").environments}
+    for env, profile in PROFILES[spec].items():
+        network = parse(rendered[spec] / "envs" / env / "terraform.tfvars")["network"]
+        cidrs = resolved[env].subnet_cidrs()
+        for tier in ("public", "private", "database", "cache"):
+            assert unquote(network[f"{tier}_subnets"]) == cidrs[tier]
+            assert len(cidrs[tier]) == resolved[env].azs
+        # One NAT gateway (a third of the cost) for low-power, one per AZ for high-power.
+        assert network["single_nat_gateway"] is (profile == "low-power")
+
+
+def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> None:
+    doc = main_tf(rendered["reference"])
+    nat = blocks(doc, "resource", "aws_nat_gateway")["this"]
+    assert nat["count"] == "${local.nat_gateway_count}"
+    locals_ = {k: v for entry in doc["locals"] for k, v in entry.items()}
+    assert locals_["nat_gateway_count"] == "${var.single_nat_gateway ? 1 : length(var.azs)}"
+    route = blocks(doc, "resource", "aws_route")["private_nat"]
+    assert route["nat_gateway_id"] == \
+        "${aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id}"
+
+
+def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> None:
+    doc = main_tf(rendered["reference"])
+    ingress = blocks(doc, "resource", "aws_vpc_security_group_ingress_rule")
+    chained = {name: (body["security_group_id"], body["referenced_security_group_id"],
+                      body["from_port"], body["to_port"])
+               for name, body in ingress.items() if "referenced_security_group_id" in body}
+    assert chained == {
+        "app_from_alb": ("${aws_security_group.app.id}", "${aws_security_group.alb.id}",
+                         "${var.app_port}", "${var.app_port}"),
+        "database_from_app": ("${aws_security_group.database.id}", "${aws_security_group.app.id}",
+                              "${var.database_port}", "${var.database_port}"),
+        "cache_from_app": ("${aws_security_group.cache.id}", "${aws_security_group.app.id}",
+                           "${var.cache_port}", "${var.cache_port}"),
+    }
+    egress = blocks(doc, "resource", "aws_vpc_security_group_egress_rule")
+    assert sorted(egress) == ["alb_to_app", "app_https", "app_to_cache", "app_to_database"]
+    to_anywhere = {n for n, b in egress.items() if unquote(b.get("cidr_ipv4")) == "0.0.0.0/0"}
+    assert to_anywhere == {"app_https"}
+    assert (egress["app_https"]["from_port"], egress["app_https"]["to_port"]) == (443, 443)
+
+
+def test_without_data_tiers_there_are_no_data_groups_ports_or_outputs(
+    rendered: dict[str, Path],
+) -> None:
+    tree = rendered["minimal"]
+    doc = main_tf(tree)
+    assert sorted(blocks(doc, "resource", "aws_security_group")) == ["alb", "app"]
+    assert not blocks(doc, "resource", "aws_db_subnet_group")
+    assert not blocks(doc, "resource", "aws_elasticache_subnet_group")
+    variables = blocks(parse(tree / "modules/vpc/variables.tf"), "variable")
+    assert "database_port" not in variables and "cache_port" not in variables
+    outputs = blocks(parse(tree / "modules/vpc/outputs.tf"), "output")
+    assert sorted(outputs) == ALWAYS
+
+
+def test_outputs_keep_the_contract_names(rendered: dict[str, Path]) -> None:
+    outputs = blocks(parse(rendered["reference"] / "modules/vpc/outputs.tf"), "output")
+    assert sorted(outputs) == sorted([*ALWAYS, "cache_security_group_id", "cache_subnet_group_name",
+                                      "database_security_group_id", "database_subnet_group_name"])
+
+
+def test_environment_wires_the_module_from_its_network_variable(rendered: dict[str, Path]) -> None:
+    doc = parse(rendered["reference"] / "envs" / "prod" / "main.tf")
+    vpc = blocks(doc, "module")["vpc"]
+    assert vpc["source"] == '"../../modules/vpc"'
+    assert vpc["azs"] == "${local.azs}"
+    for key in ("cidr", "public_subnets", "private_subnets", "database_subnets", "cache_subnets",
+                "single_nat_gateway", "flow_log_retention_days", "app_port", "database_port",
+                "cache_port"):
+        assert vpc[key] == f"${{var.network.{key}}}", key
