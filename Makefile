@@ -77,8 +77,13 @@ spec-schema: $(VENV)/.installed ## Regenerate tfgen.schema.json (the spec's JSON
 	$(TFGEN) schema > tfgen.schema.json
 
 .PHONY: lint
-lint: $(VENV)/.installed ## ruff over the Python code
+lint: $(VENV)/.installed ## ruff: lint and formatting of the Python code
 	$(BIN)/ruff check generator tests bench tools
+	$(BIN)/ruff format --check generator tests bench tools
+
+.PHONY: typecheck
+typecheck: $(VENV)/.installed ## mypy (strict) over generator/
+	$(BIN)/mypy
 
 .PHONY: schema
 schema: $(VENV)/.installed ## Regenerate the trimmed AWS provider schema from cdktn-provider-aws

@@ -115,6 +115,14 @@ def tls_only_policy(bucket: str, region: str = "us-east-1") -> dict[str, Any]:
     }
 
 
+PUBLIC_ACCESS_BLOCK = {
+    k: True
+    for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+}
+Step = tuple[str, str]
+"""(setting, what happened): "ok", "set", or what is missing."""
+
+
 def bootstrap(project: Project | Path | str, env: str, *, client: Any = None) -> BootstrapReport:
     """Create the state bucket when missing; set each protection that is not already set."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -122,84 +130,90 @@ def bootstrap(project: Project | Path | str, env: str, *, client: Any = None) ->
     backend = state_backend(project, env)
     s3 = client or s3_client(backend.region)
     report = BootstrapReport(backend)
-    bucket = backend.bucket
     try:
-        try:
-            s3.head_bucket(Bucket=bucket)
-        except ClientError as err:
-            code = str(err.response.get("Error", {}).get("Code"))
-            if code in ("403", "AccessDenied", "Forbidden"):
-                raise TfgenError(
-                    f"bootstrap {env}: bucket {bucket} exists but these credentials cannot use "
-                    "it (owned by another account?): choose another state bucket name in the spec"
-                ) from err
-            if code not in ("404", "NoSuchBucket", "NotFound"):
-                raise
-            create: dict[str, Any] = {"Bucket": bucket}
-            if backend.region != "us-east-1":
-                create["CreateBucketConfiguration"] = {"LocationConstraint": backend.region}
-            s3.create_bucket(**create)
-            report.created = True
-
-        if s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled":
-            report.steps.append(("versioning", "ok"))
-        else:
-            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-            report.steps.append(("versioning", "enabled"))
-
-        try:
-            s3.get_bucket_encryption(Bucket=bucket)
-            report.steps.append(("encryption", "ok"))
-        except ClientError:
-            s3.put_bucket_encryption(
-                Bucket=bucket,
-                ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        {
-                            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-                            "BucketKeyEnabled": True,
-                        }
-                    ]
-                },
-            )
-            report.steps.append(("encryption", "set (AES256)"))
-
-        wanted = {
-            k: True
-            for k in (
-                "BlockPublicAcls",
-                "IgnorePublicAcls",
-                "BlockPublicPolicy",
-                "RestrictPublicBuckets",
-            )
-        }
-        try:
-            current = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-        except ClientError:
-            current = {}
-        if all(current.get(k) for k in wanted):
-            report.steps.append(("public access block", "ok"))
-        else:
-            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=wanted)
-            report.steps.append(("public access block", "set"))
-
-        try:
-            policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-        except ClientError:
-            policy = ""
-        if not policy:
-            s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(tls_only_policy(bucket, backend.region)))
-            report.steps.append(("TLS-only policy", "set"))
-        elif re.search(r'"aws:SecureTransport"\s*:\s*"?false', policy):
-            report.steps.append(("TLS-only policy", "ok"))
-        else:
-            report.steps.append(
-                (
-                    "TLS-only policy",
-                    "missing: the bucket has its own policy, add a Deny on "
-                    "aws:SecureTransport=false to it",
-                )
-            )
+        report.created = _ensure_bucket(s3, backend)
+        for step in (_ensure_versioning, _ensure_encryption, _ensure_public_access_block,
+                     _ensure_tls_only):
+            report.steps.append(step(s3, backend))
     except (ClientError, BotoCoreError) as err:
-        raise ToolError(f"bootstrap {env}: S3 call failed for bucket {bucket}: {err}") from err
+        raise ToolError(
+            f"bootstrap {env}: S3 call failed for bucket {backend.bucket}: {err}"
+        ) from err
     return report
+
+
+def _ensure_bucket(s3: Any, backend: StateBackend) -> bool:
+    """Create the bucket unless it exists; True when created."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=backend.bucket)
+        return False
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code"))
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise TfgenError(
+                f"bootstrap {backend.env}: bucket {backend.bucket} exists but these credentials "
+                "cannot use it (owned by another account?): choose another state bucket name in "
+                "the spec"
+            ) from err
+        if code not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    create: dict[str, Any] = {"Bucket": backend.bucket}
+    if backend.region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": backend.region}
+    s3.create_bucket(**create)
+    return True
+
+
+def _ensure_versioning(s3: Any, backend: StateBackend) -> Step:
+    if s3.get_bucket_versioning(Bucket=backend.bucket).get("Status") == "Enabled":
+        return ("versioning", "ok")
+    s3.put_bucket_versioning(Bucket=backend.bucket, VersioningConfiguration={"Status": "Enabled"})
+    return ("versioning", "enabled")
+
+
+def _ensure_encryption(s3: Any, backend: StateBackend) -> Step:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.get_bucket_encryption(Bucket=backend.bucket)
+        return ("encryption", "ok")
+    except ClientError:
+        pass
+    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+            "BucketKeyEnabled": True}
+    s3.put_bucket_encryption(Bucket=backend.bucket,
+                             ServerSideEncryptionConfiguration={"Rules": [rule]})
+    return ("encryption", "set (AES256)")
+
+
+def _ensure_public_access_block(s3: Any, backend: StateBackend) -> Step:
+    from botocore.exceptions import ClientError
+
+    try:
+        current = s3.get_public_access_block(Bucket=backend.bucket)["PublicAccessBlockConfiguration"]
+    except ClientError:
+        current = {}
+    if all(current.get(k) for k in PUBLIC_ACCESS_BLOCK):
+        return ("public access block", "ok")
+    s3.put_public_access_block(Bucket=backend.bucket,
+                               PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    return ("public access block", "set")
+
+
+def _ensure_tls_only(s3: Any, backend: StateBackend) -> Step:
+    from botocore.exceptions import ClientError
+
+    try:
+        policy = s3.get_bucket_policy(Bucket=backend.bucket)["Policy"]
+    except ClientError:
+        policy = ""
+    if not policy:
+        s3.put_bucket_policy(Bucket=backend.bucket,
+                             Policy=json.dumps(tls_only_policy(backend.bucket, backend.region)))
+        return ("TLS-only policy", "set")
+    if re.search(r'"aws:SecureTransport"\s*:\s*"?false', policy):
+        return ("TLS-only policy", "ok")
+    return ("TLS-only policy", "missing: the bucket has its own policy, add a Deny on "
+                               "aws:SecureTransport=false to it")

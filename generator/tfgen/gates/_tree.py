@@ -127,7 +127,7 @@ def is_block_list(value: Any) -> bool:
     )
 
 
-Labelled = list[tuple[tuple[str, ...], dict]]
+Labelled = list[tuple[tuple[str, ...], dict[str, Any]]]
 
 
 def is_labelled_block_list(value: Any) -> bool:

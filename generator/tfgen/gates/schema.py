@@ -37,7 +37,8 @@ UNKNOWN_TYPE = "unknown resource type; run `make schema` after adding it to tool
 @lru_cache(maxsize=1)
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
     """The trimmed provider schema (read once per process)."""
-    return json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
 
 
 class _Walker:

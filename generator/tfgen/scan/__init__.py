@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError, UsageError
@@ -80,6 +81,56 @@ __all__ = [
 FORMATS = ("text", "json", "sarif", "junitxml")
 
 
+@dataclass(frozen=True)
+class ScanInput:
+    """What one scan reads: the folder reports are relative to, the files, checkov's targets."""
+
+    root: Path
+    scanned: list[tuple[str, Path]]
+    targets: list[Path]
+    project: Path | None
+    label: str
+    is_plan: bool
+
+    @property
+    def framework(self) -> str:
+        return "terraform_plan" if self.is_plan else "terraform"
+
+    def options(self) -> list[str]:
+        """The options that change a result (part of the cache key)."""
+        options = [f"framework={self.framework}", f"mode={'plan' if self.is_plan else 'dir'}"]
+        return options + [
+            f"target={t.relative_to(self.root).as_posix() if t != self.root else '.'}"
+            for t in self.targets
+        ]
+
+
+def plan_input(plan: Path) -> ScanInput:
+    """A `terraform show -json` plan; a plan under envs/ is judged by its project's policies."""
+    if not plan.is_file():
+        raise UsageError(f"--plan {plan}: no such file")
+    resolved = plan.resolve()
+    return ScanInput(resolved.parent, [(plan.name, resolved)], [resolved], plan_project(plan),
+                     str(plan), is_plan=True)
+
+
+def folder_input(directory: Path) -> ScanInput:
+    """A folder: a tfgen project's modules/ and envs/, else every Terraform file under it."""
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: no such folder")
+    root = directory.resolve()
+    targets = scan_targets(root)
+    scanned = [
+        (path.relative_to(root).as_posix(), path)
+        for target in targets
+        for path in walk_files(target, SCANNED_SUFFIXES)
+    ]
+    if not any(rel.endswith((".tf", ".tf.json")) for rel, _ in scanned):
+        where = ", ".join(str(t.relative_to(root)) or "." for t in targets)
+        raise UsageError(f"{directory}: no Terraform files to scan (looked in {where})")
+    return ScanInput(root, scanned, targets, root, str(directory), is_plan=False)
+
+
 def scan(
     directory: Path | None = None,
     *,
@@ -91,51 +142,24 @@ def scan(
     """Scan a Terraform folder or a `terraform show -json` plan; unchanged input hits the cache."""
     if (directory is None) == (plan is None):
         raise UsageError("scan takes a folder or --plan PLAN.json, not both")
-    if plan is not None:
-        if not plan.is_file():
-            raise UsageError(f"--plan {plan}: no such file")
-        root = plan.resolve().parent
-        scanned = [(plan.name, plan.resolve())]
-        targets: list[Path] = [plan.resolve()]
-        project = plan_project(plan)
-        label = str(plan)
-    else:
-        assert directory is not None
-        if not directory.is_dir():
-            raise UsageError(f"{directory}: no such folder")
-        root = directory.resolve()
-        targets = scan_targets(root)
-        scanned = [
-            (path.relative_to(root).as_posix(), path)
-            for target in targets
-            for path in walk_files(target, SCANNED_SUFFIXES)
-        ]
-        if not any(rel.endswith((".tf", ".tf.json")) for rel, _ in scanned):
-            where = ", ".join(str(t.relative_to(root)) or "." for t in targets)
-            raise UsageError(f"{directory}: no Terraform files to scan (looked in {where})")
-        project = root
-        label = str(directory)
-
+    what = plan_input(plan) if plan is not None else folder_input(directory or Path("."))
     executable = find_checkov(checkov)
-    policies_dir = resolve_policies_dir(policies, project)
-    framework = "terraform_plan" if plan is not None else "terraform"
-    options = [f"framework={framework}", f"mode={'plan' if plan else 'dir'}"]
-    options += [f"target={t.relative_to(root).as_posix() if t != root else '.'}" for t in targets]
-    cache_dir = root / CACHE_DIR
+    policies_dir = resolve_policies_dir(policies, what.project)
+    cache_dir = what.root / CACHE_DIR
     key = ""
     if use_cache:
-        key = cache_key(scanned, policies_dir, checkov_fingerprint(executable), options)
+        key = cache_key(what.scanned, policies_dir, checkov_fingerprint(executable),
+                        what.options())
         cached = load_cached(cache_dir, key)
         if cached is not None:
-            cached.target = label
+            cached.target = what.label
             return cached
 
     started = time.monotonic()
-    reports = run_checkov(
-        executable, root, targets, framework, policies_dir, is_plan=plan is not None
-    )
-    result = parse_report(reports["json"], root=root)
-    result.target = label
+    reports = run_checkov(executable, what.root, what.targets, what.framework, policies_dir,
+                          is_plan=what.is_plan)
+    result = parse_report(reports["json"], root=what.root)
+    result.target = what.label
     result.policies = _display(policies_dir)
     result.reports = reports
     result.seconds = round(time.monotonic() - started, 2)

@@ -103,7 +103,8 @@ def check_azs(c: EnvCheck) -> None:
         where = c.at("azs", "")
         message = f"high-power needs at least 2 AZs, got {c.env.azs}"
         # An AZ count from the base spec is reported once, but the profile is this environment's.
-        c.say(where, message if where[:1] == ("environments",) else f"{message} {c.scope}")
+        scoped = isinstance(where, tuple) and where[:1] == ("environments",)
+        c.say(where, message if scoped else f"{message} {c.scope}")
 
 
 def check_monitoring(c: EnvCheck) -> None:
@@ -191,8 +192,8 @@ TIER_CHECKS = (check_network, check_azs, check_monitoring, check_app, check_data
 def read_user_data(data: dict[str, Any], source_dir: Path, problems: Problems) -> str | None:
     """Read the app's user-data script (relative to the spec); it must exist and hold no key."""
     rel = (data.get("app") or {}).get("user_data")
-    if rel is None:
-        return None
+    if not isinstance(rel, str):
+        return None  # absent (a wrong type is the model's problem)
     path = (source_dir / rel)
     try:
         text = path.read_text(encoding="utf-8")

@@ -21,9 +21,10 @@ from .yaml_lines import YamlDoc, read_yaml
 
 def _partial(model: type[Section]) -> type[Section]:
     """The same section with every key optional: what an environment may override."""
-    fields: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        fields[name] = (info.annotation | None, Field(None, description=info.description))
+    fields: dict[str, Any] = {
+        name: (info.annotation | None, Field(None, description=info.description))  # type: ignore[operator]
+        for name, info in model.model_fields.items()
+    }
     return create_model(f"{model.__name__}Override", __base__=Section, **fields)
 
 
@@ -32,15 +33,18 @@ def environment_model() -> type[Section]:
     """What one entry under `environments:` may hold: a profile, protection, overrides."""
     from ..catalog import MODULES
 
+    fields: dict[str, Any] = {
+        "profile": (ProfileName, Field(..., description="low-power (cheap) or high-power (HA).")),
+        "protected": (bool, Field(False, description="Ask for confirmation before apply/destroy.")),
+        "azs": (int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
+        "tags": (Tags | None, Field(None, description="Extra tags for this environment.")),
+        **{m.section: (_partial(m.model) | None, None) for m in MODULES},
+    }
     return create_model(
         "EnvironmentSpec",
         __base__=Section,
         __doc__="One environment: its profile, whether it is protected, and its overrides.",
-        profile=(ProfileName, Field(..., description="low-power (cheap) or high-power (HA).")),
-        protected=(bool, Field(False, description="Ask for confirmation before apply/destroy.")),
-        azs=(int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
-        tags=(Tags | None, Field(None, description="Extra tags for this environment.")),
-        **{m.section: (_partial(m.model) | None, None) for m in MODULES},
+        **fields,
     )
 
 
@@ -49,28 +53,23 @@ def spec_file_model() -> type[Section]:
     """The whole spec file: app-wide keys, one key per catalog section, the environments."""
     from ..catalog import MODULES
 
-    sections: dict[str, Any] = {}
+    fields: dict[str, Any] = {
+        "name": (str, Field(..., pattern=SAFE_NAME, min_length=2, max_length=20,
+                            description="App name: lowercase letters, digits, dashes.")),
+        "region": (str, Field(..., pattern=REGION, description="AWS region, e.g. eu-west-1.")),
+        "azs": (int, Field(2, ge=1, le=6, description="Number of availability zones to spread over.")),
+        "tags": (Tags, Field(default_factory=dict, description="Tags on every resource.")),
+        "state": (State, Field(default_factory=State)),
+    }
     for m in MODULES:
         if m.optional:
-            sections[m.section] = (m.model | None, None)
+            fields[m.section] = (m.model | None, None)
         elif any(f.is_required() for f in m.model.model_fields.values()):
-            sections[m.section] = (m.model, ...)
+            fields[m.section] = (m.model, ...)
         else:
-            sections[m.section] = (m.model, Field(default_factory=m.model))
-    return create_model(
-        "SpecFile",
-        __base__=Section,
-        __doc__="A tfgen app spec.",
-        name=(str, Field(..., pattern=SAFE_NAME, min_length=2, max_length=20,
-                         description="App name: lowercase letters, digits, dashes.")),
-        region=(str, Field(..., pattern=REGION,
-                           description="AWS region, e.g. eu-west-1.")),
-        azs=(int, Field(2, ge=1, le=6, description="Number of availability zones to spread over.")),
-        tags=(Tags, Field(default_factory=dict, description="Tags on every resource.")),
-        state=(State, Field(default_factory=State)),
-        **sections,
-        environments=(dict[str, environment_model()], Field(..., min_length=1)),  # type: ignore[valid-type]
-    )
+            fields[m.section] = (m.model, Field(default_factory=m.model))
+    fields["environments"] = (dict[str, environment_model()], Field(..., min_length=1))  # type: ignore[misc]
+    return create_model("SpecFile", __base__=Section, __doc__="A tfgen app spec.", **fields)
 
 
 @functools.cache

@@ -69,7 +69,7 @@ class Environment:
 
     def subnet_cidrs(self) -> dict[str, list[str]]:
         """CIDRs per tier: each tier takes a quarter of the VPC, each AZ a fixed slot in it."""
-        vpc = ipaddress.ip_network(self.network.cidr)
+        vpc = ipaddress.IPv4Network(self.network.cidr)
         prefix = self.network.subnet_prefix_length or default_subnet_prefix(vpc.prefixlen)
         quarters = list(vpc.subnets(prefixlen_diff=2))
         out: dict[str, list[str]] = {}

@@ -61,11 +61,11 @@ def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], n
                     Problem(line, dotted, f"duplicate key (first given on line {seen[key]})", name)
                 )
             seen.setdefault(key, line)
-            lines[(*loc, key)] = line
+            lines[loc + (key,)] = line
             _walk(value_node, (*loc, key), lines, problems, name, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*loc, index)] = item.start_mark.line + 1
+            lines[loc + (index,)] = item.start_mark.line + 1
             _walk(item, (*loc, index), lines, problems, name, budget)
 
 

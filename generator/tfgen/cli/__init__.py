@@ -1,0 +1,43 @@
+"""The command line: parse options, call one core function, turn its result into an exit code.
+
+One module per group of commands (`project`: init/validate/schema/check, `scan`, `terraform`:
+plan/apply/destroy/output, `aws`: bootstrap/doctor); they register on the one `app`. Heavy
+modules (pydantic, jinja2, hcl2, python-terraform, boto3) are imported inside the commands so
+that `tfgen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from ._app import app, echo, fail
+
+# Each module registers its commands on `app`; this order is the order of `tfgen --help`.
+for _group in ("project", "scan", "terraform", "aws"):
+    importlib.import_module(f"{__name__}.{_group}")
+
+__all__ = ["app", "echo", "fail", "main"]
+
+
+def main() -> None:
+    """Console entry point: no traceback for errors a user can act on, 130 on Ctrl-C."""
+    import os
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as err:  # a bug in tfgen, not the user's fault: still no traceback
+        if os.environ.get("TFGEN_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(err).__name__}: {err} (this is a bug in tfgen; "
+                   "TFGEN_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Commands that talk to AWS: bootstrap (the state bucket) and doctor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import TfgenError
+from ._app import EnvOpt, ProjectOpt, app, echo, fail
+
+
+@app.command("bootstrap")
+def bootstrap_cmd(env: EnvOpt, project: ProjectOpt = Path(".")) -> None:
+    """Create the S3 state bucket an environment's backend expects (idempotent)."""
+    from ..bootstrap import bootstrap
+
+    try:
+        report = bootstrap(project, env)
+    except TfgenError as err:
+        fail(err)
+    for line in report.lines():
+        echo(line)
+
+
+@app.command("doctor")
+def doctor_cmd(
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Check only this env's state bucket.")
+    ] = None,
+    project: ProjectOpt = Path("."),
+) -> None:
+    """Check the tools and access tfgen needs; each failing line says what to do."""
+    from ..doctor import doctor
+
+    report = doctor(project, env)
+    for line in report.lines():
+        echo(line)
+    if not report.ok:
+        raise typer.Exit(1)

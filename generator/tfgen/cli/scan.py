@@ -1,0 +1,87 @@
+"""`tfgen scan`: the security scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import TfgenError
+from ._app import app, echo, fail
+
+
+@app.command("scan")
+def scan_cmd(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Terraform folder; for a tfgen project only modules/ and envs/. Default: .",
+            show_default=False,
+        ),
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help="Scan a `terraform show -json` plan instead.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif (code scanning), junitxml.")
+    ] = "text",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the --format report here (default: stdout)."),
+    ] = None,
+    checkov: Annotated[
+        Path | None,
+        typer.Option("--checkov", help="checkov executable (else $TFGEN_CHECKOV, else PATH)."),
+    ] = None,
+    policies: Annotated[
+        Path | None,
+        typer.Option(
+            "--policies",
+            help="Custom policies folder (else the project's policies/, else tfgen's).",
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Always run checkov; ignore .tfgen-cache/scan/.")
+    ] = False,
+) -> None:
+    """Security scan: checkov + tfgen policies, offline. Exit 0 clean, 1 findings, 2 error."""
+    from ..errors import UsageError
+    from ..scan import FORMATS, report_text, scan
+
+    try:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+        if plan is not None and directory is not None:
+            raise UsageError("give a folder or --plan PLAN.json, not both")
+        result = scan(
+            None if plan is not None else (directory or Path(".")),
+            plan=plan,
+            checkov=checkov,
+            policies=policies,
+            use_cache=not no_cache,
+        )
+        report = report_text(result, fmt) if fmt != "text" else ""
+        if report and output is not None:
+            _write_report(output, report)
+    except TfgenError as err:
+        fail(err)
+    # The machine report owns stdout when it goes there; the summary then goes to stderr.
+    summary_to_stderr = bool(report) and output is None
+    if summary_to_stderr:
+        typer.echo(report, nl=not report.endswith("\n"))
+    for line in result.summary_lines():
+        typer.echo(line, err=summary_to_stderr)
+    if report and output is not None:
+        echo(f"{fmt} report: {output}")
+    raise typer.Exit(result.exit_code)
+
+
+def _write_report(output: Path, report: str) -> None:
+    from ..errors import UsageError
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report)
+    except OSError as err:
+        raise UsageError(f"--output {output}: {err.strerror}") from None

