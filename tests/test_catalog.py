@@ -66,11 +66,13 @@ def test_tfvars_match_the_env_variable_type(name: str, rendered: dict[str, Path]
 
 
 def test_spec_sections_and_optional_tiers_come_from_the_catalog() -> None:
-    fields = list(spec_file_model().model_fields)
+    fields = spec_file_model().model_fields
     assert [f for f in fields if f in section_models()] == [m.section for m in MODULES]
-    assert optional_sections() == ("database", "cache", "static", "cdn")
-    assert [m.name for m in MODULES if m.optional and not m.always] == ["rds", "elasticache",
-                                                                       "cloudfront"]
+    for module in MODULES:
+        field = fields[module.section]
+        # An optional tier may be left out (None); a required one has a default or is required.
+        assert (field.default is None and not field.is_required()) is module.optional, module.name
+    assert optional_sections() == tuple(m.section for m in MODULES if m.optional)
 
 
 def test_committed_aws_schema_covers_exactly_the_catalog_types() -> None:
