@@ -11,10 +11,21 @@
 from __future__ import annotations
 
 from .fields import Section
-from .load import json_schema, load_spec, resolve, spec_file_model
+from .load import json_schema, load_spec, resolve, resolve_with_profile, spec_file_model
 from .model import AppSpec, Environment, default_subnet_prefix
 from .profiles import PROFILE_KEYS, PROFILES, SHARED_KEYS
-from .sections import AppTier, Cache, Cdn, Database, LoadBalancer, Monitoring, Network, State, Static
+from .sections import (
+    AppTier,
+    Cache,
+    Cdn,
+    Database,
+    LoadBalancer,
+    Monitoring,
+    Network,
+    State,
+    Static,
+    Usage,
+)
 
 __all__ = [
     "PROFILES",
@@ -32,9 +43,11 @@ __all__ = [
     "Section",
     "State",
     "Static",
+    "Usage",
     "default_subnet_prefix",
     "json_schema",
     "load_spec",
     "resolve",
+    "resolve_with_profile",
     "spec_file_model",
 ]

@@ -15,7 +15,7 @@ from .fields import ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Sec
 from .model import AppSpec, Environment
 from .problems import Problems
 from .profiles import PROFILE_KEYS, SHARED_KEYS, resolve_environment
-from .sections import State
+from .sections import State, Usage
 from .yaml_lines import YamlDoc, read_yaml
 
 
@@ -39,6 +39,8 @@ def environment_model() -> type[Section]:
         "azs": (int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
         "tags": (Tags | None, Field(None, description="Extra tags for this environment.")),
         **{m.section: (_partial(m.model) | None, None) for m in MODULES},
+        "usage": (_partial(Usage) | None, Field(None, description="This environment's traffic "
+                                                "(overrides the top-level usage, key by key).")),
     }
     return create_model(
         "EnvironmentSpec",
@@ -68,6 +70,8 @@ def spec_file_model() -> type[Section]:
             fields[m.section] = (m.model, ...)
         else:
             fields[m.section] = (m.model, Field(default_factory=m.model))
+    # Not a module: volumes `tfgen cost` prices with (defaults stated next to each figure).
+    fields["usage"] = (Usage | None, None)
     fields["environments"] = (dict[str, environment_model()], Field(..., min_length=1))  # type: ignore[misc]
     return create_model("SpecFile", __base__=Section, __doc__="A tfgen app spec.", **fields)
 
@@ -77,7 +81,8 @@ def union_tags() -> frozenset[str]:
     """Type names pydantic puts into the error paths of `X | None` fields (dropped from paths)."""
     from ..catalog import MODULES
 
-    names = {m.model.__name__ for m in MODULES} | {f"{m.model.__name__}Override" for m in MODULES}
+    models = [m.model for m in MODULES] + [Usage]
+    names = {m.__name__ for m in models} | {f"{m.__name__}Override" for m in models}
     return frozenset(names | {environment_model().__name__, "str", "int", "bool"})
 
 
@@ -125,7 +130,25 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
         source_dir=source_dir,
         sha256=spec_digest(data),
         user_data=user_data,
+        source=doc,
     )
+
+
+def resolve_with_profile(spec: AppSpec, profile: str, envs: list[str] | None = None) -> AppSpec:
+    """The same spec with these environments (default: all) under another profile.
+
+    The parsed spec is copied, each environment's `profile:` replaced, and the copy validated
+    and resolved again like any spec: the profile's values, the precedence and every check
+    apply exactly as if the user had written that profile (a SpecError says what breaks).
+    """
+    import copy
+
+    if spec.source is None:
+        raise ValueError("this AppSpec was not loaded from a parsed spec: nothing to re-resolve")
+    data = copy.deepcopy(spec.source.data)
+    for name in envs if envs is not None else list(data["environments"]):
+        data["environments"][name]["profile"] = profile
+    return resolve(YamlDoc(data, spec.source.lines, spec.source.name), spec.source_dir)
 
 
 def spec_digest(data: dict[str, Any]) -> str:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .fields import TIERS, Section
-from .sections import AppTier, Cache, Cdn, Database, LoadBalancer, Monitoring, Network, Static
+from .sections import (
+    AppTier,
+    Cache,
+    Cdn,
+    Database,
+    LoadBalancer,
+    Monitoring,
+    Network,
+    Static,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from .yaml_lines import YamlDoc
 
 
 def default_subnet_prefix(vpc_prefix: int) -> int:
@@ -21,7 +34,9 @@ class Environment:
     """One environment, fully resolved: defaults < base < profile < overrides.
 
     `sections` holds the section models this environment has (an optional tier it lacks is
-    absent); the typed properties below read them.
+    absent); the typed properties below read them. `usage` is the traffic `tfgen cost` prices
+    (top-level `usage:` < the environment's own); `usage_origin` names the spec path of each
+    usage key the spec sets (the others are defaults).
     """
 
     name: str
@@ -30,6 +45,8 @@ class Environment:
     azs: int
     tags: dict[str, str]
     sections: dict[str, Section]
+    usage: Usage = field(default_factory=Usage)
+    usage_origin: dict[str, str] = field(default_factory=dict)
 
     def section(self, name: str) -> Any:
         """A section's settings, or None when this environment does not have the tier."""
@@ -92,6 +109,8 @@ class AppSpec:
     source_dir: Path
     sha256: str
     user_data: str | None
+    source: YamlDoc | None = field(default=None, repr=False, compare=False)
+    """The parsed spec this was resolved from: to resolve it again under another profile."""
 
     def tier_used(self, section: str) -> bool:
         """Whether any environment has this (optional) section."""

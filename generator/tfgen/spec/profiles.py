@@ -17,6 +17,7 @@ from ..project import is_protected
 from .fields import Section
 from .model import Environment
 from .problems import FromProfile, Problems, Where, message_for
+from .sections import Usage
 
 
 def _per_az(azs: int) -> int:
@@ -103,6 +104,7 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
                              message_for(e, module.model))
     if not ok:
         return None
+    usage, usage_origin = _resolve_usage(data, name)
     return Environment(
         name=name,
         profile=env["profile"],
@@ -110,7 +112,27 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
         azs=azs,
         tags={**(data.get("tags") or {}), **(env.get("tags") or {})},
         sections=sections,
+        usage=usage,
+        usage_origin=usage_origin,
     )
+
+
+def _resolve_usage(data: dict[str, Any], name: str) -> tuple[Usage, dict[str, str]]:
+    """The environment's usage volumes: top-level `usage:` < `environments.<env>.usage`.
+
+    Both layers were validated with the spec file, so the merge cannot fail; usage is not a
+    profile key (traffic is the environment's, whatever its profile).
+    """
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    layers = [("usage", data.get("usage")),
+              (f"environments.{name}.usage", data["environments"][name].get("usage"))]
+    for where, layer in layers:
+        for key, value in (layer or {}).items():
+            if value is not None:
+                merged[key] = value
+                origin[key] = f"{where}.{key}"
+    return Usage.model_validate(merged), origin
 
 
 def _where(origin: dict[tuple[str, str], Where], section: str, loc: tuple[Any, ...]) -> Where:

@@ -189,3 +189,44 @@ class State(Section):
         None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="Default: <name>-tfstate."
     )
     region: str | None = Field(None, pattern=REGION, description="Default: the spec's region.")
+
+
+class Usage(Section):
+    """Monthly traffic and data volumes: what `tfgen cost` prices the usage-based items with.
+
+    Every key has a stated default, printed next to each figure it drives; set it at the top
+    level for every environment, or under `environments.<env>.usage` for one.
+    """
+
+    requests_per_month: int = Field(
+        10_000_000, ge=0, le=10**13,
+        description="HTTP requests viewers make per month (CloudFront with a CDN, the ALB "
+        "otherwise); also drives the ALB's LCUs.",
+    )
+    egress_gb: float = Field(
+        50.0, ge=0, le=10**8,
+        description="GB per month sent to the internet (CloudFront with a CDN, EC2 data "
+        "transfer out otherwise); also drives the ALB's LCUs.",
+    )
+    nat_gb: float = Field(
+        20.0, ge=0, le=10**8, description="GB per month the NAT gateway(s) process (app egress)."
+    )
+    log_gb: float = Field(
+        5.0, ge=0, le=10**8,
+        description="GB per month of app, database and cache logs ingested by CloudWatch Logs.",
+    )
+    flow_log_gb: float = Field(
+        5.0, ge=0, le=10**8, description="GB per month of VPC flow logs ingested by CloudWatch Logs."
+    )
+    static_storage_gb: float = Field(
+        5.0, ge=0, le=10**8, description="GB stored in the static-files bucket."
+    )
+    static_requests_per_month: int = Field(
+        1_000_000, ge=0, le=10**13,
+        description="GET requests per month to the static bucket (CloudFront cache misses).",
+    )
+    db_change_gb_per_day: float = Field(
+        0.5, ge=0, le=10**6,
+        description="GB of database data changed per day: the incremental backups kept for "
+        "the retention period.",
+    )
