@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import TfgenError
 from .terraform import Interrupted
+
+if TYPE_CHECKING:
+    from .cost.plan_delta import CostDelta
 
 Style = Callable[[str, bool], str]
 """Styles a report line; the flag says it is a destructive change (shown hot)."""
@@ -145,6 +148,8 @@ class PlanOutcome:
     seconds: float = 0.0
     error: TfgenError | None = None
     log: list[str] = field(default_factory=list)
+    cost: CostDelta | None = None
+    """The monthly cost change of the plan's priced resources (None: region unknown)."""
 
     @property
     def exit_code(self) -> int:
@@ -161,8 +166,9 @@ class PlanOutcome:
                 "error": self.error.lines() if self.error else [],
                 "exit_code": self.exit_code,
             }
+        cost = self.cost.to_json() if self.cost is not None else None
         return {**self.summary.to_json(), "plan_file": str(self.plan_file),
-                "exit_code": self.exit_code}
+                "monthly_cost_delta": cost, "exit_code": self.exit_code}
 
 
 # Worst first: an interrupt outranks an error, an error outranks changes.
@@ -206,6 +212,8 @@ def plan_report(outcome: PlanOutcome, style: Style = plain) -> list[str]:
     lines += outcome.summary.table(style)
     if outcome.summary.output_changes:
         lines.append("outputs changing: " + ", ".join(outcome.summary.output_changes))
+    if outcome.cost is not None:
+        lines += outcome.cost.lines()
     if outcome.summary.has_changes:
         lines.append(
             f"saved plan: {outcome.plan_file}; apply it with: tfgen apply --env {outcome.env}"

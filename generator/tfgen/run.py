@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import TfgenError, UsageError
 from .fingerprints import config_fingerprint, ensure_init, file_sha256
@@ -28,6 +28,9 @@ from .terraform import (
     forward_sigint,
     plugin_mirror,
 )
+
+if TYPE_CHECKING:
+    from .cost.plan_delta import CostDelta
 
 Ask = Callable[[str], str]
 """Prompts the user with a question and returns what they typed."""
@@ -93,7 +96,19 @@ def plan_env(
         plan_json,
         init_ran,
         time.monotonic() - started,
+        cost=plan_cost(project, plan),
     )
+
+
+def plan_cost(project: Project, plan: dict[str, Any]) -> CostDelta | None:
+    """The plan's monthly cost change, priced in the project's region (None when unknown)."""
+    region = project.region()
+    if region is None:
+        return None
+    from .cost.plan_delta import plan_cost_delta
+    from .cost.prices import PriceTable
+
+    return plan_cost_delta(plan, region, PriceTable.load())
 
 
 def plan_all(
