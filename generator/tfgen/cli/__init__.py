@@ -1,7 +1,8 @@
 """The command line: parse options, call one core function, turn its result into an exit code.
 
-One module per group of commands (`project`: init/validate/schema/check, `scan`, `terraform`:
-plan/apply/destroy/output, `aws`: bootstrap/doctor); they register on the one `app`. Heavy
+One module per group of commands (`project`: init/validate/schema/check, `insight`:
+cost/diagram, `scan`, `terraform`: plan/apply/destroy/output, `aws`: bootstrap/doctor); they
+register on the one `app`. Heavy
 modules (pydantic, jinja2, hcl2, python-terraform, boto3) are imported inside the commands so
 that `tfgen --help` stays fast.
 """
@@ -16,7 +17,7 @@ import typer
 from ._app import app, echo, fail
 
 # Each module registers its commands on `app`; this order is the order of `tfgen --help`.
-for _group in ("project", "scan", "terraform", "aws"):
+for _group in ("project", "insight", "scan", "terraform", "aws"):
     importlib.import_module(f"{__name__}.{_group}")
 
 __all__ = ["app", "echo", "fail", "main"]
