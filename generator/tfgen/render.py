@@ -113,8 +113,9 @@ def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
         }
         for name in ENV_FILES:
             out.put(f"envs/{environment.name}/{name}", f"env/{name}.j2", **context)
+    insight = project_insight(spec)
     for name in PROJECT_FILES:
-        out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments)
+        out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments, **insight)
     files = out.files
     files.update(policy_files())
 
@@ -125,6 +126,35 @@ def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
     for path in files:
         _check_path(path)
     return dict(sorted(files.items()))
+
+
+def project_insight(spec: AppSpec) -> dict[str, Any]:
+    """What the project README shows of `tfgen cost` and `tfgen diagram`, from the spec alone.
+
+    Each environment's monthly estimate, the environments under both profiles (when the spec
+    was loaded from a file, so it can be resolved again), and each environment's Mermaid
+    diagram.
+    """
+    from .cost import PriceTable, estimate
+    from .cost.compare import compare
+    from .cost.report import compare_summary_markdown
+    from .diagram import build, mermaid
+    from .spec import PROFILES
+
+    table = PriceTable.load()
+    names = [e.name for e in spec.environments]
+    profiles = tuple(PROFILES)
+    comparison = (
+        compare_summary_markdown(compare(spec, (profiles[0], profiles[1]), names, table))
+        if spec.source is not None
+        else []
+    )
+    return {
+        "prices": table,
+        "estimates": {e.name: estimate(e, spec.region, table) for e in spec.environments},
+        "comparison": comparison,
+        "diagrams": {e.name: mermaid(build(spec, [e])) for e in spec.environments},
+    }
 
 
 def policy_files() -> dict[str, str]:
