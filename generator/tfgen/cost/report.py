@@ -159,6 +159,21 @@ def _cell(item: LineItem | None) -> str:
     return _figure(item)
 
 
+def _shown(value: float | None) -> float:
+    """A figure as printed (to the cent), so a printed difference is that of the printed figures."""
+    return round(value or 0.0, 2)
+
+
+def _row_difference(r: Row) -> str:
+    return _signed(_shown(r.b.monthly if r.b else None) - _shown(r.a.monthly if r.a else None))
+
+
+def _total_difference(c: Comparison) -> str:
+    if c.a is None or c.b is None:
+        return ""
+    return _signed(_shown(c.b.total) - _shown(c.a.total)) + _percent(c)
+
+
 def _signed(value: float) -> str:
     if abs(value) < 0.005:
         return "0"
@@ -185,8 +200,8 @@ def compare_table_lines(app: str, comparisons: list[Comparison], table: PriceTab
         if c.errors:
             lines += [f"   {e}" for e in c.errors]
         rows: list[tuple[str, ...]] = [("item", p, q, "difference", "what the difference buys")]
-        rows += [(r.name, _cell(r.a), _cell(r.b), _signed(r.difference), r.why) for r in c.rows()]
-        diff = "" if c.difference is None else _signed(c.difference) + _percent(c)
+        rows += [(r.name, _cell(r.a), _cell(r.b), _row_difference(r), r.why) for r in c.rows()]
+        diff = _total_difference(c)
         rows.append(("total", _total_cell(c.a), _total_cell(c.b), diff, ""))
         lines += _columns(rows, right=(1, 2, 3))
         lines.append("")
@@ -203,8 +218,7 @@ def compare_summary_lines(comparisons: list[Comparison]) -> list[str]:
     p, q = comparisons[0].profiles
     rows: list[tuple[str, ...]] = [("environment", p, q, "difference")]
     for c in comparisons:
-        diff = "" if c.difference is None else _signed(c.difference) + _percent(c)
-        rows.append((c.env, _total_cell(c.a), _total_cell(c.b), diff))
+        rows.append((c.env, _total_cell(c.a), _total_cell(c.b), _total_difference(c)))
     return _columns(rows, right=(1, 2, 3))
 
 
@@ -218,10 +232,9 @@ def compare_markdown_lines(app: str, comparisons: list[Comparison], table: Price
             lines.append("")
         lines += [f"| Item | {p} | {q} | Difference | What the difference buys |", "|---|--:|--:|--:|---|"]
         lines += [
-            f"| {r.name} | {_cell(r.a)} | {_cell(r.b)} | {_signed(r.difference)} | {r.why} |"
-            for r in c.rows()
+            f"| {r.name} | {_cell(r.a)} | {_cell(r.b)} | {_row_difference(r)} | {r.why} |" for r in c.rows()
         ]
-        diff = "" if c.difference is None else _signed(c.difference) + _percent(c)
+        diff = _total_difference(c)
         lines += [f"| **total** | **{_total_cell(c.a)}** | **{_total_cell(c.b)}** | **{diff}** | |", ""]
     lines += compare_summary_markdown(comparisons)
     lines += ["", f"_{prices_line(table)}_"]
@@ -235,7 +248,7 @@ def compare_summary_markdown(comparisons: list[Comparison]) -> list[str]:
     p, q = comparisons[0].profiles
     lines = [f"| Environment | {p} | {q} | Difference |", "|---|--:|--:|--:|"]
     for c in comparisons:
-        diff = "n/a" if c.difference is None else _signed(c.difference) + _percent(c)
+        diff = _total_difference(c) or "n/a"
         lines.append(f"| {c.env} | {_total_cell(c.a)} | {_total_cell(c.b)} | {diff} |")
     return lines
 

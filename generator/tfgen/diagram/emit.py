@@ -99,19 +99,16 @@ def _dot_cluster(cluster: Cluster, depth: int) -> list[str]:
 
 
 def _dot_layout(diagram: Diagram) -> list[str]:
-    """Invisible ranks and edges that lay the AZs out left to right and the tiers top down.
+    """Invisible edges that stack each AZ's tiers top down (public, private, database, cache).
 
-    Row t holds the first node of tier t in every AZ (rank=same); unconstrained edges order
-    the AZs within a row, and edges between the rows of AZ 1 stack the tiers.
+    The AZs keep their order left to right because mincross is kept short (`mclimit`): the
+    layout starts from the order the clusters are written in.
     """
     lines = []
     for top in diagram.clusters:
-        azs = [c for c in top.walk() if c.kind == "az"]
-        rows = list(zip(*[[t.nodes[0].id for t in az.clusters if t.nodes] for az in azs], strict=False))
-        for row in rows:
-            lines.append(f"  {{ rank=same; {'; '.join(row)}; }}")
-            lines += [f"  {a} -> {b} [style=invis, weight=100];" for a, b in zip(row, row[1:], strict=False)]
-        lines += [f"  {a[0]} -> {b[0]} [style=invis];" for a, b in zip(rows, rows[1:], strict=False)]
+        for az in (c for c in top.walk() if c.kind == "az"):
+            firsts = [t.nodes[0].id for t in az.clusters if t.nodes]
+            lines += [f"  {a} -> {b} [style=invis];" for a, b in zip(firsts, firsts[1:], strict=False)]
     return lines
 
 
