@@ -53,8 +53,22 @@ $(TOOLS)/.provider-mirror: | $(BIN)/python
 	  cp "$$src" $$d/ && chmod +x $$d/terraform-provider-null_v2.1.2_x4
 	@touch $@
 
+# Graphviz's dot draws `tfgen diagram --format svg|png`, and the diagram tests run it. Installed
+# with apt-get when it is missing and we may (root, Debian/Ubuntu); otherwise we say how.
+.PHONY: graphviz
+graphviz: ## Install Graphviz (dot) when missing: apt-get as root, else print how
+	@if command -v dot >/dev/null 2>&1; then \
+	  echo "graphviz: using $$(command -v dot)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "graphviz: dot missing, installing the Debian package graphviz"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else \
+	  echo "graphviz: dot is missing; install it (Debian/Ubuntu: sudo apt-get install graphviz," \
+	       "macOS: brew install graphviz): tfgen diagram --format svg/png and make test need it"; \
+	fi
+
 .PHONY: setup
-setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TOOLS)/.provider-mirror ## Create the virtual environments and install terraform/checkov when missing
+setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TOOLS)/.provider-mirror graphviz ## Create the virtual environments and install terraform/checkov/graphviz when missing
 
 .PHONY: example
 example: setup ## Render the bundled example spec into $(OUT) (prints one status per file)
@@ -88,6 +102,10 @@ typecheck: $(VENV)/.installed ## mypy (strict) over generator/
 .PHONY: schema
 schema: $(VENV)/.installed ## Regenerate the trimmed AWS provider schema from cdktn-provider-aws
 	$(BIN)/python tools/extract_schema.py
+
+.PHONY: prices
+prices: $(VENV)/.installed ## Rebuild the price table from the AWS Price List Bulk API (network needed)
+	$(BIN)/python tools/refresh_prices.py
 
 .PHONY: bench
 bench: setup ## Print the performance figures (bench/)
