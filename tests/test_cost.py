@@ -658,3 +658,24 @@ def test_a_plan_without_priced_changes_prints_no_cost_line() -> None:
     plan = json.loads((REPO / "tests" / "fixtures" / "scan" / "plan.json").read_text())
     delta = plan_cost_delta(plan, "eu-west-1", PriceTable.load())
     assert delta.items == () and delta.lines() == []
+
+
+# --------------------------------------------------------------------------- the README stays true
+
+
+def readme_block(marker: str) -> str:
+    """What README.md shows between `<!-- {marker}... -->` and `<!-- end -->`."""
+    text = (REPO / "README.md").read_text()
+    start = text.index("-->\n", text.index(f"<!-- {marker}")) + len("-->\n")
+    return text[start : text.index("<!-- end -->", start)]
+
+
+def test_readme_cost_comparison_is_what_the_command_prints() -> None:
+    one = cost(
+        str(REFERENCE_SPEC), "--env", "prod", "--compare", "low-power", "high-power", "--format", "markdown"
+    ).output
+    table = one[one.index("### shop / prod") : one.index("| Environment |")].rstrip() + "\n"
+    assert readme_block("tfgen cost examples/app.yaml --env prod --compare") == table
+    every = cost(str(REFERENCE_SPEC), "--compare", "low-power", "high-power", "-f", "markdown").output
+    summary = every[every.index("| Environment |") : every.index("_Prices")].rstrip() + "\n"
+    assert readme_block("tfgen cost examples/app.yaml --compare") == summary

@@ -369,3 +369,10 @@ def test_the_project_readme_carries_each_environments_diagram_between_markers(
     fences = re.findall(r"```mermaid\n(.*?)```", block, re.S)
     assert fences == [mermaid(build(spec, [e])) for e in spec.environments]
     assert re.findall(r"^### (\w+) \(", block, re.M) == ["dev", "staging", "prod"]
+
+
+def test_readme_diagram_is_what_the_command_draws() -> None:
+    from test_cost import readme_block
+
+    drawn = runner.invoke(app, ["diagram", str(REFERENCE_SPEC), "--env", "prod"]).output
+    assert readme_block("tfgen diagram examples/app.yaml --env prod") == f"```mermaid\n{drawn}```\n"
