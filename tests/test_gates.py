@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -367,9 +366,10 @@ def test_fmt_gate_without_terraform_is_a_tool_error(tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.slow
-def test_fmt_gate_uses_tfgen_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = shutil.which("terraform")
-    assert real, "the suite needs terraform on PATH (make test installs one)"
+def test_fmt_gate_uses_tfgen_terraform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terraform_bin: str
+) -> None:
+    real = terraform_bin
     root = tree(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setenv("TFGEN_TERRAFORM", real)

@@ -4,38 +4,16 @@ standard logging to the log bucket, optional WAF."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from conftest import REPO, render_tree
-from hclread import blocks, parse, skips, unquote
-
-
-def dynamic(body: dict[str, Any], name: str) -> dict[str, Any] | None:
-    for dyn in body.get("dynamic", []):
-        for label, inner in dyn.items():
-            if unquote(label) == name:
-                return inner
-    return None
+from helpers import blocks, dynamic, parse, render_inline, skips, tfvars, unquote
 
 
 def distribution(tree: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     main = parse(tree / "modules" / "cloudfront" / "main.tf")
     return main, blocks(main, "resource", "aws_cloudfront_distribution")["this"]
-
-
-def tfvars(tree: Path, env: str) -> dict[str, Any]:
-    return hcl2.loads((tree / "envs" / env / "terraform.tfvars").read_text())
-
-
-def render_inline(tmp_path: Path, text: str) -> Path:
-    spec = tmp_path / "spec" / "app.yaml"
-    spec.parent.mkdir(parents=True)
-    spec.write_text(text)
-    return render_tree(spec, tmp_path / "out")
 
 
 # dev: no certificate, no WAF, static only; prod: custom domain, WAF, two dynamic paths.
@@ -211,8 +189,9 @@ def test_mixed_environments(tmp_path: Path) -> None:
 
 
 def test_waf_everywhere_means_no_waf_skip(tmp_path: Path) -> None:
-    text = MIXED.replace("cdn:\n  price_class: PriceClass_All\n", "cdn:\n  price_class: PriceClass_All\n"
-                         "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n")
+    cdn = "cdn:\n  price_class: PriceClass_All\n"
+    waf = "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n"
+    text = MIXED.replace(cdn, cdn + waf)
     _, dist = distribution(render_inline(tmp_path, text))
     assert "CKV_AWS_68" not in skips(dist)
     assert "managed outside" in skips(dist)["CKV2_AWS_47"]
@@ -229,14 +208,10 @@ def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
 # --------------------------------------------------------------------------- checkov
 
 
-def checkov() -> Path:
-    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-
-
-def _cloudfront_findings(tree: Path):
+def _cloudfront_findings(tree: Path, checkov: Path):
     from tfgen.scan import scan
 
-    result = scan(tree, checkov=checkov(), use_cache=False)
+    result = scan(tree, checkov=checkov, use_cache=False)
     failed = [f for f in result.failed if f.file.startswith("modules/cloudfront/")]
     skipped = [f for f in result.skipped if f.file.startswith("modules/cloudfront/")]
     return failed, skipped
@@ -244,8 +219,10 @@ def _cloudfront_findings(tree: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["low", "high"])
-def test_checkov_finds_nothing_in_the_cloudfront_module(name: str, rendered: dict[str, Path]) -> None:
-    failed, skipped = _cloudfront_findings(rendered[name])
+def test_checkov_finds_nothing_in_the_cloudfront_module(
+    name: str, rendered: dict[str, Path], checkov: Path
+) -> None:
+    failed, skipped = _cloudfront_findings(rendered[name], checkov)
     assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
     ids = {f.check_id for f in skipped}
     assert ("CKV_AWS_174" in ids) is (name == "low")
@@ -254,6 +231,6 @@ def test_checkov_finds_nothing_in_the_cloudfront_module(name: str, rendered: dic
 
 
 @pytest.mark.slow
-def test_checkov_finds_nothing_with_mixed_environments(tmp_path: Path) -> None:
-    failed, _ = _cloudfront_findings(render_inline(tmp_path, MIXED))
+def test_checkov_finds_nothing_with_mixed_environments(tmp_path: Path, checkov: Path) -> None:
+    failed, _ = _cloudfront_findings(render_inline(tmp_path, MIXED), checkov)
     assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)

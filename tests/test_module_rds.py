@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
-from hclread import parse, skips
+from helpers import blocks, parse, resources, skips, terraform_eval, tfvars, unquote
 
 # Environments of each test spec that has a database, and the profile each one uses.
 DB_ENVS = {
@@ -21,29 +18,6 @@ DB_ENVS = {
 }
 ENGINE = {"reference": "postgres", "low": "postgres", "high": "postgres", "mysql": "mysql"}
 ENV_PARAMS = [(spec, env, profile) for spec, envs in DB_ENVS.items() for env, profile in envs.items()]
-
-
-def unquote(label: str) -> str:
-    return label[1:-1] if label.startswith('"') and label.endswith('"') else label
-
-
-def resources(doc: dict[str, Any], rtype: str) -> dict[str, dict[str, Any]]:
-    """Resources of one type in a parsed file, by unquoted name."""
-    out: dict[str, dict[str, Any]] = {}
-    for block in doc.get("resource", []):
-        for typ, named in block.items():
-            if unquote(typ) == rtype:
-                out.update({unquote(name): body for name, body in named.items()})
-    return out
-
-
-def labelled(doc: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    """variable/output/module blocks by unquoted label."""
-    return {unquote(k): v for block in doc.get(kind, []) for k, v in block.items()}
-
-
-def tfvars(tree: Path, env: str) -> dict[str, Any]:
-    return parse(tree / "envs" / env / "terraform.tfvars")
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +33,9 @@ def test_no_database_no_rds(rendered: dict[str, Path]) -> None:
     tree = rendered["minimal"]
     assert not (tree / "modules" / "rds").exists()
     main = parse(tree / "envs" / "dev" / "main.tf")
-    assert "rds" not in labelled(main, "module")
+    assert "rds" not in blocks(main, "module")
     assert "database" not in tfvars(tree, "dev")
-    assert "database" not in labelled(parse(tree / "envs" / "dev" / "variables.tf"), "variable")
+    assert "database" not in blocks(parse(tree / "envs" / "dev" / "variables.tf"), "variable")
 
 
 # --------------------------------------------------------------------------- primary
@@ -175,22 +149,6 @@ def test_parameter_group_requires_tls_and_logs_queries(spec: str, rds: dict[str,
         assert "rds.force_ssl" not in params
 
 
-def terraform_eval(expression: str) -> str:
-    """Evaluate an HCL expression with the real `terraform console` (no configuration needed)."""
-    from tfgen.errors import ToolError
-    from tfgen.gates.fmt import terraform_binary
-
-    try:
-        exe = terraform_binary()
-    except ToolError:
-        pytest.skip("terraform is not installed")
-    env = dict(os.environ, CHECKPOINT_DISABLE="1")
-    done = subprocess.run([exe, "console"], input=expression + "\n", capture_output=True,
-                          text=True, env=env, timeout=60, check=True,
-                          cwd=REPO / "tests" / "specs")
-    return done.stdout.strip()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("spec", "version", "family"), [
     ("reference", "17.2", "postgres17"),
@@ -200,10 +158,10 @@ def terraform_eval(expression: str) -> str:
     ("mysql", "8.0.40", "mysql8.0"),
 ])
 def test_parameter_group_family_follows_the_engine_version(
-    spec: str, version: str, family: str, rds: dict[str, Any]
+    spec: str, version: str, family: str, rds: dict[str, Any], terraform_bin: str
 ) -> None:
     expression = rds[spec]["locals"][0]["family"].replace("var.engine_version", f'"{version}"')
-    assert terraform_eval(expression) == f'"{family}"'
+    assert terraform_eval(terraform_bin, expression) == f'"{family}"'
 
 
 # --------------------------------------------------------------------------- replicas
@@ -289,9 +247,9 @@ def test_tfvars_values(spec: str, env: str, expected: dict[str, Any],
 @pytest.mark.parametrize("spec", list(DB_ENVS))
 def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None:
     tree = rendered[spec]
-    declared = labelled(parse(tree / "modules" / "rds" / "variables.tf"), "variable")
+    declared = blocks(parse(tree / "modules" / "rds" / "variables.tf"), "variable")
     for env in DB_ENVS[spec]:
-        block = labelled(parse(tree / "envs" / env / "main.tf"), "module")["rds"]
+        block = blocks(parse(tree / "envs" / env / "main.tf"), "module")["rds"]
         assert block["source"] == '"../../modules/rds"'
         assert block["db_subnet_group_name"] == "${module.vpc.database_subnet_group_name}"
         assert block["security_group_id"] == "${module.vpc.database_security_group_id}"
@@ -304,14 +262,14 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
         assert required <= passed, required - passed
         assert passed <= set(declared), passed - set(declared)
         # Every key of the database object is declared and set.
-        variable = labelled(parse(tree / "envs" / env / "variables.tf"), "variable")["database"]
+        variable = blocks(parse(tree / "envs" / env / "variables.tf"), "variable")["database"]
         assert set(tfvars(tree, env)["database"]) == set(
             re.findall(r"(\w+)\s*=", variable["type"]))
 
 
 @pytest.mark.parametrize("spec", list(DB_ENVS))
 def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -> None:
-    outputs = labelled(parse(rendered[spec] / "modules" / "rds" / "outputs.tf"), "output")
+    outputs = blocks(parse(rendered[spec] / "modules" / "rds" / "outputs.tf"), "output")
     assert {"endpoint", "port", "master_user_secret_arn", "replica_endpoints",
             "instance_id"} <= set(outputs)
     assert outputs["endpoint"]["value"] == "${aws_db_instance.this.address}"
@@ -342,18 +300,14 @@ def test_every_skip_has_a_profile_or_engine_reason(rds: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- checkov
 
 
-def checkov() -> Path:
-    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(DB_ENVS))
-def test_checkov_finds_nothing_in_the_rds_module(name: str, rendered: dict[str, Path]) -> None:
+def test_checkov_finds_nothing_in_the_rds_module(
+    name: str, rendered: dict[str, Path], checkov: Path
+) -> None:
     from tfgen.scan import scan
 
-    if not checkov().exists():
-        pytest.skip("checkov is not installed (make setup)")
-    result = scan(rendered[name], checkov=checkov(), use_cache=False)
+    result = scan(rendered[name], checkov=checkov, use_cache=False)
     mine = [f for f in result.failed if f.file.startswith("modules/rds/")]
     assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
     assert all(f.reason for f in result.skipped if f.file.startswith("modules/rds/"))

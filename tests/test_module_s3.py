@@ -3,47 +3,19 @@ only by the app's CloudFront distribution when there is a CDN."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from conftest import REPO, render_tree
-from hclread import blocks, parse, skips, unquote
+from helpers import blocks, parse, render_inline, skips, statements, tfvars, unquote
 
 ELB_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def statements(doc: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
-    """The statements of an aws_iam_policy_document, by sid (dynamic ones unwrapped)."""
-    body = blocks(doc, "data", "aws_iam_policy_document")[name]
-    found = list(body.get("statement", []))
-    for dyn in body.get("dynamic", []):
-        for label, inner in dyn.items():
-            if unquote(label) == "statement":
-                found += inner["content"]
-    return {unquote(s["sid"]): s for s in found}
 
 
 def module(tree: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     base = tree / "modules" / "s3"
     return parse(base / "main.tf"), parse(base / "variables.tf"), parse(base / "outputs.tf")
-
-
-def spec_file(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "spec" / "app.yaml"
-    path.parent.mkdir(parents=True)
-    path.write_text(text)
-    return path
-
-
-def render_inline(tmp_path: Path, text: str) -> Path:
-    return render_tree(spec_file(tmp_path, text), tmp_path / "out")
 
 
 STATIC_ONLY_NEW_REGION = """\
@@ -153,8 +125,7 @@ def test_log_retention_comes_from_the_spec(tmp_path: Path) -> None:
     tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)
     call = blocks(parse(tree / "envs" / "dev" / "main.tf"), "module")["s3"]
     assert call["log_expiration_days"] == "${var.monitoring.log_retention_days}"
-    tfvars = hcl2.loads((tree / "envs" / "dev" / "terraform.tfvars").read_text())
-    assert tfvars["monitoring"]["log_retention_days"] == 90
+    assert tfvars(tree, "dev")["monitoring"]["log_retention_days"] == 90
 
 
 # --------------------------------------------------------------------------- static bucket
@@ -169,7 +140,7 @@ def test_no_static_tier_no_static_bucket(rendered: dict[str, Path]) -> None:
     assert not any(n.startswith("static") for n in blocks(outputs, "output"))
     env = tree / "envs" / "dev"
     assert "static" not in blocks(parse(env / "variables.tf"), "variable")
-    assert "static" not in hcl2.loads((env / "terraform.tfvars").read_text())
+    assert "static" not in tfvars(tree, "dev")
     assert set(blocks(parse(env / "main.tf"), "module")["s3"]) >= {"name", "log_expiration_days"}
 
 
@@ -236,8 +207,8 @@ def test_only_this_distribution_may_read_and_decrypt(name: str, rendered: dict[s
 def test_static_settings_per_environment_reach_the_module(tmp_path: Path) -> None:
     tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)
     for env, versioning in (("dev", False), ("prod", True)):
-        tfvars = hcl2.loads((tree / "envs" / env / "terraform.tfvars").read_text())
-        assert tfvars["static"] == {"versioning": versioning, "noncurrent_version_expiration_days": 30}
+        assert tfvars(tree, env)["static"] == {
+            "versioning": versioning, "noncurrent_version_expiration_days": 30}
         call = blocks(parse(tree / "envs" / env / "main.tf"), "module")["s3"]
         assert call["static_versioning"] == "${var.static.versioning}"
     main, _, _ = module(tree)
@@ -265,16 +236,14 @@ def test_every_skip_has_a_reason(rendered: dict[str, Path]) -> None:
 # --------------------------------------------------------------------------- checkov
 
 
-def checkov() -> Path:
-    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["reference", "minimal", "mysql"])
-def test_checkov_finds_nothing_in_the_s3_module(name: str, rendered: dict[str, Path]) -> None:
+def test_checkov_finds_nothing_in_the_s3_module(
+    name: str, rendered: dict[str, Path], checkov: Path
+) -> None:
     from tfgen.scan import scan
 
-    result = scan(rendered[name], checkov=checkov(), use_cache=False)
+    result = scan(rendered[name], checkov=checkov, use_cache=False)
     mine = [f for f in result.failed if f.file.startswith("modules/s3/")]
     assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
     skipped = {f.check_id for f in result.skipped if f.file.startswith("modules/s3/")}
@@ -283,10 +252,12 @@ def test_checkov_finds_nothing_in_the_s3_module(name: str, rendered: dict[str, P
 
 
 @pytest.mark.slow
-def test_checkov_accepts_an_unversioned_static_bucket_in_a_new_region(tmp_path: Path) -> None:
+def test_checkov_accepts_an_unversioned_static_bucket_in_a_new_region(
+    tmp_path: Path, checkov: Path
+) -> None:
     from tfgen.scan import scan
 
     tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)
-    result = scan(tree, checkov=checkov(), use_cache=False)
+    result = scan(tree, checkov=checkov, use_cache=False)
     mine = [f for f in result.failed if f.file.startswith("modules/s3/")]
     assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)

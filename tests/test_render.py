@@ -7,7 +7,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
-from conftest import TEST_SPECS, render_tree
+from helpers import REPO, TEST_SPECS, render_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tfgen.docs import read_blocks
@@ -213,14 +213,12 @@ HARD_CASES = ["plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%
 
 
 @pytest.mark.slow
-def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path) -> None:
+def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path, terraform_bin: str) -> None:
     import json
     import os
-    import shutil
     import subprocess
 
-    terraform = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
-    assert terraform, "the suite needs terraform on PATH (make test installs one)"
+    terraform = terraform_bin
     body = "".join(f'output "v{i}" {{\n  value = {hcl_string(v)}\n}}\n\n'
                    for i, v in enumerate(HARD_CASES))
     (tmp_path / "main.tf").write_text(body)
@@ -234,8 +232,6 @@ def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path) -> None:
 
 
 def test_projects_carry_tfgen_policies(rendered: dict[str, Path]) -> None:
-    from conftest import REPO
-
     shipped = {p.name: p.read_bytes() for p in (REPO / "policies").iterdir() if p.is_file()}
     carried = {p.name: p.read_bytes() for p in (rendered["minimal"] / "policies").iterdir()}
     assert carried == shipped and "__init__.py" in carried  # checkov skips .py checks without it

@@ -8,14 +8,13 @@ lists them by resource: that is the point.
 
 from __future__ import annotations
 
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import tfgen.scan as scan_mod
-from conftest import REPO, TEST_SPECS
+from helpers import REPO, SSH_FROM_ANYWHERE, TEST_SPECS, failures
 from tfgen.cli import app
 from typer.testing import CliRunner
 
@@ -23,44 +22,13 @@ SKIP_COMMENT = re.compile(r"checkov:skip=(\S*)")
 SKIP_WITH_REASON = re.compile(r"checkov:skip=CKV2?_AWS_\d+:\s*\S+")
 CHECK_ID = re.compile(r"\b(CKV2?_AWS_\d+|TFGEN_AWS_\d+)\b")
 
-SSH_FROM_ANYWHERE = """
-resource "aws_vpc_security_group_ingress_rule" "ssh_from_anywhere" {
-  security_group_id = aws_security_group.app.id
-  description       = "deliberately insecure (test)"
-  cidr_ipv4         = "0.0.0.0/0"
-  from_port         = 22
-  to_port           = 22
-  ip_protocol       = "tcp"
-}
-"""
-
-
-def checkov_path() -> Path | None:
-    """TFGEN_CHECKOV (the Makefile sets it), else the repository's checkov venv."""
-    if os.environ.get(scan_mod.CHECKOV_ENV_VAR):
-        return None
-    return REPO / ".venv-checkov" / "bin" / "checkov"
-
-
-def checkov_option() -> list[str]:
-    path = checkov_path()
-    return [] if path is None else ["--checkov", str(path)]
-
-
-def failures(result: scan_mod.ScanResult) -> str:
-    """The failed checks, one line each, for an assertion message."""
-    return "\n".join(
-        f"  {f.resource}  {f.file}:{f.line}  {f.check_id}  {f.check_name}"
-        for f in sorted(result.failed, key=lambda f: (f.file, f.resource, f.check_id))
-    ) + "".join(f"\n  could not parse: {p}" for p in result.parsing_errors)
-
 
 @pytest.fixture(scope="module")
-def scans(rendered: dict[str, Path]) -> dict[str, scan_mod.ScanResult]:
+def scans(rendered: dict[str, Path], checkov: Path) -> dict[str, scan_mod.ScanResult]:
     """Each rendered tree scanned once (no cache: the session trees stay untouched)."""
 
     def one(name: str) -> tuple[str, scan_mod.ScanResult]:
-        return name, scan_mod.scan(rendered[name], checkov=checkov_path(), use_cache=False)
+        return name, scan_mod.scan(rendered[name], checkov=checkov, use_cache=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(one, sorted(rendered)))
@@ -94,9 +62,9 @@ def test_tfgen_policies_run_on_rendered_trees(scans: dict[str, scan_mod.ScanResu
 # --------------------------------------------------------------------------- insecure edits
 
 
-def tfgen_scan(directory: Path):
+def tfgen_scan(directory: Path, checkov: Path):
     return CliRunner().invoke(
-        app, ["scan", str(directory), *checkov_option()], catch_exceptions=False
+        app, ["scan", str(directory), "--checkov", str(checkov)], catch_exceptions=False
     )
 
 
@@ -116,12 +84,13 @@ def finding_lines(output: str, resource: str) -> set[str]:
 
 @pytest.mark.slow
 def test_ssh_open_to_the_world_turns_the_scan_red(
-    rendered: dict[str, Path], writable_copy, scans: dict[str, scan_mod.ScanResult]
+    rendered: dict[str, Path], writable_copy, checkov: Path,
+    scans: dict[str, scan_mod.ScanResult],
 ) -> None:
     tree = writable_copy(rendered["reference"])
     vpc = tree / "modules" / "vpc" / "main.tf"
     vpc.write_text(vpc.read_text() + SSH_FROM_ANYWHERE)
-    result = tfgen_scan(tree)
+    result = tfgen_scan(tree, checkov)
     assert result.exit_code == 1, result.output
     resource = "module.vpc.aws_vpc_security_group_ingress_rule.ssh_from_anywhere"
     found = finding_lines(result.output, resource)
@@ -131,7 +100,8 @@ def test_ssh_open_to_the_world_turns_the_scan_red(
 
 @pytest.mark.slow
 def test_public_access_block_flag_off_turns_the_scan_red(
-    rendered: dict[str, Path], writable_copy, scans: dict[str, scan_mod.ScanResult]
+    rendered: dict[str, Path], writable_copy, checkov: Path,
+    scans: dict[str, scan_mod.ScanResult],
 ) -> None:
     tree = writable_copy(rendered["reference"])
     s3 = tree / "modules" / "s3" / "main.tf"
@@ -145,7 +115,7 @@ def test_public_access_block_flag_off_turns_the_scan_red(
     )
     assert broken != block.group(0)
     s3.write_text(text.replace(block.group(0), broken, 1))
-    result = tfgen_scan(tree)
+    result = tfgen_scan(tree, checkov)
     assert result.exit_code == 1, result.output
     resource = f"module.s3.aws_s3_bucket_public_access_block.{block.group(1)}"
     found = finding_lines(result.output, resource)

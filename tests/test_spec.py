@@ -6,7 +6,9 @@ import json
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
+from helpers import REFERENCE_SPEC, REPO, TEST_SPECS
 from tfgen.cli import app
 from tfgen.errors import SpecError
 from tfgen.spec import load_spec
@@ -43,8 +45,6 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_reference_and_test_specs_are_valid() -> None:
-    from conftest import TEST_SPECS
-
     for path in TEST_SPECS.values():
         spec = load_spec(path)
         assert spec.environments
@@ -276,7 +276,6 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
 
 
 def test_committed_schema_matches_and_example_points_at_it() -> None:
-    from conftest import REFERENCE_SPEC, REPO
     from tfgen.spec import json_schema
 
     committed = json.loads((REPO / "tfgen.schema.json").read_text())
@@ -286,9 +285,7 @@ def test_committed_schema_matches_and_example_points_at_it() -> None:
 
 
 def test_schema_validates_the_reference_spec_with_jsonschema() -> None:
-    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra")
     import yaml
-    from conftest import REFERENCE_SPEC
     from tfgen.spec import json_schema
 
     jsonschema.validate(yaml.safe_load(REFERENCE_SPEC.read_text()), json_schema())
