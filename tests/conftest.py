@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import tfgen.scan as scan_mod
 from helpers import (
+    EXTRA_SPECS,
     REPO,
     RUN_FIXTURE,
     SETUP_HINT,
@@ -32,6 +34,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every test spec rendered once per session (read-only: copy before you modify)."""
     base = tmp_path_factory.mktemp("rendered")
     return {name: render_tree(path, base / name) for name, path in TEST_SPECS.items()}
+
+
+@pytest.fixture(scope="session")
+def rendered_extra(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every one-feature spec (EXTRA_SPECS) rendered once per session (read-only)."""
+    base = tmp_path_factory.mktemp("rendered-extra")
+    return {name: render_tree(path, base / name) for name, path in EXTRA_SPECS.items()}
 
 
 @pytest.fixture
@@ -95,3 +104,21 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(RUN_FIXTURE, root)
     return root
+
+
+# --------------------------------------------------------------------------- scans
+
+
+@pytest.fixture(scope="session")
+def scans(
+    rendered: dict[str, Path], rendered_extra: dict[str, Path], checkov: Path
+) -> dict[str, scan_mod.ScanResult]:
+    """Every rendered tree (test specs and extra specs) scanned once per session, two at a
+    time, with the real checkov and tfgen's policies. No cache: the trees stay untouched."""
+    trees = {**rendered, **rendered_extra}
+
+    def one(name: str) -> tuple[str, scan_mod.ScanResult]:
+        return name, scan_mod.scan(trees[name], checkov=checkov, use_cache=False)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, sorted(trees)))

@@ -38,6 +38,13 @@ TEST_SPECS = {
     "mysql": SPECS / "mysql.yaml",
 }
 
+# Specs for one feature each (the `rendered_extra` fixture): no golden tree, but scanned.
+EXTRA_SPECS = {
+    "new-region": SPECS / "extra" / "new-region.yaml",  # static tier only, ap-south-2
+    "mixed-cdn": SPECS / "extra" / "mixed-cdn.yaml",  # CDN settings differ per environment
+    "quiet": SPECS / "extra" / "quiet.yaml",  # budget without an alarm email in dev
+}
+
 # Environments of each test spec and the profile each one uses.
 ENVS = {
     "reference": {"dev": "low-power", "staging": "low-power", "prod": "high-power"},

@@ -202,21 +202,3 @@ def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -
             "auth_token_secret_arn"} <= set(outputs)
     assert outputs["auth_token_secret_arn"]["value"] == "${aws_secretsmanager_secret.auth_token.arn}"
     assert all(o.get("description") for o in outputs.values())
-
-
-# --------------------------------------------------------------------------- checkov
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(CACHE_ENVS))
-def test_checkov_finds_nothing_in_the_elasticache_module(
-    name: str, rendered: dict[str, Path], checkov: Path
-) -> None:
-    from tfgen.scan import scan
-
-    result = scan(rendered[name], checkov=checkov, use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/elasticache/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
-    skipped = {f.check_id for f in result.skipped if f.file.startswith(
-        "modules/elasticache/")}
-    assert {"CKV2_AWS_50", "CKV2_AWS_57"} <= skipped

@@ -8,29 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import blocks, parse, render_inline, statements, tfvars, unquote
+from helpers import blocks, parse, statements, tfvars, unquote
 
 
 def module(tree: Path) -> dict[str, Any]:
     return parse(tree / "modules" / "monitoring" / "main.tf")
-
-
-NO_EMAIL_WITH_BUDGET = """\
-name: quiet
-region: eu-west-1
-load_balancer:
-  certificate_arn: arn:aws:acm:eu-west-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-monitoring:
-  monthly_budget_usd: 40
-environments:
-  dev:
-    profile: low-power
-  prod:
-    profile: high-power
-    monitoring:
-      monthly_budget_usd: 900
-      alarm_email: prod-oncall@example.com
-"""
 
 
 @pytest.mark.parametrize("name", ["reference", "minimal", "low", "high", "mysql"])
@@ -94,8 +76,8 @@ def test_email_subscription_and_budget_follow_the_spec(rendered: dict[str, Path]
         assert call["monthly_budget_usd"] == "${var.monitoring.monthly_budget_usd}"
 
 
-def test_per_environment_budget_and_email(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, NO_EMAIL_WITH_BUDGET)
+def test_per_environment_budget_and_email(rendered_extra: dict[str, Path]) -> None:
+    tree = rendered_extra["quiet"]  # tests/specs/extra/quiet.yaml
     dev, prod = tfvars(tree, "dev")["monitoring"], tfvars(tree, "prod")["monitoring"]
     assert dev["alarm_email"] is None and dev["monthly_budget_usd"] == 40
     assert unquote(prod["alarm_email"]) == "prod-oncall@example.com" and prod["monthly_budget_usd"] == 900
@@ -123,12 +105,3 @@ def test_every_skip_has_a_reason(rendered: dict[str, Path]) -> None:
     found = re.findall(r"checkov:skip=([A-Z0-9_]+):(.*)", text)
     assert {c for c, _ in found} == {"CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"}
     assert all("key policy" in reason for _, reason in found)
-
-
-@pytest.mark.slow
-def test_checkov_finds_nothing_in_the_monitoring_module(tmp_path: Path, checkov: Path) -> None:
-    from tfgen.scan import scan
-
-    result = scan(render_inline(tmp_path, NO_EMAIL_WITH_BUDGET), checkov=checkov, use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/monitoring/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)

@@ -295,19 +295,3 @@ def test_every_skip_has_a_profile_or_engine_reason(rds: dict[str, Any]) -> None:
     for body in [*instances.values(), *mysql.values()]:
         for check, reason in skips(body).items():
             assert len(reason) > 40, check
-
-
-# --------------------------------------------------------------------------- checkov
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(DB_ENVS))
-def test_checkov_finds_nothing_in_the_rds_module(
-    name: str, rendered: dict[str, Path], checkov: Path
-) -> None:
-    from tfgen.scan import scan
-
-    result = scan(rendered[name], checkov=checkov, use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/rds/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
-    assert all(f.reason for f in result.skipped if f.file.startswith("modules/rds/"))

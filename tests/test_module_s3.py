@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import blocks, parse, render_inline, skips, statements, tfvars, unquote
+from helpers import blocks, parse, skips, statements, tfvars, unquote
 
 ELB_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 
@@ -16,26 +16,6 @@ ELB_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 def module(tree: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     base = tree / "modules" / "s3"
     return parse(base / "main.tf"), parse(base / "variables.tf"), parse(base / "outputs.tf")
-
-
-STATIC_ONLY_NEW_REGION = """\
-name: pics
-region: ap-south-2
-load_balancer:
-  certificate_arn: arn:aws:acm:ap-south-2:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-static:
-  versioning: false
-  noncurrent_version_expiration_days: 30
-monitoring:
-  log_retention_days: 90
-environments:
-  dev:
-    profile: low-power
-  prod:
-    profile: high-power
-    static:
-      versioning: true
-"""
 
 
 # --------------------------------------------------------------------------- log bucket
@@ -100,9 +80,10 @@ def test_old_regions_also_admit_the_regional_elb_account(rendered: dict[str, Pat
     assert stmt["principals"][0]["identifiers"] == ["${data.aws_elb_service_account.this.arn}"]
 
 
-def test_new_regions_use_only_the_log_delivery_service_principal(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)  # ap-south-2 has no ELB account
-    main, _, _ = module(tree)
+def test_new_regions_use_only_the_log_delivery_service_principal(
+    rendered_extra: dict[str, Path]
+) -> None:
+    main, _, _ = module(rendered_extra["new-region"])  # ap-south-2 has no ELB account
     assert blocks(main, "data", "aws_elb_service_account") == {}
     stmts = statements(main, "log")
     assert "ELBRegionalAccountLogDelivery" not in stmts
@@ -121,8 +102,8 @@ def test_log_bucket_keeps_acls_only_for_cloudfront_logging(rendered: dict[str, P
         assert ("depends_on" in domain) is has_cdn, name
 
 
-def test_log_retention_comes_from_the_spec(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)
+def test_log_retention_comes_from_the_spec(rendered_extra: dict[str, Path]) -> None:
+    tree = rendered_extra["new-region"]  # monitoring.log_retention_days: 90
     call = blocks(parse(tree / "envs" / "dev" / "main.tf"), "module")["s3"]
     assert call["log_expiration_days"] == "${var.monitoring.log_retention_days}"
     assert tfvars(tree, "dev")["monitoring"]["log_retention_days"] == 90
@@ -204,8 +185,8 @@ def test_only_this_distribution_may_read_and_decrypt(name: str, rendered: dict[s
         assert call["cloudfront_distribution_arn"] == "${module.cloudfront.distribution_arn}"
 
 
-def test_static_settings_per_environment_reach_the_module(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)
+def test_static_settings_per_environment_reach_the_module(rendered_extra: dict[str, Path]) -> None:
+    tree = rendered_extra["new-region"]  # static.versioning: false, but true in prod
     for env, versioning in (("dev", False), ("prod", True)):
         assert tfvars(tree, env)["static"] == {
             "versioning": versioning, "noncurrent_version_expiration_days": 30}
@@ -231,33 +212,3 @@ def test_every_skip_has_a_reason(rendered: dict[str, Path]) -> None:
     assert len(found) >= 8
     for check, reason in found:
         assert len(reason.strip()) > 20, check
-
-
-# --------------------------------------------------------------------------- checkov
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["reference", "minimal", "mysql"])
-def test_checkov_finds_nothing_in_the_s3_module(
-    name: str, rendered: dict[str, Path], checkov: Path
-) -> None:
-    from tfgen.scan import scan
-
-    result = scan(rendered[name], checkov=checkov, use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/s3/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
-    skipped = {f.check_id for f in result.skipped if f.file.startswith("modules/s3/")}
-    assert {"CKV_AWS_18", "CKV_AWS_145"} <= skipped
-    assert all(f.reason for f in result.skipped if f.file.startswith("modules/s3/"))
-
-
-@pytest.mark.slow
-def test_checkov_accepts_an_unversioned_static_bucket_in_a_new_region(
-    tmp_path: Path, checkov: Path
-) -> None:
-    from tfgen.scan import scan
-
-    tree = render_inline(tmp_path, STATIC_ONLY_NEW_REGION)
-    result = scan(tree, checkov=checkov, use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/s3/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)

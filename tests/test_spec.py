@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import REFERENCE_SPEC, REPO, TEST_SPECS
+from helpers import EXTRA_SPECS, REFERENCE_SPEC, REPO, TEST_SPECS
 from tfgen.cli import app
 from tfgen.errors import SpecError
 from tfgen.spec import load_spec
@@ -45,7 +45,7 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_reference_and_test_specs_are_valid() -> None:
-    for path in TEST_SPECS.values():
+    for path in [*TEST_SPECS.values(), *EXTRA_SPECS.values()]:
         spec = load_spec(path)
         assert spec.environments
 
