@@ -79,8 +79,8 @@ def test_waf_association_follows_the_spec(spec: str, alb_main: dict[str, Any]) -
 def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, Any]) -> None:
     alarms = resources(alb_main[spec], "aws_cloudwatch_metric_alarm")
     metrics = {a["metric_name"].strip('"') for a in alarms.values()}
-    assert {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
-            "UnHealthyHostCount"} <= metrics
+    assert metrics == {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
+                       "UnHealthyHostCount", "HealthyHostCount"}
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/ApplicationELB"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name

@@ -179,4 +179,4 @@ def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
     assert outputs["cloudfront_domain_name"]["value"] == "${module.cloudfront.domain_name}"
     assert outputs["cloudfront_distribution_id"]["value"] == "${module.cloudfront.distribution_id}"
     mod_outputs = blocks(parse(rendered["reference"] / "modules" / "cloudfront" / "outputs.tf"), "output")
-    assert set(mod_outputs) >= {"distribution_id", "distribution_arn", "domain_name"}
+    assert set(mod_outputs) == {"distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"}

@@ -134,7 +134,7 @@ def test_alarms_per_node_notify_the_alarm_topic(spec: str, cache: dict[str, Any]
     doc = cache[spec]
     alarms = resources(doc, "aws_cloudwatch_metric_alarm")
     metrics = {unquote(a["metric_name"]) for a in alarms.values()}
-    assert {"EngineCPUUtilization", "Evictions"} <= metrics
+    assert metrics == {"EngineCPUUtilization", "Evictions", "DatabaseMemoryUsagePercentage"}
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/ElastiCache"', name
         assert alarm["for_each"] == "${toset(local.member_clusters)}", name
@@ -160,7 +160,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
     values = tfvars(rendered[spec], env)["cache"]
     if profile == "high-power":
         assert values["automatic_failover"] is True
-        assert values["replicas"] >= 1
+        assert values["replicas"] >= 1  # failover needs a replica; counts: test_tfvars_values
     else:
         assert values["automatic_failover"] is False
         assert values["replicas"] == 0
@@ -193,12 +193,14 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
         passed = set(block) - {"source", "__is_block__", "__comments__"}
         required = {name for name, body in declared.items() if "default" not in body}
         assert required <= passed <= set(declared)
+        # Every declared input is passed, but the windows, which keep the module's defaults.
+        assert passed == set(declared) - {"snapshot_window", "maintenance_window"}
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
 def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -> None:
     outputs = blocks(parse(rendered[spec] / "modules" / "elasticache" / "outputs.tf"), "output")
-    assert {"primary_endpoint_address", "reader_endpoint_address", "port",
-            "auth_token_secret_arn"} <= set(outputs)
+    assert set(outputs) == {"primary_endpoint_address", "reader_endpoint_address", "port",
+                            "auth_token_secret_arn", "kms_key_arn", "replication_group_id"}
     assert outputs["auth_token_secret_arn"]["value"] == "${aws_secretsmanager_secret.auth_token.arn}"
     assert all(o.get("description") for o in outputs.values())

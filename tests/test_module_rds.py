@@ -18,6 +18,17 @@ DB_ENVS = {
 }
 ENGINE = {"reference": "postgres", "low": "postgres", "high": "postgres", "mysql": "mysql"}
 ENV_PARAMS = [(spec, env, profile) for spec, envs in DB_ENVS.items() for env, profile in envs.items()]
+# The DatabaseConnections alarm's threshold: a share of the instance class's max_connections.
+CONNECTIONS_THRESHOLD = {
+    ("reference", "dev"): 80,  # db.t4g.micro
+    ("reference", "staging"): 161,  # db.t4g.small
+    ("reference", "prod"): 1297,  # db.r7g.large
+    ("low", "dev"): 80,
+    ("low", "test"): 80,
+    ("high", "prod"): 1297,
+    ("mysql", "staging"): 60,  # db.t4g.micro, MySQL
+    ("mysql", "prod"): 60,
+}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +113,7 @@ def test_primary_is_monitored(spec: str, rds: dict[str, Any]) -> None:
     if ENGINE[spec] == "postgres":
         assert exports == ["postgresql", "upgrade"]
     else:
-        assert {"error", "slowquery", "general"} <= set(exports)
+        assert exports == ["error", "general", "slowquery"]
 
     role = resources(doc, "aws_iam_role")["monitoring"]
     assert "monitoring.rds.amazonaws.com" in role["assume_role_policy"]
@@ -140,7 +151,7 @@ def test_parameter_group_requires_tls_and_logs_queries(spec: str, rds: dict[str,
     if ENGINE[spec] == "postgres":
         assert params["rds.force_ssl"] == "1"
         assert params["log_statement"] == "ddl"
-        assert int(params["log_min_duration_statement"]) > 0
+        assert params["log_min_duration_statement"] == "1000"  # ms
         assert "require_secure_transport" not in params
     else:
         assert params["require_secure_transport"] == "1"
@@ -196,7 +207,7 @@ def test_read_replicas_copy_the_primary(spec: str, rds: dict[str, Any]) -> None:
 def test_alarms_notify_the_alarm_topic(spec: str, rds: dict[str, Any]) -> None:
     alarms = resources(rds[spec], "aws_cloudwatch_metric_alarm")
     metrics = {unquote(a["metric_name"]) for a in alarms.values()}
-    assert {"CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ReplicaLag"} <= metrics
+    assert metrics == {"CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ReplicaLag"}
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/RDS"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
@@ -214,7 +225,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
     db = tfvars(rendered[spec], env)["database"]
     if profile == "high-power":
         assert db["multi_az"] is True
-        assert db["read_replicas"] >= 1
+        assert db["read_replicas"] >= 1  # the profile's rule; counts: test_tfvars_values
         assert db["deletion_protection"] is True
         assert db["skip_final_snapshot"] is False
         assert db["backup_retention_days"] == 30
@@ -224,7 +235,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
         assert db["deletion_protection"] is False
         assert db["skip_final_snapshot"] is True
         assert db["backup_retention_days"] == 7
-    assert db["connections_alarm_threshold"] >= 1
+    assert db["connections_alarm_threshold"] == CONNECTIONS_THRESHOLD[(spec, env)]
     assert not any("password" in key or "secret" in key for key in db)
 
 
@@ -236,7 +247,8 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
     ("low", "dev", {"engine_version": '"17"'}),
     ("high", "prod", {"engine_version": '"16.6"', "read_replicas": 2, "allocated_storage": 100}),
     # RDS for MySQL has no Performance Insights on micro/small classes.
-    ("mysql", "prod", {"engine_version": '"8.4"', "performance_insights": False}),
+    ("mysql", "prod", {"engine_version": '"8.4"', "performance_insights": False,
+                       "read_replicas": 1}),
 ])
 def test_tfvars_values(spec: str, env: str, expected: dict[str, Any],
                        rendered: dict[str, Path]) -> None:
@@ -261,6 +273,7 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
         required = {name for name, body in declared.items() if "default" not in body}
         assert required <= passed, required - passed
         assert passed <= set(declared), passed - set(declared)
+        assert passed == set(declared)  # every input is wired, none left to its default
         # Every key of the database object is declared and set.
         variable = blocks(parse(tree / "envs" / env / "variables.tf"), "variable")["database"]
         assert set(tfvars(tree, env)["database"]) == set(
@@ -270,8 +283,8 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
 @pytest.mark.parametrize("spec", list(DB_ENVS))
 def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -> None:
     outputs = blocks(parse(rendered[spec] / "modules" / "rds" / "outputs.tf"), "output")
-    assert {"endpoint", "port", "master_user_secret_arn", "replica_endpoints",
-            "instance_id"} <= set(outputs)
+    assert set(outputs) == {"endpoint", "port", "master_user_secret_arn", "replica_endpoints",
+                            "instance_id", "db_name", "kms_key_arn", "parameter_group_name"}
     assert outputs["endpoint"]["value"] == "${aws_db_instance.this.address}"
     assert outputs["master_user_secret_arn"]["value"] == (
         "${aws_db_instance.this.master_user_secret[0].secret_arn}")
@@ -291,7 +304,9 @@ def test_every_skip_has_a_profile_or_engine_reason(rds: dict[str, Any]) -> None:
     assert set(skips(instances["this"])) == {"CKV_AWS_157", "CKV_AWS_293"}
     assert set(skips(instances["replica"])) == {"CKV_AWS_157", "CKV_AWS_133", "CKV_AWS_293"}
     mysql = resources(rds["mysql"], "aws_db_instance")
-    assert "CKV_AWS_353" in skips(mysql["this"])
+    # MySQL adds CKV_AWS_353: no Performance Insights on the small classes low-power uses.
+    assert set(skips(mysql["this"])) == {"CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_353"}
+    assert set(skips(mysql["replica"])) == {"CKV_AWS_157", "CKV_AWS_133", "CKV_AWS_293", "CKV_AWS_353"}
     for body in [*instances.values(), *mysql.values()]:
         for check, reason in skips(body).items():
             assert len(reason) > 40, check

@@ -30,9 +30,9 @@ def policy_files() -> dict[str, Path]:
 FIXTURE_IDS = sorted(p.name for p in POLICY_FIXTURES.iterdir() if p.is_dir())
 
 
-def test_at_least_ten_policies_each_with_a_fixture_folder() -> None:
+def test_sixteen_policies_each_with_a_fixture_folder() -> None:
     ids = policy_files()
-    assert len(ids) >= 10
+    assert sorted(ids) == [f"TFGEN_AWS_{n:03d}" for n in range(1, 17)]
     assert sorted(ids) == FIXTURE_IDS
 
 

@@ -108,7 +108,7 @@ def test_optional_tiers_render_no_modules_for_them() -> None:
     files = render(load_spec(TEST_SPECS["minimal"]))
     modules = {p.split("/")[1] for p in files if p.startswith("modules/")}
     assert not modules & {"rds", "elasticache", "cloudfront"}
-    assert {"vpc"} <= modules
+    assert modules == {"alb", "asg", "monitoring", "s3", "vpc"}
     assert "database_port" not in files["envs/dev/terraform.tfvars"]
 
 

@@ -139,7 +139,7 @@ def test_ssh_open_to_the_world_turns_the_scan_red(
     assert result.exit_code == 1, result.output
     resource = "module.vpc.aws_vpc_security_group_ingress_rule.ssh_from_anywhere"
     found = finding_lines(result.output, resource)
-    assert {"CKV_AWS_24", "TFGEN_AWS_004"} <= found, result.output
+    assert found == {"CKV_AWS_24", "TFGEN_AWS_004"}, result.output
     assert "modules/vpc/main.tf:" in result.output
 
 
@@ -164,7 +164,7 @@ def test_public_access_block_flag_off_turns_the_scan_red(
     assert result.exit_code == 1, result.output
     resource = f"module.s3.aws_s3_bucket_public_access_block.{block.group(1)}"
     found = finding_lines(result.output, resource)
-    assert {"CKV_AWS_54", "TFGEN_AWS_010"} <= found, result.output
+    assert found == {"CKV_AWS_54", "TFGEN_AWS_010"}, result.output
     # Caused by the edit: the clean tree has no such finding.
     assert not [f for f in scans["reference"].failed if f.resource == resource]
 

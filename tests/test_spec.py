@@ -271,7 +271,9 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert schema["title"] == "tfgen app spec"
-    assert {"name", "region", "environments", "load_balancer"} <= set(schema["properties"])
+    assert set(schema["properties"]) == {
+        "name", "region", "azs", "tags", "state", "network", "load_balancer", "app", "database",
+        "cache", "static", "cdn", "monitoring", "environments"}
     assert schema["additionalProperties"] is False
 
 
