@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 from tfgen.catalog import MODULES, by_name, optional_sections, section_models
 from tfgen.render import TEMPLATES
 from tfgen.spec import spec_file_model
 
-REPO = Path(__file__).resolve().parents[1]
 NAMES = [m.name for m in MODULES]
 
 

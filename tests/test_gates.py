@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -367,9 +366,10 @@ def test_fmt_gate_without_terraform_is_a_tool_error(tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.slow
-def test_fmt_gate_uses_tfgen_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = shutil.which("terraform")
-    assert real, "the suite needs terraform on PATH (make test installs one)"
+def test_fmt_gate_uses_tfgen_terraform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terraform_bin: str
+) -> None:
+    real = terraform_bin
     root = tree(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setenv("TFGEN_TERRAFORM", real)
@@ -538,7 +538,10 @@ def test_schema_file_header_and_known_provider_facts() -> None:
     assert "abort_incomplete_multipart_upload" in rule["blocks"]
     assert "http_tokens" in r["aws_launch_template"]["blocks"]["metadata_options"]["arguments"]
     assert r["random_password"]["arguments"]["length"]["required"] is True
-    assert {"aws_availability_zones", "aws_iam_policy_document", "aws_ami"} <= set(d)
+    assert set(d) == {
+        "aws_ami", "aws_availability_zones", "aws_caller_identity", "aws_cloudfront_cache_policy",
+        "aws_cloudfront_origin_request_policy", "aws_elb_service_account", "aws_iam_policy_document",
+        "aws_partition", "aws_region", "aws_ssm_parameter"}
     # deterministic: keys sorted at every level the extractor writes
     assert list(r) == sorted(r)
     assert json.loads(SCHEMA_PATH.read_text())["resources"] == r

@@ -6,10 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEST_SPECS
-from trees import assert_tree_matches, update_golden, updating
-
-GOLDEN = REPO / "tests" / "golden"
+from helpers import GOLDEN, REPO, TEST_SPECS, assert_tree_matches, update_golden, updating
 
 
 @pytest.mark.parametrize("name", [n for n in TEST_SPECS if n != "reference"])

@@ -9,9 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from test_module_alb import ENVS, load, module_block, one, resources
+from helpers import ENVS, SPECS, blocks, one, parse, resources, tfvars
 from tfgen.render import TEMPLATES
 
 HEAD = (TEMPLATES / "modules" / "asg" / "user_data_head.sh").read_text()
@@ -20,7 +19,7 @@ TAIL = (TEMPLATES / "modules" / "asg" / "user_data_tail.sh").read_text()
 
 @pytest.fixture(scope="module")
 def asg_main(rendered: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    return {name: load(root / "modules" / "asg" / "main.tf") for name, root in rendered.items()}
+    return {name: parse(root / "modules" / "asg" / "main.tf") for name, root in rendered.items()}
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
@@ -55,9 +54,9 @@ def test_ami_ids_pass_through_and_ssm_names_resolve_at_launch(
 
 
 def test_tfvars_keep_the_spec_ami(rendered: dict[str, Path]) -> None:
-    low = load(rendered["low"] / "envs" / "dev" / "terraform.tfvars")["app"]
+    low = tfvars(rendered["low"], "dev")["app"]
     assert low["ami"] == '"ami-0123456789abcdef0"'
-    high = load(rendered["high"] / "envs" / "prod" / "terraform.tfvars")["app"]
+    high = tfvars(rendered["high"], "prod")["app"]
     assert high["ami"] == '"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"'
 
 
@@ -132,9 +131,9 @@ SIZES = {
 
 @pytest.mark.parametrize(("spec", "env"), list(SIZES))
 def test_group_sizes_follow_the_profile(spec: str, env: str, rendered: dict[str, Path]) -> None:
-    app = load(rendered[spec] / "envs" / env / "terraform.tfvars")["app"]
+    app = tfvars(rendered[spec], env)["app"]
     assert (app["min_size"], app["desired_capacity"], app["max_size"]) == SIZES[(spec, env)]
-    block = module_block(load(rendered[spec] / "envs" / env / "main.tf"), "asg")
+    block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
     for key in ("min_size", "desired_capacity", "max_size", "cpu_target", "ami"):
         assert block[key] == f"${{var.app.{key}}}"
 
@@ -144,7 +143,7 @@ def test_environment_wires_subnets_groups_and_target_group(
     spec: str, rendered: dict[str, Path]
 ) -> None:
     for env in ENVS[spec]:
-        block = module_block(load(rendered[spec] / "envs" / env / "main.tf"), "asg")
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
         assert block["subnet_ids"] == "${module.vpc.private_subnet_ids}"
         assert block["security_group_id"] == "${module.vpc.app_security_group_id}"
         assert block["target_group_arns"] == ["${module.alb.target_group_arn}"]
@@ -172,10 +171,7 @@ APP_ENV = {
 def test_app_environment_has_endpoints_and_secret_arns_only(
     spec: str, env: str, rendered: dict[str, Path]
 ) -> None:
-    text = (rendered[spec] / "envs" / env / "main.tf").read_text()
-    if "module.elasticache" not in text and spec == "high":
-        pytest.skip("elasticache module not rendered yet")
-    block = module_block(hcl2.loads(text), "asg")
+    block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
     expr = block["app_environment"]
     if isinstance(expr, dict):  # a plain object when there is nothing to merge
         expr = "{" + ", ".join(f"{k} = {v.removeprefix('${').removesuffix('}')}"
@@ -202,7 +198,7 @@ def test_no_ssh_anywhere(spec: str, rendered: dict[str, Path]) -> None:
 
 def test_boot_script_is_head_user_script_tail(rendered: dict[str, Path]) -> None:
     boot = (rendered["mysql"] / "modules" / "asg" / "user_data.sh.tftpl").read_text()
-    user = (Path(__file__).parent / "specs" / "boot.sh").read_text()
+    user = (SPECS / "boot.sh").read_text()
     escaped = user.replace("${", "$${")
     assert boot == HEAD + escaped + TAIL
     # the user's script sits inside one quoted heredoc, closed exactly once
@@ -221,15 +217,16 @@ def test_head_writes_app_env_with_a_template_loop() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform on PATH")
-def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path) -> None:
+def test_boot_script_renders_and_runs(
+    rendered: dict[str, Path], tmp_path: Path, terraform_bin: str
+) -> None:
     """templatefile() the real template, then run it with its paths moved into tmp_path."""
     (tmp_path / "cfg").mkdir()
     shutil.copy(rendered["mysql"] / "modules" / "asg" / "user_data.sh.tftpl", tmp_path / "cfg")
     expr = ('templatefile("user_data.sh.tftpl", { app_environment = { APP_PORT = "8080", '
             'DB_HOST = "db.example.internal", DB_SECRET_ARN = '
             '"arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1" } })')
-    out = subprocess.run(["terraform", "console"], input=expr, capture_output=True, text=True,
+    out = subprocess.run([terraform_bin, "console"], input=expr, capture_output=True, text=True,
                          cwd=tmp_path / "cfg", env={**os.environ, "CHECKPOINT_DISABLE": "1"},
                          check=True, timeout=60).stdout
     script = re.sub(r"^<<EOT\n|\nEOT\n?$", "", out)

@@ -4,61 +4,16 @@ standard logging to the log bucket, optional WAF."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from conftest import REPO, render_tree
-from hclread import blocks, parse, skips, unquote
-
-
-def dynamic(body: dict[str, Any], name: str) -> dict[str, Any] | None:
-    for dyn in body.get("dynamic", []):
-        for label, inner in dyn.items():
-            if unquote(label) == name:
-                return inner
-    return None
+from helpers import EXTRA_SPECS, blocks, dynamic, parse, render_inline, skips, tfvars, unquote
 
 
 def distribution(tree: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     main = parse(tree / "modules" / "cloudfront" / "main.tf")
     return main, blocks(main, "resource", "aws_cloudfront_distribution")["this"]
-
-
-def tfvars(tree: Path, env: str) -> dict[str, Any]:
-    return hcl2.loads((tree / "envs" / env / "terraform.tfvars").read_text())
-
-
-def render_inline(tmp_path: Path, text: str) -> Path:
-    spec = tmp_path / "spec" / "app.yaml"
-    spec.parent.mkdir(parents=True)
-    spec.write_text(text)
-    return render_tree(spec, tmp_path / "out")
-
-
-# dev: no certificate, no WAF, static only; prod: custom domain, WAF, two dynamic paths.
-MIXED = """\
-name: mixed
-region: us-east-1
-load_balancer:
-  certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-  domain_names: [app.example.org, www.example.org]
-static: {}
-cdn:
-  price_class: PriceClass_All
-environments:
-  dev:
-    profile: low-power
-  prod:
-    profile: high-power
-    cdn:
-      aliases: [cdn.example.org]
-      certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee
-      dynamic_paths: [/api/*, /auth/*]
-      waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/prod/abcd
-"""
 
 
 # --------------------------------------------------------------------------- rendering
@@ -193,8 +148,8 @@ def test_static_only_cdn_has_no_alb_origin(rendered: dict[str, Path]) -> None:
     assert tfvars(rendered["low"], "dev")["cdn"]["alb_domain_name"] is None
 
 
-def test_mixed_environments(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, MIXED)
+def test_mixed_environments(rendered_extra: dict[str, Path]) -> None:
+    tree = rendered_extra["mixed-cdn"]  # tests/specs/extra/mixed-cdn.yaml
     _, dist = distribution(tree)
     cert = dist["viewer_certificate"][0]
     assert cert["cloudfront_default_certificate"] == "${var.certificate_arn == null}"
@@ -211,8 +166,9 @@ def test_mixed_environments(tmp_path: Path) -> None:
 
 
 def test_waf_everywhere_means_no_waf_skip(tmp_path: Path) -> None:
-    text = MIXED.replace("cdn:\n  price_class: PriceClass_All\n", "cdn:\n  price_class: PriceClass_All\n"
-                         "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n")
+    cdn = "cdn:\n  price_class: PriceClass_All\n"
+    waf = "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n"
+    text = EXTRA_SPECS["mixed-cdn"].read_text().replace(cdn, cdn + waf)
     _, dist = distribution(render_inline(tmp_path, text))
     assert "CKV_AWS_68" not in skips(dist)
     assert "managed outside" in skips(dist)["CKV2_AWS_47"]
@@ -223,37 +179,4 @@ def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
     assert outputs["cloudfront_domain_name"]["value"] == "${module.cloudfront.domain_name}"
     assert outputs["cloudfront_distribution_id"]["value"] == "${module.cloudfront.distribution_id}"
     mod_outputs = blocks(parse(rendered["reference"] / "modules" / "cloudfront" / "outputs.tf"), "output")
-    assert set(mod_outputs) >= {"distribution_id", "distribution_arn", "domain_name"}
-
-
-# --------------------------------------------------------------------------- checkov
-
-
-def checkov() -> Path:
-    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-
-
-def _cloudfront_findings(tree: Path):
-    from tfgen.scan import scan
-
-    result = scan(tree, checkov=checkov(), use_cache=False)
-    failed = [f for f in result.failed if f.file.startswith("modules/cloudfront/")]
-    skipped = [f for f in result.skipped if f.file.startswith("modules/cloudfront/")]
-    return failed, skipped
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["low", "high"])
-def test_checkov_finds_nothing_in_the_cloudfront_module(name: str, rendered: dict[str, Path]) -> None:
-    failed, skipped = _cloudfront_findings(rendered[name])
-    assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
-    ids = {f.check_id for f in skipped}
-    assert ("CKV_AWS_174" in ids) is (name == "low")
-    assert all(f.reason for f in skipped)
-    assert "TFGEN_AWS_012" not in ids
-
-
-@pytest.mark.slow
-def test_checkov_finds_nothing_with_mixed_environments(tmp_path: Path) -> None:
-    failed, _ = _cloudfront_findings(render_inline(tmp_path, MIXED))
-    assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
+    assert set(mod_outputs) == {"distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
-from hclread import blocks, parse, unquote
+from helpers import blocks, parse, unquote
 from tfgen.spec import load_spec
 
-REPO = Path(__file__).resolve().parents[1]
 PROFILES = {  # env -> profile, per test spec
     "reference": {"dev": "low-power", "staging": "low-power", "prod": "high-power"},
     "minimal": {"dev": "low-power"},
@@ -113,3 +113,26 @@ def test_environment_wires_the_module_from_its_network_variable(rendered: dict[s
                 "single_nat_gateway", "flow_log_retention_days", "app_port", "database_port",
                 "cache_port"):
         assert vpc[key] == f"${{var.network.{key}}}", key
+
+
+def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
+    main = hcl2.loads((rendered["reference"] / "modules/vpc/main.tf").read_text())
+    resources = {}
+    for block in main["resource"]:
+        for rtype, named in block.items():
+            for name, body in named.items():
+                resources[(rtype.strip('"'), name.strip('"'))] = body
+    for tier in ("public", "private", "database", "cache"):
+        assert resources[("aws_subnet", tier)]["map_public_ip_on_launch"] is False
+    default_sg = resources[("aws_default_security_group", "this")]
+    assert "ingress" not in default_sg and "egress" not in default_sg
+    assert resources[("aws_flow_log", "this")]["traffic_type"] == '"ALL"'
+    assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
+    assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
+    # Only the ALB is open to the internet, and only on 80/443.
+    open_rules = [(n, r) for (t, n), r in resources.items()
+                  if t == "aws_vpc_security_group_ingress_rule" and "cidr_ipv4" in r]
+    assert sorted(n for n, _ in open_rules) == ["alb_http", "alb_https"]
+    assert sorted(r["from_port"] for _, r in open_rules) == [80, 443]
+    assert not any(t == "aws_vpc_security_group_egress_rule" and n.startswith(("database", "cache"))
+                   for t, n in resources)

@@ -14,9 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_SPEC, REPO, render_tree
-from test_run import terraform_bin  # noqa: F401
-from test_scan_generated import SSH_FROM_ANYWHERE
+from helpers import REFERENCE_SPEC, SSH_FROM_ANYWHERE, render_tree
 
 HOOK_NAMES = ("terraform fmt", "tfgen validate", "tfgen scan")
 
@@ -40,12 +38,11 @@ def hook_status(output: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def precommit_env(tmp_path: Path, terraform_bin: str) -> dict[str, str]:  # noqa: F811
+def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path) -> dict[str, str]:
     try:
         import pre_commit  # noqa: F401
     except ImportError:
-        pytest.fail("pre-commit is not installed in this venv: pip install -e '.[test]'")
-    checkov = os.environ.get("TFGEN_CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
+        pytest.fail("pre-commit is not installed in this venv: run `make setup`")
     path = os.pathsep.join(
         [str(Path(sys.executable).parent), str(Path(terraform_bin).parent), "/usr/bin", "/bin"]
     )
@@ -55,7 +52,7 @@ def precommit_env(tmp_path: Path, terraform_bin: str) -> dict[str, str]:  # noqa
     }
     env.update(
         PATH=path,
-        TFGEN_CHECKOV=checkov,
+        TFGEN_CHECKOV=str(checkov),
         PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
         CHECKPOINT_DISABLE="1",
         PRE_COMMIT_COLOR="never",

