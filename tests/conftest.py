@@ -87,8 +87,7 @@ def provider_mirror(tmp_path_factory: pytest.TempPathFactory, terraform_bin: str
     candidates = [Path(sys.prefix) / "lib" / NULL_PROVIDER, *Path(sys.prefix).rglob(NULL_PROVIDER)]
     binary = next((p for p in candidates if p.is_file()), None)
     if binary is None:
-        pytest.fail(f"the null provider ({NULL_PROVIDER}) is not installed: {SETUP_HINT}",
-                    pytrace=False)
+        pytest.fail(f"the null provider ({NULL_PROVIDER}) is not installed: {SETUP_HINT}", pytrace=False)
     mirror = tmp_path_factory.mktemp("provider-mirror")
     target = mirror / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
     target.mkdir(parents=True)

@@ -181,18 +181,21 @@ def tree_files(root: Path, prefixes: tuple[str, ...] = ()) -> dict[str, bytes]:
     return out
 
 
-def assert_tree_matches(actual: Path, expected: Path, prefixes: tuple[str, ...] = (),
-                        regenerate: str = "make golden") -> None:
+def assert_tree_matches(
+    actual: Path, expected: Path, prefixes: tuple[str, ...] = (), regenerate: str = "make golden"
+) -> None:
     """Fail on a missing file, an extra file, or any differing byte, naming each path."""
     got, want = tree_files(actual, prefixes), tree_files(expected, prefixes)
     missing = sorted(set(want) - set(got))
     extra = sorted(set(got) - set(want))
     changed = sorted(p for p in set(got) & set(want) if got[p] != want[p])
-    problems = [f"missing: {p}" for p in missing] + [f"extra: {p}" for p in extra] + \
-        [f"changed: {p}" for p in changed]
+    problems = (
+        [f"missing: {p}" for p in missing]
+        + [f"extra: {p}" for p in extra]
+        + [f"changed: {p}" for p in changed]
+    )
     assert not problems, (
-        f"rendered tree differs from {expected} (review, then `{regenerate}`):\n  "
-        + "\n  ".join(problems)
+        f"rendered tree differs from {expected} (review, then `{regenerate}`):\n  " + "\n  ".join(problems)
     )
 
 
@@ -241,9 +244,16 @@ def find_terraform() -> Path:
 def terraform_eval(terraform: Path, expression: str) -> str:
     """Evaluate an HCL expression with the real `terraform console` (no configuration needed)."""
     env = dict(os.environ, CHECKPOINT_DISABLE="1")
-    done = subprocess.run([str(terraform), "console"], input=expression + "\n",
-                          capture_output=True, text=True, env=env, timeout=60, check=True,
-                          cwd=SPECS)
+    done = subprocess.run(
+        [str(terraform), "console"],
+        input=expression + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+        cwd=SPECS,
+    )
     return done.stdout.strip()
 
 

@@ -79,8 +79,13 @@ def test_waf_association_follows_the_spec(spec: str, alb_main: dict[str, Any]) -
 def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, Any]) -> None:
     alarms = resources(alb_main[spec], "aws_cloudwatch_metric_alarm")
     metrics = {a["metric_name"].strip('"') for a in alarms.values()}
-    assert metrics == {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
-                       "UnHealthyHostCount", "HealthyHostCount"}
+    assert metrics == {
+        "HTTPCode_ELB_5XX_Count",
+        "HTTPCode_Target_5XX_Count",
+        "TargetResponseTime",
+        "UnHealthyHostCount",
+        "HealthyHostCount",
+    }
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/ApplicationELB"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
@@ -88,9 +93,7 @@ def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, A
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_environment_wires_the_module_to_vpc_s3_and_monitoring(
-    spec: str, rendered: dict[str, Path]
-) -> None:
+def test_environment_wires_the_module_to_vpc_s3_and_monitoring(spec: str, rendered: dict[str, Path]) -> None:
     for env in ENVS[spec]:
         block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["alb"]
         assert block["source"] == '"../../modules/alb"'
@@ -117,8 +120,7 @@ def test_tfvars_follow_the_profile(spec: str, rendered: dict[str, Path]) -> None
 def test_tfvars_carry_the_spec_values(rendered: dict[str, Path]) -> None:
     high = tfvars(rendered["high"], "prod")["load_balancer"]
     assert high["health_check_path"] == '"/status"'
-    assert high["waf_web_acl_arn"] == \
-        '"arn:aws:wafv2:us-west-2:111122223333:regional/webacl/store/abcd1234"'
+    assert high["waf_web_acl_arn"] == '"arn:aws:wafv2:us-west-2:111122223333:regional/webacl/store/abcd1234"'
     assert high["domain_names"] == ['"store.example.com"', '"www.store.example.com"']
     minimal = tfvars(rendered["minimal"], "dev")["load_balancer"]
     assert minimal["health_check_path"] == '"/health"'

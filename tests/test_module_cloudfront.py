@@ -32,8 +32,11 @@ def test_no_cdn_no_module(name: str, rendered: dict[str, Path]) -> None:
 def test_static_origin_is_s3_through_origin_access_control(name: str, rendered: dict[str, Path]) -> None:
     main, dist = distribution(rendered[name])
     oac = blocks(main, "resource", "aws_cloudfront_origin_access_control")["this"]
-    assert (unquote(oac["origin_access_control_origin_type"]), unquote(oac["signing_behavior"]),
-            unquote(oac["signing_protocol"])) == ("s3", "always", "sigv4")
+    assert (
+        unquote(oac["origin_access_control_origin_type"]),
+        unquote(oac["signing_behavior"]),
+        unquote(oac["signing_protocol"]),
+    ) == ("s3", "always", "sigv4")
     (origin,) = dist["origin"]
     assert origin["domain_name"] == "${var.static_bucket_regional_domain_name}"
     assert origin["origin_access_control_id"] == "${aws_cloudfront_origin_access_control.this.id}"
@@ -43,8 +46,10 @@ def test_static_origin_is_s3_through_origin_access_control(name: str, rendered: 
     assert unquote(default["viewer_protocol_policy"]) == "redirect-to-https"
     assert default["compress"] is True
     assert default["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.caching_optimized.id}"
-    assert unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_optimized"]["name"]) \
+    assert (
+        unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_optimized"]["name"])
         == "Managed-CachingOptimized"
+    )
     assert default["response_headers_policy_id"] == "${aws_cloudfront_response_headers_policy.this.id}"
     assert unquote(default["allowed_methods"]) == ["GET", "HEAD", "OPTIONS"]
 
@@ -74,7 +79,8 @@ def test_security_headers_logging_and_basics(name: str, rendered: dict[str, Path
         call = blocks(parse(env / "main.tf"), "module")["cloudfront"]
         assert call["log_bucket_domain_name"] == "${module.s3.log_bucket_domain_name}"
         assert call["static_bucket_regional_domain_name"] == (
-            "${module.s3.static_bucket_regional_domain_name}")
+            "${module.s3.static_bucket_regional_domain_name}"
+        )
         assert call["web_acl_id"] == "${var.cdn.waf_web_acl_arn}"
 
 
@@ -95,9 +101,7 @@ def test_custom_domain_gets_tls12_2021_and_sni(rendered: dict[str, Path]) -> Non
     assert unquote(prod["price_class"]) == "PriceClass_All"
 
 
-def test_no_certificate_uses_the_cloudfront_name_and_says_why_in_the_skip(
-    rendered: dict[str, Path]
-) -> None:
+def test_no_certificate_uses_the_cloudfront_name_and_says_why_in_the_skip(rendered: dict[str, Path]) -> None:
     main, dist = distribution(rendered["low"])
     cert = dist["viewer_certificate"][0]
     assert cert["cloudfront_default_certificate"] is True
@@ -125,11 +129,20 @@ def test_dynamic_paths_go_uncached_to_the_alb_over_https(name: str, rendered: di
     assert "POST" in unquote(content["allowed_methods"])
     assert content["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.caching_disabled.id}"
     assert content["origin_request_policy_id"] == (
-        "${data.aws_cloudfront_origin_request_policy.all_viewer_except_host_header.id}")
-    assert unquote(blocks(main, "data", "aws_cloudfront_origin_request_policy")
-                   ["all_viewer_except_host_header"]["name"]) == "Managed-AllViewerExceptHostHeader"
-    assert unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_disabled"]["name"]) \
+        "${data.aws_cloudfront_origin_request_policy.all_viewer_except_host_header.id}"
+    )
+    assert (
+        unquote(
+            blocks(main, "data", "aws_cloudfront_origin_request_policy")["all_viewer_except_host_header"][
+                "name"
+            ]
+        )
+        == "Managed-AllViewerExceptHostHeader"
+    )
+    assert (
+        unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_disabled"]["name"])
         == "Managed-CachingDisabled"
+    )
 
 
 def test_alb_origin_is_the_first_load_balancer_domain_name(rendered: dict[str, Path]) -> None:

@@ -39,9 +39,7 @@ def test_no_cache_no_elasticache(name: str, rendered: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
-def test_replication_group_is_private_and_encrypted_both_ways(
-    spec: str, cache: dict[str, Any]
-) -> None:
+def test_replication_group_is_private_and_encrypted_both_ways(spec: str, cache: dict[str, Any]) -> None:
     group = resources(cache[spec], "aws_elasticache_replication_group")["this"]
     assert group["engine"] == f'"{ENGINE[spec]}"'
     assert group["engine_version"] == "${var.engine_version}"
@@ -59,9 +57,7 @@ def test_replication_group_is_private_and_encrypted_both_ways(
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
-def test_failover_and_snapshots_come_from_the_environment(
-    spec: str, cache: dict[str, Any]
-) -> None:
+def test_failover_and_snapshots_come_from_the_environment(spec: str, cache: dict[str, Any]) -> None:
     group = resources(cache[spec], "aws_elasticache_replication_group")["this"]
     assert group["num_cache_clusters"] == "${1 + var.replicas}"
     assert group["automatic_failover_enabled"] == "${var.automatic_failover}"
@@ -89,9 +85,7 @@ def test_slow_log_goes_to_an_encrypted_log_group(spec: str, cache: dict[str, Any
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
-def test_auth_token_is_generated_and_kept_in_secrets_manager(
-    spec: str, cache: dict[str, Any]
-) -> None:
+def test_auth_token_is_generated_and_kept_in_secrets_manager(spec: str, cache: dict[str, Any]) -> None:
     doc = cache[spec]
     token = resources(doc, "random_password")["auth_token"]
     assert 16 <= token["length"] <= 128
@@ -143,20 +137,23 @@ def test_alarms_per_node_notify_the_alarm_topic(spec: str, cache: dict[str, Any]
 
 
 @pytest.mark.slow
-def test_member_cluster_names_match_elasticache_node_ids(
-    cache: dict[str, Any], terraform_bin: str
-) -> None:
+def test_member_cluster_names_match_elasticache_node_ids(cache: dict[str, Any], terraform_bin: str) -> None:
     locals_ = cache["reference"]["locals"][0]
-    expression = locals_["member_clusters"].replace("var.replicas", "2").replace(
-        "local.replication_group_id", '"shop-prod-cache"')
+    expression = (
+        locals_["member_clusters"]
+        .replace("var.replicas", "2")
+        .replace("local.replication_group_id", '"shop-prod-cache"')
+    )
     got = terraform_eval(terraform_bin, expression.removeprefix("${").removesuffix("}"))
     assert re.findall(r'"([^"]+)"', got) == [
-        "shop-prod-cache-001", "shop-prod-cache-002", "shop-prod-cache-003"]
+        "shop-prod-cache-001",
+        "shop-prod-cache-002",
+        "shop-prod-cache-003",
+    ]
 
 
 @pytest.mark.parametrize(("spec", "env", "profile"), ENV_PARAMS)
-def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
-                                  rendered: dict[str, Path]) -> None:
+def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: dict[str, Path]) -> None:
     values = tfvars(rendered[spec], env)["cache"]
     if profile == "high-power":
         assert values["automatic_failover"] is True
@@ -168,14 +165,15 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
     assert not any("token" in key or "password" in key for key in values)
 
 
-@pytest.mark.parametrize(("spec", "env", "expected"), [
-    ("reference", "prod", {"engine_version": '"8.0"', "node_type": '"cache.t4g.small"',
-                           "replicas": 1}),
-    ("low", "dev", {"engine_version": '"7.1"'}),
-    ("high", "prod", {"replicas": 2, "node_type": '"cache.r7g.large"'}),
-])
-def test_tfvars_values(spec: str, env: str, expected: dict[str, Any],
-                       rendered: dict[str, Path]) -> None:
+@pytest.mark.parametrize(
+    ("spec", "env", "expected"),
+    [
+        ("reference", "prod", {"engine_version": '"8.0"', "node_type": '"cache.t4g.small"', "replicas": 1}),
+        ("low", "dev", {"engine_version": '"7.1"'}),
+        ("high", "prod", {"replicas": 2, "node_type": '"cache.r7g.large"'}),
+    ],
+)
+def test_tfvars_values(spec: str, env: str, expected: dict[str, Any], rendered: dict[str, Path]) -> None:
     values = tfvars(rendered[spec], env)["cache"]
     assert {k: values[k] for k in expected} == expected
 
@@ -200,7 +198,13 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
 def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -> None:
     outputs = blocks(parse(rendered[spec] / "modules" / "elasticache" / "outputs.tf"), "output")
-    assert set(outputs) == {"primary_endpoint_address", "reader_endpoint_address", "port",
-                            "auth_token_secret_arn", "kms_key_arn", "replication_group_id"}
+    assert set(outputs) == {
+        "primary_endpoint_address",
+        "reader_endpoint_address",
+        "port",
+        "auth_token_secret_arn",
+        "kms_key_arn",
+        "replication_group_id",
+    }
     assert outputs["auth_token_secret_arn"]["value"] == "${aws_secretsmanager_secret.auth_token.arn}"
     assert all(o.get("description") for o in outputs.values())

@@ -63,14 +63,19 @@ def test_email_subscription_and_budget_follow_the_spec(rendered: dict[str, Path]
     assert unquote(budget["time_unit"]) == "MONTHLY"
     assert unquote(budget["limit_unit"]) == "USD"
     assert unquote(budget["name"]) == "${var.name}-monthly"
-    alerts = {(unquote(n["notification_type"]), n["threshold"], unquote(n["threshold_type"]))
-              for n in budget["notification"]}
+    alerts = {
+        (unquote(n["notification_type"]), n["threshold"], unquote(n["threshold_type"]))
+        for n in budget["notification"]
+    }
     assert alerts == {("ACTUAL", 80, "PERCENTAGE"), ("FORECASTED", 100, "PERCENTAGE")}
     for n in budget["notification"]:
         assert n["subscriber_email_addresses"] == "${var.alarm_email == null ? null : [var.alarm_email]}"
     for env in ("dev", "staging", "prod"):
         assert tfvars(rendered["reference"], env)["monitoring"] == {
-            "alarm_email": '"ops@example.com"', "monthly_budget_usd": 500, "log_retention_days": 365}
+            "alarm_email": '"ops@example.com"',
+            "monthly_budget_usd": 500,
+            "log_retention_days": 365,
+        }
         call = blocks(parse(rendered["reference"] / "envs" / env / "main.tf"), "module")["monitoring"]
         assert call["alarm_email"] == "${var.monitoring.alarm_email}"
         assert call["monthly_budget_usd"] == "${var.monitoring.monthly_budget_usd}"
@@ -86,7 +91,8 @@ def test_per_environment_budget_and_email(rendered_extra: dict[str, Path]) -> No
     budget = blocks(main, "resource", "aws_budgets_budget")["monthly"]
     for n in budget["notification"]:
         assert n["subscriber_sns_topic_arns"] == (
-            "${var.alarm_email == null ? [aws_sns_topic_policy.alarms.arn] : null}")
+            "${var.alarm_email == null ? [aws_sns_topic_policy.alarms.arn] : null}"
+        )
     budgets = statements(main, "alarms")["BudgetsPublish"]
     assert unquote(budgets["principals"][0]["identifiers"]) == ["budgets.amazonaws.com"]
     assert unquote(budgets["condition"][0]["variable"]) == "aws:SourceAccount"

@@ -53,9 +53,7 @@ def test_no_database_no_rds(rendered: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("spec", list(DB_ENVS))
-def test_primary_is_private_encrypted_and_its_password_managed_by_rds(
-    spec: str, rds: dict[str, Any]
-) -> None:
+def test_primary_is_private_encrypted_and_its_password_managed_by_rds(spec: str, rds: dict[str, Any]) -> None:
     db = resources(rds[spec], "aws_db_instance")["this"]
     assert db["engine"] == f'"{ENGINE[spec]}"'
     assert db["port"] == (5432 if ENGINE[spec] == "postgres" else 3306)
@@ -81,9 +79,7 @@ def test_primary_is_private_encrypted_and_its_password_managed_by_rds(
 
 
 @pytest.mark.parametrize("spec", list(DB_ENVS))
-def test_primary_ha_backups_and_protection_come_from_the_profile(
-    spec: str, rds: dict[str, Any]
-) -> None:
+def test_primary_ha_backups_and_protection_come_from_the_profile(spec: str, rds: dict[str, Any]) -> None:
     db = resources(rds[spec], "aws_db_instance")["this"]
     assert db["multi_az"] == "${var.multi_az}"
     assert db["deletion_protection"] == "${var.deletion_protection}"
@@ -106,7 +102,8 @@ def test_primary_is_monitored(spec: str, rds: dict[str, Any]) -> None:
     assert db["monitoring_role_arn"] == "${aws_iam_role.monitoring.arn}"
     assert db["performance_insights_enabled"] == "${var.performance_insights}"
     assert db["performance_insights_kms_key_id"] == (
-        "${var.performance_insights ? aws_kms_key.this.arn : null}")
+        "${var.performance_insights ? aws_kms_key.this.arn : null}"
+    )
     assert db["performance_insights_retention_period"] == "${var.performance_insights ? 7 : null}"
     assert db["enabled_cloudwatch_logs_exports"] == "${local.log_exports}"
     exports = [unquote(x) for x in doc["locals"][0]["log_exports"]]
@@ -118,8 +115,7 @@ def test_primary_is_monitored(spec: str, rds: dict[str, Any]) -> None:
     role = resources(doc, "aws_iam_role")["monitoring"]
     assert "monitoring.rds.amazonaws.com" in role["assume_role_policy"]
     attachment = resources(doc, "aws_iam_role_policy_attachment")["monitoring"]
-    assert attachment["policy_arn"].endswith(
-        ':iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"')
+    assert attachment["policy_arn"].endswith(':iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"')
 
     # The exported logs land in log groups created first, encrypted, with a retention.
     groups = resources(doc, "aws_cloudwatch_log_group")["this"]
@@ -161,13 +157,16 @@ def test_parameter_group_requires_tls_and_logs_queries(spec: str, rds: dict[str,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("spec", "version", "family"), [
-    ("reference", "17.2", "postgres17"),
-    ("reference", "17", "postgres17"),
-    ("high", "16.6", "postgres16"),
-    ("mysql", "8.4", "mysql8.4"),
-    ("mysql", "8.0.40", "mysql8.0"),
-])
+@pytest.mark.parametrize(
+    ("spec", "version", "family"),
+    [
+        ("reference", "17.2", "postgres17"),
+        ("reference", "17", "postgres17"),
+        ("high", "16.6", "postgres16"),
+        ("mysql", "8.4", "mysql8.4"),
+        ("mysql", "8.0.40", "mysql8.0"),
+    ],
+)
 def test_parameter_group_family_follows_the_engine_version(
     spec: str, version: str, family: str, rds: dict[str, Any], terraform_bin: str
 ) -> None:
@@ -220,8 +219,7 @@ def test_alarms_notify_the_alarm_topic(spec: str, rds: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("spec", "env", "profile"), ENV_PARAMS)
-def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
-                                  rendered: dict[str, Path]) -> None:
+def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: dict[str, Path]) -> None:
     db = tfvars(rendered[spec], env)["database"]
     if profile == "high-power":
         assert db["multi_az"] is True
@@ -239,19 +237,26 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
     assert not any("password" in key or "secret" in key for key in db)
 
 
-@pytest.mark.parametrize(("spec", "env", "expected"), [
-    ("reference", "dev", {"engine_version": '"17.2"', "instance_class": '"db.t4g.micro"',
-                          "performance_insights": True}),
-    ("reference", "prod", {"instance_class": '"db.r7g.large"', "read_replicas": 1,
-                           "max_allocated_storage": 200}),
-    ("low", "dev", {"engine_version": '"17"'}),
-    ("high", "prod", {"engine_version": '"16.6"', "read_replicas": 2, "allocated_storage": 100}),
-    # RDS for MySQL has no Performance Insights on micro/small classes.
-    ("mysql", "prod", {"engine_version": '"8.4"', "performance_insights": False,
-                       "read_replicas": 1}),
-])
-def test_tfvars_values(spec: str, env: str, expected: dict[str, Any],
-                       rendered: dict[str, Path]) -> None:
+@pytest.mark.parametrize(
+    ("spec", "env", "expected"),
+    [
+        (
+            "reference",
+            "dev",
+            {"engine_version": '"17.2"', "instance_class": '"db.t4g.micro"', "performance_insights": True},
+        ),
+        (
+            "reference",
+            "prod",
+            {"instance_class": '"db.r7g.large"', "read_replicas": 1, "max_allocated_storage": 200},
+        ),
+        ("low", "dev", {"engine_version": '"17"'}),
+        ("high", "prod", {"engine_version": '"16.6"', "read_replicas": 2, "allocated_storage": 100}),
+        # RDS for MySQL has no Performance Insights on micro/small classes.
+        ("mysql", "prod", {"engine_version": '"8.4"', "performance_insights": False, "read_replicas": 1}),
+    ],
+)
+def test_tfvars_values(spec: str, env: str, expected: dict[str, Any], rendered: dict[str, Path]) -> None:
     db = tfvars(rendered[spec], env)["database"]
     assert {k: db[k] for k in expected} == expected
 
@@ -276,18 +281,26 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
         assert passed == set(declared)  # every input is wired, none left to its default
         # Every key of the database object is declared and set.
         variable = blocks(parse(tree / "envs" / env / "variables.tf"), "variable")["database"]
-        assert set(tfvars(tree, env)["database"]) == set(
-            re.findall(r"(\w+)\s*=", variable["type"]))
+        assert set(tfvars(tree, env)["database"]) == set(re.findall(r"(\w+)\s*=", variable["type"]))
 
 
 @pytest.mark.parametrize("spec", list(DB_ENVS))
 def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -> None:
     outputs = blocks(parse(rendered[spec] / "modules" / "rds" / "outputs.tf"), "output")
-    assert set(outputs) == {"endpoint", "port", "master_user_secret_arn", "replica_endpoints",
-                            "instance_id", "db_name", "kms_key_arn", "parameter_group_name"}
+    assert set(outputs) == {
+        "endpoint",
+        "port",
+        "master_user_secret_arn",
+        "replica_endpoints",
+        "instance_id",
+        "db_name",
+        "kms_key_arn",
+        "parameter_group_name",
+    }
     assert outputs["endpoint"]["value"] == "${aws_db_instance.this.address}"
     assert outputs["master_user_secret_arn"]["value"] == (
-        "${aws_db_instance.this.master_user_secret[0].secret_arn}")
+        "${aws_db_instance.this.master_user_secret[0].secret_arn}"
+    )
     assert all(o.get("description") for o in outputs.values())
 
 

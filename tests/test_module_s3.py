@@ -27,8 +27,7 @@ def test_log_bucket_is_always_private_versioned_encrypted_and_expiring(
 ) -> None:
     main, _, outputs = module(rendered[name])
     pab = blocks(main, "resource", "aws_s3_bucket_public_access_block")["log"]
-    for key in ("block_public_acls", "block_public_policy", "ignore_public_acls",
-                "restrict_public_buckets"):
+    for key in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
         assert pab[key] is True, key
     versioning = blocks(main, "resource", "aws_s3_bucket_versioning")["log"]
     assert unquote(versioning["versioning_configuration"][0]["status"]) == "Enabled"
@@ -58,7 +57,10 @@ def test_log_bucket_policy_is_tls_only_and_admits_only_log_delivery(
     assert unquote(deny["actions"]) == ["s3:*"]
     cond = deny["condition"][0]
     assert (unquote(cond["test"]), unquote(cond["variable"]), unquote(cond["values"])) == (
-        "Bool", "aws:SecureTransport", ["false"])
+        "Bool",
+        "aws:SecureTransport",
+        ["false"],
+    )
     elb = stmts["ELBLogDelivery"]
     assert unquote(elb["principals"][0]["identifiers"]) == [ELB_PRINCIPAL]
     assert unquote(elb["actions"]) == ["s3:PutObject"]
@@ -80,9 +82,7 @@ def test_old_regions_also_admit_the_regional_elb_account(rendered: dict[str, Pat
     assert stmt["principals"][0]["identifiers"] == ["${data.aws_elb_service_account.this.arn}"]
 
 
-def test_new_regions_use_only_the_log_delivery_service_principal(
-    rendered_extra: dict[str, Path]
-) -> None:
+def test_new_regions_use_only_the_log_delivery_service_principal(rendered_extra: dict[str, Path]) -> None:
     main, _, _ = module(rendered_extra["new-region"])  # ap-south-2 has no ELB account
     assert blocks(main, "data", "aws_elb_service_account") == {}
     stmts = statements(main, "log")
@@ -91,8 +91,12 @@ def test_new_regions_use_only_the_log_delivery_service_principal(
 
 
 def test_log_bucket_keeps_acls_only_for_cloudfront_logging(rendered: dict[str, Path]) -> None:
-    for name, expected in (("reference", "BucketOwnerPreferred"), ("low", "BucketOwnerPreferred"),
-                           ("mysql", "BucketOwnerEnforced"), ("minimal", "BucketOwnerEnforced")):
+    for name, expected in (
+        ("reference", "BucketOwnerPreferred"),
+        ("low", "BucketOwnerPreferred"),
+        ("mysql", "BucketOwnerEnforced"),
+        ("minimal", "BucketOwnerEnforced"),
+    ):
         main, _, outputs = module(rendered[name])
         controls = blocks(main, "resource", "aws_s3_bucket_ownership_controls")["log"]
         assert unquote(controls["rule"][0]["object_ownership"]) == expected, name
@@ -132,8 +136,10 @@ def test_static_bucket_is_private_kms_encrypted_logged_and_tls_only(
 ) -> None:
     main, _, outputs = module(rendered[name])
     pab = blocks(main, "resource", "aws_s3_bucket_public_access_block")["static"]
-    assert all(pab[k] is True for k in ("block_public_acls", "block_public_policy",
-                                         "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        pab[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     controls = blocks(main, "resource", "aws_s3_bucket_ownership_controls")["static"]
     assert unquote(controls["rule"][0]["object_ownership"]) == "BucketOwnerEnforced"
     sse = blocks(main, "resource", "aws_s3_bucket_server_side_encryption_configuration")["static"]
@@ -148,15 +154,21 @@ def test_static_bucket_is_private_kms_encrypted_logged_and_tls_only(
     rule = blocks(main, "resource", "aws_s3_bucket_lifecycle_configuration")["static"]["rule"][0]
     assert rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7
     assert rule["noncurrent_version_expiration"][0]["noncurrent_days"] == (
-        "${var.static_noncurrent_version_expiration_days}")
+        "${var.static_noncurrent_version_expiration_days}"
+    )
     assert rule["expiration"][0]["expired_object_delete_marker"] is True
     deny = statements(main, "static")["DenyInsecureTransport"]
     assert unquote(deny["effect"]) == "Deny"
     assert unquote(deny["condition"][0]["values"]) == ["false"]
     assert set(blocks(outputs, "output")) == {
-        "log_bucket_id", "log_bucket_arn", "log_bucket_domain_name",
-        "static_bucket_id", "static_bucket_arn", "static_bucket_regional_domain_name",
-        "static_kms_key_arn"}
+        "log_bucket_id",
+        "log_bucket_arn",
+        "log_bucket_domain_name",
+        "static_bucket_id",
+        "static_bucket_arn",
+        "static_bucket_regional_domain_name",
+        "static_kms_key_arn",
+    }
 
 
 def test_static_bucket_without_cdn_grants_cloudfront_nothing(rendered: dict[str, Path]) -> None:
@@ -172,8 +184,10 @@ def test_static_bucket_without_cdn_grants_cloudfront_nothing(rendered: dict[str,
 @pytest.mark.parametrize("name", ["reference", "low", "high"])
 def test_only_this_distribution_may_read_and_decrypt(name: str, rendered: dict[str, Path]) -> None:
     main, variables, _ = module(rendered[name])
-    for doc, sid, action in (("static", "CloudFrontRead", "s3:GetObject"),
-                             ("static_key", "CloudFrontDecrypt", "kms:Decrypt")):
+    for doc, sid, action in (
+        ("static", "CloudFrontRead", "s3:GetObject"),
+        ("static_key", "CloudFrontDecrypt", "kms:Decrypt"),
+    ):
         stmt = statements(main, doc)[sid]
         assert unquote(stmt["actions"]) == [action]
         assert unquote(stmt["principals"][0]["identifiers"]) == ["cloudfront.amazonaws.com"]
@@ -192,13 +206,16 @@ def test_static_settings_per_environment_reach_the_module(rendered_extra: dict[s
     tree = rendered_extra["new-region"]  # static.versioning: false, but true in prod
     for env, versioning in (("dev", False), ("prod", True)):
         assert tfvars(tree, env)["static"] == {
-            "versioning": versioning, "noncurrent_version_expiration_days": 30}
+            "versioning": versioning,
+            "noncurrent_version_expiration_days": 30,
+        }
         call = blocks(parse(tree / "envs" / env / "main.tf"), "module")["s3"]
         assert call["static_versioning"] == "${var.static.versioning}"
     main, _, _ = module(tree)
     versioning = blocks(main, "resource", "aws_s3_bucket_versioning")["static"]
     assert versioning["versioning_configuration"][0]["status"] == (
-        '${var.static_versioning ? "Enabled" : "Suspended"}')
+        '${var.static_versioning ? "Enabled" : "Suspended"}'
+    )
     # Versioning off is the spec's choice: the skip says whose and where to change it.
     reason = skips(blocks(main, "resource", "aws_s3_bucket")["static"])["CKV_AWS_21"]
     assert "dev" in reason and "prod" not in reason and "static.versioning" in reason
@@ -214,7 +231,16 @@ def test_every_skip_has_a_reason(rendered: dict[str, Path]) -> None:
     found = re.findall(r"checkov:skip=([A-Z0-9_]+):(.*)", text)
     # log bucket; its ownership controls (CDN); the static key policy; the static bucket
     assert [check for check, _ in found] == [
-        "CKV_AWS_18", "CKV_AWS_144", "CKV_AWS_145", "CKV2_AWS_62", "CKV2_AWS_65",
-        "CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356", "CKV_AWS_144", "CKV2_AWS_62"]
+        "CKV_AWS_18",
+        "CKV_AWS_144",
+        "CKV_AWS_145",
+        "CKV2_AWS_62",
+        "CKV2_AWS_65",
+        "CKV_AWS_109",
+        "CKV_AWS_111",
+        "CKV_AWS_356",
+        "CKV_AWS_144",
+        "CKV2_AWS_62",
+    ]
     for check, reason in found:
         assert len(reason.strip()) > 20, check

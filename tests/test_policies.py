@@ -62,9 +62,20 @@ def test_python_policies_import_only_checkov_and_the_standard_library() -> None:
 def fixture_results(checkov: Path) -> dict[str, dict[str, set[str]]]:
     """Run checkov once over all fixture folders with only tfgen's checks."""
     cmd = [
-        str(checkov), "-d", str(POLICY_FIXTURES), "--framework", "terraform", "--skip-download",
-        "--soft-fail", "--compact", "--external-checks-dir", str(POLICIES),
-        "--check", ",".join(FIXTURE_IDS), "-o", "json",
+        str(checkov),
+        "-d",
+        str(POLICY_FIXTURES),
+        "--framework",
+        "terraform",
+        "--skip-download",
+        "--soft-fail",
+        "--compact",
+        "--external-checks-dir",
+        str(POLICIES),
+        "--check",
+        ",".join(FIXTURE_IDS),
+        "-o",
+        "json",
     ]
     proc = subprocess.run(cmd, env=checkov_env(), capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -21,9 +21,22 @@ HOOK_NAMES = ("terraform fmt", "tfgen validate", "tfgen scan")
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=tfgen test", "-c", "user.email=test@example.com",
-         "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
+        [
+            "git",
+            "-c",
+            "user.name=tfgen test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -46,10 +59,7 @@ def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path) -> dict[str
     path = os.pathsep.join(
         [str(Path(sys.executable).parent), str(Path(terraform_bin).parent), "/usr/bin", "/bin"]
     )
-    env = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("PRE_COMMIT", "GIT_")) and k != "PATH"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRE_COMMIT", "GIT_")) and k != "PATH"}
     env.update(
         PATH=path,
         TFGEN_CHECKOV=str(checkov),
@@ -63,7 +73,12 @@ def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path) -> dict[str
 def pre_commit(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 

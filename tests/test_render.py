@@ -33,7 +33,7 @@ def decode_hcl2_string(raw: str) -> str:
         if ch == "\\":
             nxt = body[i + 1]
             if nxt == "u":
-                out.append(chr(int(body[i + 2:i + 6], 16)))
+                out.append(chr(int(body[i + 2 : i + 6], 16)))
                 i += 6
                 continue
             out.append({"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}[nxt])
@@ -50,11 +50,30 @@ def decode_hcl2_string(raw: str) -> str:
     return "".join(out)
 
 
-@pytest.mark.parametrize("value", [
-    "plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x%{ endif }",
-    "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "$", "%", "{}",
-    "%{", "${", "a$${", "x%%{",  # unbalanced sequences: found by the property test below
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        'quo"te',
+        "back\\slash",
+        "new\nline",
+        "${var.secret}",
+        "%{ if true }x%{ endif }",
+        "$${already}",
+        "tab\there",
+        "\\${x}",
+        "ünïcödé ✓",
+        "",
+        "\x01ctl",
+        "$",
+        "%",
+        "{}",
+        "%{",
+        "${",
+        "a$${",
+        "x%%{",  # unbalanced sequences: found by the property test below
+    ],
+)
 def test_hcl_string_round_trips_known_hard_cases(value: str) -> None:
     assert parse_tag(value) == value
 
@@ -159,7 +178,7 @@ def test_module_readmes_document_every_input_and_output(rendered: dict[str, Path
 
 
 SECRET_LITERALS = [
-    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),                       # access key ids
+    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),  # access key ids
     re.compile(r"(?i)\b(password|auth_token|secret_string)\s*=\s*\""),  # a literal secret value
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
 ]
@@ -178,15 +197,31 @@ def test_no_generated_file_contains_a_secret(rendered: dict[str, Path]) -> None:
     assert checked > 100
     # The cache auth token and the database password are generated and managed, never written.
     cache = (rendered["reference"] / "modules/elasticache/main.tf").read_text()
-    assert "auth_token                 = random_password.auth_token.result" in cache or \
-        re.search(r"auth_token\s+= random_password\.auth_token\.result", cache)
+    assert "auth_token                 = random_password.auth_token.result" in cache or re.search(
+        r"auth_token\s+= random_password\.auth_token\.result", cache
+    )
     rds = (rendered["reference"] / "modules/rds/main.tf").read_text()
     assert re.search(r"manage_master_user_password\s+= true", rds)
     assert not re.search(r"^\s*password\s*=", rds, re.M)
 
 
-HARD_CASES = ["plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x",
-              "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "%{", "${", "a$${"]
+HARD_CASES = [
+    "plain",
+    'quo"te',
+    "back\\slash",
+    "new\nline",
+    "${var.secret}",
+    "%{ if true }x",
+    "$${already}",
+    "tab\there",
+    "\\${x}",
+    "ünïcödé ✓",
+    "",
+    "\x01ctl",
+    "%{",
+    "${",
+    "a$${",
+]
 
 
 @pytest.mark.slow
@@ -196,14 +231,19 @@ def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path, terraform_b
     import subprocess
 
     terraform = terraform_bin
-    body = "".join(f'output "v{i}" {{\n  value = {hcl_string(v)}\n}}\n\n'
-                   for i, v in enumerate(HARD_CASES))
+    body = "".join(f'output "v{i}" {{\n  value = {hcl_string(v)}\n}}\n\n' for i, v in enumerate(HARD_CASES))
     (tmp_path / "main.tf").write_text(body)
     env = dict(os.environ, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
-    subprocess.run([terraform, "apply", "-auto-approve", "-input=false"], cwd=tmp_path, env=env,
-                   check=True, capture_output=True)
-    out = subprocess.run([terraform, "output", "-json"], cwd=tmp_path, env=env, check=True,
-                         capture_output=True, text=True)
+    subprocess.run(
+        [terraform, "apply", "-auto-approve", "-input=false"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [terraform, "output", "-json"], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+    )
     values = {k: v["value"] for k, v in json.loads(out.stdout).items()}
     assert [values[f"v{i}"] for i in range(len(HARD_CASES))] == HARD_CASES
 

@@ -204,9 +204,7 @@ def test_missing_checkov_exits_2_with_install_instructions(
     assert "make setup" in result.output and "pip install checkov==" in result.output
 
 
-def test_checkov_option_wins_and_must_be_executable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_checkov_option_wins_and_must_be_executable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TFGEN_CHECKOV", str(tmp_path / "also-missing"))
     with pytest.raises(ToolError, match="--checkov"):
         scan_mod.find_checkov(tmp_path / "missing")
@@ -220,9 +218,7 @@ def test_broken_checkov_is_a_tool_error(tmp_path: Path) -> None:
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'Traceback: boom' >&2\nexit 3\n")
     fake.chmod(0o755)
-    result = runner.invoke(
-        app, ["scan", str(tmp_path), "--checkov", str(fake)], catch_exceptions=False
-    )
+    result = runner.invoke(app, ["scan", str(tmp_path), "--checkov", str(fake)], catch_exceptions=False)
     assert result.exit_code == 2
     assert "checkov failed (exit 3)" in result.output and "boom" in result.output
 
@@ -337,17 +333,14 @@ def test_scan_plan_is_the_public_entry_point_for_plans(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_plan_with_scan_prints_the_scan_summary(
-    tmp_path: Path, provider_mirror: Path
-) -> None:
+def test_plan_with_scan_prints_the_scan_summary(tmp_path: Path, provider_mirror: Path) -> None:
     """`tfgen plan --env dev --scan` on a null-provider project: real terraform plan, then the
     real checkov over its JSON through `tfgen.scan.scan_plan`; the summary follows the plan."""
     project = tmp_path / "project"
     shutil.copytree(RUN_FIXTURE, project)
     result = runner.invoke(
         app,
-        ["plan", "--env", "dev", "--scan", "--project", str(project),
-         "--plugin-dir", str(provider_mirror)],
+        ["plan", "--env", "dev", "--scan", "--project", str(project), "--plugin-dir", str(provider_mirror)],
         catch_exceptions=False,
     )
     assert result.exit_code == 2, result.output  # changes, and a clean scan keeps it 2

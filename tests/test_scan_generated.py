@@ -29,9 +29,7 @@ CHECK_ID = re.compile(r"\b(CKV2?_AWS_\d+|TFGEN_AWS_\d+)\b")
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TEST_SPECS))
-def test_rendered_tree_has_zero_failed_checks(
-    name: str, scans: dict[str, scan_mod.ScanResult]
-) -> None:
+def test_rendered_tree_has_zero_failed_checks(name: str, scans: dict[str, scan_mod.ScanResult]) -> None:
     result = scans[name]
     assert result.passed > 0, "checkov ran no checks at all"
     assert result.policies, "tfgen's policies were not loaded"
@@ -129,7 +127,9 @@ def finding_lines(output: str, resource: str) -> set[str]:
 
 @pytest.mark.slow
 def test_ssh_open_to_the_world_turns_the_scan_red(
-    rendered: dict[str, Path], writable_copy, checkov: Path,
+    rendered: dict[str, Path],
+    writable_copy,
+    checkov: Path,
     scans: dict[str, scan_mod.ScanResult],
 ) -> None:
     tree = writable_copy(rendered["reference"])
@@ -145,15 +145,15 @@ def test_ssh_open_to_the_world_turns_the_scan_red(
 
 @pytest.mark.slow
 def test_public_access_block_flag_off_turns_the_scan_red(
-    rendered: dict[str, Path], writable_copy, checkov: Path,
+    rendered: dict[str, Path],
+    writable_copy,
+    checkov: Path,
     scans: dict[str, scan_mod.ScanResult],
 ) -> None:
     tree = writable_copy(rendered["reference"])
     s3 = tree / "modules" / "s3" / "main.tf"
     text = s3.read_text()
-    block = re.search(
-        r'resource "aws_s3_bucket_public_access_block" "(\w+)" \{.*?\n\}', text, re.S
-    )
+    block = re.search(r'resource "aws_s3_bucket_public_access_block" "(\w+)" \{.*?\n\}', text, re.S)
     assert block, "modules/s3/main.tf has no public access block"
     broken = re.sub(
         r"block_public_policy(\s*)= true", r"block_public_policy\1= false", block.group(0), count=1
@@ -215,8 +215,7 @@ def test_every_inline_skip_carries_a_reason(
 ) -> None:
     skips = inline_skips({**rendered, **rendered_extra})
     assert skips, "expected the rendered trees to carry some documented skips"
-    bad = [f"{tree}: {rel}: {line}" for tree, rel, _, line in skips
-           if not SKIP_WITH_REASON.search(line)]
+    bad = [f"{tree}: {rel}: {line}" for tree, rel, _, line in skips if not SKIP_WITH_REASON.search(line)]
     assert not bad, "skips without a reason (or of a tfgen policy):\n" + "\n".join(bad)
 
 
@@ -230,6 +229,6 @@ def test_every_skip_is_in_the_readme_table(
         where = "/".join(parts[:2]) if parts[0] == "modules" else parts[0]
         if not any(check in ids and where in cell for ids, cell in rows):
             missing.add(f"{check} in {where}")
-    assert not missing, (
-        "README.md '## Security scan' table lacks rows for:\n  " + "\n  ".join(sorted(missing))
+    assert not missing, "README.md '## Security scan' table lacks rows for:\n  " + "\n  ".join(
+        sorted(missing)
     )

@@ -99,8 +99,7 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
         except ValidationError as err:
             ok = False
             for e in err.errors():
-                problems.add(_where(origin, module.section, tuple(e["loc"])),
-                             message_for(e, module.model))
+                problems.add(_where(origin, module.section, tuple(e["loc"])), message_for(e, module.model))
     if not ok:
         return None
     return Environment(

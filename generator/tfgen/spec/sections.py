@@ -30,7 +30,9 @@ class Network(Section):
 
     cidr: str = Field("10.0.0.0/16", description="VPC CIDR block, e.g. 10.0.0.0/16.")
     subnet_prefix_length: int | None = Field(
-        None, ge=16, le=28,
+        None,
+        ge=16,
+        le=28,
         description="Prefix length of every subnet; default leaves room for 8 AZs per tier.",
     )
     nat: Literal["single", "per_az"] = Field(
