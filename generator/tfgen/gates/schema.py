@@ -113,26 +113,22 @@ class _Walker:
             else:
                 kind = "block" if block_form else "argument"
                 self.add(key, f'{where}: unknown {kind} "{key}"', start)
-        for name, spec in sorted(arguments.items()):
-            if spec.get("required") and name not in present:
-                self.findings.append(
-                    GateFinding(
-                        "schema",
-                        self.tf.rel,
-                        self.line_at(start),
-                        f'{where}: missing required argument "{name}"',
-                    )
-                )
-        for name, spec in sorted(blocks.items()):
-            if spec.get("required") and name not in present:
-                self.findings.append(
-                    GateFinding(
-                        "schema",
-                        self.tf.rel,
-                        self.line_at(start),
-                        f'{where}: missing required block "{name}"',
-                    )
-                )
+        self.missing(arguments, blocks, present, where, start)
+
+    def missing(
+        self,
+        arguments: dict[str, Any],
+        blocks: dict[str, Any],
+        present: set[str],
+        where: str,
+        start: int,
+    ) -> None:
+        """A finding for each required argument or block the body lacks."""
+        for kind, specs in (("argument", arguments), ("block", blocks)):
+            for name, spec in sorted(specs.items()):
+                if spec.get("required") and name not in present:
+                    message = f'{where}: missing required {kind} "{name}"'
+                    self.findings.append(GateFinding("schema", self.tf.rel, self.line_at(start), message))
 
     def dynamic(
         self,
