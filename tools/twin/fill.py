@@ -116,6 +116,15 @@ ID_IS_ARN = {
 }
 
 
+# Types whose unset name AWS/the provider makes up (terraform-2025...).
+NAMED = {
+    "aws_iam_role", "aws_iam_policy", "aws_iam_instance_profile", "aws_lb", "aws_lb_target_group",
+    "aws_security_group", "aws_launch_template", "aws_secretsmanager_secret", "aws_sns_topic",
+    "aws_cloudwatch_log_group", "aws_db_subnet_group", "aws_db_parameter_group",
+    "aws_autoscaling_group", "aws_kms_alias", "aws_default_security_group",
+}
+
+
 def partition_of(region: str) -> str:
     """The ARN partition of a region."""
     if region.startswith("cn-"):
@@ -236,7 +245,8 @@ class Filler:
             "aws_iam_role_policy": lambda: f"{self.get('role')}:{self.get('name')}",
             "aws_iam_role_policy_attachment": lambda: f"{self.get('role')}-{self.upper(26, string.digits)}",
             "aws_budgets_budget": lambda: f"{self.account}:{self.get('name')}",
-            "aws_secretsmanager_secret_version": lambda: f"{self.get('secret_id')}|{self.uuid()}",
+            "aws_secretsmanager_secret_version": lambda: f"{self.get('secret_id')}|"
+                                                         f"{self.value('version_id', 'string')}",
             "aws_wafv2_web_acl_association": lambda: f"{self.get('web_acl_arn')},{self.get('resource_arn')}",
             "aws_route53_record": lambda: f"{self.get('zone_id')}_{self.get('name')}_{self.get('type')}",
             "aws_security_group_rule": lambda: "sgrule-" + self.upper(10, string.digits),
@@ -369,17 +379,12 @@ class Filler:
             return self.account
         if name in ("region", "bucket_region"):
             return r
-        if name == "name":
-            if t in ("aws_iam_role", "aws_iam_policy", "aws_iam_instance_profile", "aws_lb",
-                     "aws_lb_target_group", "aws_security_group", "aws_launch_template",
-                     "aws_secretsmanager_secret", "aws_sns_topic", "aws_cloudwatch_log_group",
-                     "aws_db_subnet_group", "aws_db_parameter_group", "aws_autoscaling_group",
-                     "aws_kms_alias", "aws_default_security_group"):
-                if t == "aws_default_security_group":
-                    return "default"
-                if t == "aws_lb" or t == "aws_lb_target_group":
-                    return self.unique(lambda: (g("name_prefix") or "tf-") + self.hex(20))[:32]
-                return self.prefixed_name()
+        if name == "name" and t in NAMED:
+            if t == "aws_default_security_group":
+                return "default"
+            if t in ("aws_lb", "aws_lb_target_group"):
+                return self.unique(lambda: (g("name_prefix") or "tf-") + self.hex(20))[:32]
+            return self.prefixed_name()
         if name == "bucket" and t == "aws_s3_bucket":
             return self.prefixed_name("bucket_prefix")
         if name == "identifier" and t == "aws_db_instance":
@@ -507,6 +512,8 @@ class Filler:
                 return self.arn_for()
             if name == "version_stages":
                 return ["AWSCURRENT"]
+            if name == "has_secret_string_wo":
+                return g("secret_string_wo_version") is not None
         if t == "aws_route" and name == "state":
             return "active"
         if t == "aws_route" and name == "origin":
@@ -551,6 +558,10 @@ class Filler:
 
     def _generic(self, name: str, ty: Any, computed_only: bool) -> Any:
         if ty == "string":
+            if not computed_only and not self.nested:
+                known = self._optional_default(name)
+                if known is not MISSING:
+                    return known
             return self._string(name)
         if ty == "number":
             if name.endswith("port"):
@@ -574,6 +585,48 @@ class Filler:
             return self.object(ty)
         return None
 
+    def _optional_default(self, name: str) -> Any:
+        """What AWS picks for an optional argument left unset (strings only)."""
+        t, g, r = self.tname, self.get, self.region
+        engine = str(g("engine") or "")
+        if name == "availability_zone":
+            return az_names(r)[0]
+        if name.endswith("_prefix"):
+            return ""
+        if name in ("kms_key_id", "kms_key_arn", "kms_master_key_id") and t != "aws_kms_alias":
+            return self.arn("kms", f"key/{self.uuid()}")
+        if name == "engine_version":
+            if t == "aws_db_instance":
+                return {"mysql": "8.0.39", "mariadb": "10.11.9"}.get(engine, "16.4")
+            return "7.1"
+        if name in ("backup_window", "preferred_backup_window", "snapshot_window"):
+            return "03:00-03:30"
+        if name in ("maintenance_window", "preferred_maintenance_window"):
+            return "sun:05:00-sun:05:30"
+        if name == "db_subnet_group_name":
+            return "default"
+        if name == "parameter_group_name":
+            if t == "aws_db_instance":
+                return f"default.{engine or 'postgres'}{(g('engine_version') or '16').split('.')[0]}"
+            return "default.redis7"
+        if name == "ca_cert_identifier":
+            return "rds-ca-rsa2048-g1"
+        if name == "license_model":
+            return "general-public-license" if "mysql" in engine else "postgresql-license"
+        if name == "storage_type":
+            return "gp3" if t == "aws_db_instance" else ""
+        if name == "option_group_name":
+            return f"default:{engine or 'postgres'}-16"
+        if name == "network_type":
+            return "IPV4"
+        if name in ("ip_address_type",):
+            return "ipv4"
+        if name == "instance_tenancy":
+            return "default"
+        if name in ("description",):
+            return "Managed by Terraform"
+        return ""
+
     def object(self, ty: Any) -> dict[str, Any]:
         """An object of type ty with every attribute made up."""
         return {k: self._generic(k, t, True) if self._special(k, t) is MISSING else self._special(k, t)
@@ -582,12 +635,14 @@ class Filler:
     def _string(self, name: str) -> str:
         if name.endswith("_arn") or name == "arn":
             base = name.removesuffix("_arn") or "resource"
-            service = {"kms_key": "kms", "role": "iam", "target_key": "kms", "secret": "secretsmanager",
-                       "topic": "sns", "certificate": "acm", "backup_vault": "backup",
-                       "dashboard": "cloudwatch", "log_group": "logs"}.get(base, "ec2")
-            res = {"kms_key": "key/", "target_key": "key/", "role": "role/"}.get(base, base.replace("_", "-") + "/")
-            region = service != "iam"
-            return self.arn(service, res + (self.uuid() if service == "kms" else self.hex(17)), region=region)
+            service = {"kms_key": "kms", "role": "iam", "target_key": "kms",
+                       "secret": "secretsmanager", "topic": "sns", "certificate": "acm",
+                       "backup_vault": "backup", "dashboard": "cloudwatch",
+                       "log_group": "logs"}.get(base, "ec2")
+            res = {"kms_key": "key/", "target_key": "key/", "role": "role/"}.get(
+                base, base.replace("_", "-") + "/")
+            tail = self.uuid() if service == "kms" else self.hex(17)
+            return self.arn(service, res + tail, region=service != "iam")
         if name in ATTR_ID_PREFIX:
             return f"{ATTR_ID_PREFIX[name]}-0{self.hex(16)}"
         if name.endswith("_date") or name.endswith("_time") or name in ("created_at", "not_after",
@@ -602,7 +657,8 @@ class Filler:
         if name.endswith("_id"):
             return self.hex(17)
         if name.endswith("dns_name") or name.endswith("domain_name"):
-            return f"{self.tname.removeprefix('aws_').replace('_', '-')}-{self.hex(8)}.{self.region}.{dns_suffix(self.region)}"
+            kind = self.tname.removeprefix("aws_").replace("_", "-")
+            return f"{kind}-{self.hex(8)}.{self.region}.{dns_suffix(self.region)}"
         if name in ("cidr_block",):
             return "10.0.0.0/16"
         if name in ("ipv6_cidr_block", "description", "policy", "ipv6_cidr_block_network_border_group"):

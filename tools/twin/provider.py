@@ -71,7 +71,8 @@ class Cloud:
             return None
         for p in sorted(d.glob("*.json")):
             with_attrs = json.loads(p.read_text(encoding="utf-8"))["attributes"]
-            if with_attrs.get(attr) == value or (attr == "secret_id" and with_attrs.get("arn") == value):
+            if with_attrs.get(attr) == value or (
+                    attr == "secret_id" and with_attrs.get("arn") == value):
                 return with_attrs
         return None
 
@@ -270,9 +271,8 @@ class Provider:
             planned["region"] = self.region
         if "tags_all" in attrs and attrs["tags_all"].get("computed"):
             tags = planned.get("tags")
-            if tags is UNKNOWN or (isinstance(tags, dict) and UNKNOWN in tags.values()):
-                planned["tags_all"] = UNKNOWN
-            elif UNKNOWN in self.default_tags.values():
+            if (tags is UNKNOWN or (isinstance(tags, dict) and UNKNOWN in tags.values())
+                    or UNKNOWN in self.default_tags.values()):
                 planned["tags_all"] = UNKNOWN
             else:
                 merged = dict(self.default_tags)
@@ -377,13 +377,11 @@ class Provider:
         known = reader(_plain(cfg), self) if reader else {}
         f = Filler(tname, state, self)
         for name, a in sorted(block["attributes"].items()):
-            if not a.get("computed") or state.get(name) is not None:
+            if state.get(name) is not None or a.get("write_only"):
                 continue
-            if name in known:
+            if name in known:  # like SDKv2 providers, also unset optional ones (id, defaults)
                 state[name] = conform(known[name], a["type"])
-            elif a.get("write_only"):
-                continue
-            else:
+            elif a.get("computed"):
                 state[name] = f.value(name, a["type"], not a.get("optional"))
         return state
 

@@ -33,12 +33,11 @@ RPCS = [
 
 def _tls(client_cert_pem: str) -> tuple[Any, str]:
     """Server credentials for AutoMTLS and the handshake's certificate field."""
+    import grpc
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    import grpc
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HashiCorp"),
