@@ -616,3 +616,21 @@ def test_reference_project_every_env_through_the_twin(tmp_path: Path) -> None:
         done = tf(env_dir, "destroy", "-auto-approve").stdout
         assert f"Destroy complete! Resources: {counts[name]} destroyed." in done
     assert counts["prod"] > 130 and counts["dev"] < counts["prod"], counts
+
+
+def test_import_block_reads_the_object_from_the_cloud(initialized: Path, tmp_path: Path) -> None:
+    """An import block adopts an object another state created (found in TFGEN_TWIN_CLOUD)."""
+    env = tf_env(TFGEN_TWIN_CLOUD=str(tmp_path / "cloud"))
+    vpc = 'resource "aws_vpc" "main" {\n  cidr_block = "10.30.0.0/16"\n  tags = { Name = "shared" }\n}\n'
+    first = copy_of(initialized, tmp_path / "first", vpc + 'output "id" {\n  value = aws_vpc.main.id\n}\n')
+    tf(first, "apply", "-auto-approve", env=env)
+    vpc_id = outputs(first)["id"]
+    second = copy_of(initialized, tmp_path / "second",
+                     vpc + f'import {{\n  to = aws_vpc.main\n  id = "{vpc_id}"\n}}\n')
+    plan = tf(second, "plan", "-out=tfplan", env=env).stdout
+    assert "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy." in plan
+    tf(second, "apply", "tfplan", env=env)
+    shown = json.loads(tf(second, "show", "-json", env=env).stdout)
+    values = shown["values"]["root_module"]["resources"][0]["values"]
+    assert values["id"] == vpc_id and values["cidr_block"] == "10.30.0.0/16"
+    assert "No changes." in tf(second, "plan", env=env).stdout
