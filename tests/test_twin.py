@@ -120,6 +120,17 @@ resource "random_password" "db" {
   special = false
 }
 
+resource "random_id" "suffix" {
+  byte_length = 4
+  prefix      = "twin-"
+}
+
+resource "random_string" "token" {
+  length  = 12
+  upper   = false
+  special = false
+}
+
 resource "aws_db_subnet_group" "db" {
   name       = "twin-db"
   subnet_ids = [for s in aws_subnet.tier : s.id]
@@ -176,6 +187,14 @@ output "password_length" {
 
 output "azs" {
   value = local.azs
+}
+
+output "suffix" {
+  value = random_id.suffix.hex
+}
+
+output "token" {
+  value = random_string.token.result
 }
 """
 
@@ -368,7 +387,7 @@ def test_lifecycle_apply_replan_destroy(initialized: Path, tmp_path: Path) -> No
     root = copy_of(initialized, tmp_path / "life")
     assert "Success! The configuration is valid." in tf(root, "validate").stdout
     plan = tf(root, "plan", "-out=tfplan").stdout
-    assert "Plan: 11 to add, 0 to change, 0 to destroy." in plan
+    assert "Plan: 13 to add, 0 to change, 0 to destroy." in plan
     assert "(known after apply)" in plan
     tf(root, "apply", "tfplan")
     out = outputs(root)
@@ -382,6 +401,8 @@ def test_lifecycle_apply_replan_destroy(initialized: Path, tmp_path: Path) -> No
     assert re.fullmatch(r"arn:aws:iam::210987654321:role/twin-app-\d{26}", out["role_arn"])
     assert out["vpc_tags_all"] == {"Name": "twin-main", "Project": "twin", "Env": "test"}
     assert out["password_length"] == 24
+    assert re.fullmatch(r"twin-[0-9a-f]{8}", out["suffix"]), out["suffix"]
+    assert re.fullmatch(r"[a-z0-9]{12}", out["token"]), out["token"]
     again = tf(root, "plan", "-detailed-exitcode")
     assert "No changes." in again.stdout
     state = json.loads(tf(root, "show", "-json").stdout)
@@ -389,7 +410,7 @@ def test_lifecycle_apply_replan_destroy(initialized: Path, tmp_path: Path) -> No
     assert res["random_password.db"]["values"]["result"].isalnum()
     assert res["aws_security_group.db"]["values"]["id"].startswith("sg-")
     done = tf(root, "destroy", "-auto-approve").stdout
-    assert "Destroy complete! Resources: 11 destroyed." in done
+    assert "Destroy complete! Resources: 13 destroyed." in done
 
 
 def test_policy_document_renders_iam_json(initialized: Path, tmp_path: Path) -> None:
@@ -634,3 +655,48 @@ def test_import_block_reads_the_object_from_the_cloud(initialized: Path, tmp_pat
     values = shown["values"]["root_module"]["resources"][0]["values"]
     assert values["id"] == vpc_id and values["cidr_block"] == "10.30.0.0/16"
     assert "No changes." in tf(second, "plan", env=env).stdout
+
+
+def test_update_in_place_and_replace(initialized: Path, tmp_path: Path) -> None:
+    """An argument change updates in place (recomputing what AWS recomputes); random_* replace."""
+    main = """
+resource "aws_launch_template" "app" {
+  name_prefix   = "twin-"
+  instance_type = var.size
+}
+
+resource "random_password" "p" {
+  length = var.length
+}
+
+variable "size" {
+  type    = string
+  default = "t3.micro"
+}
+
+variable "length" {
+  type    = number
+  default = 16
+}
+
+output "version" {
+  value = aws_launch_template.app.latest_version
+}
+
+output "id" {
+  value = aws_launch_template.app.id
+}
+"""
+    root = copy_of(initialized, tmp_path / "update", main)
+    tf(root, "apply", "-auto-approve")
+    first = outputs(root)
+    assert first["version"] == 1 and first["id"].startswith("lt-0")
+    plan = tf(root, "plan", "-var=size=t3.small", "-var=length=20").stdout
+    assert "# aws_launch_template.app will be updated in-place" in plan
+    assert "~ latest_version" in plan and "(known after apply)" in plan
+    assert "# random_password.p must be replaced" in plan
+    assert "Plan: 1 to add, 1 to change, 1 to destroy." in plan
+    tf(root, "apply", "-auto-approve", "-var=size=t3.small", "-var=length=20")
+    second = outputs(root)
+    assert second == {"version": 2, "id": first["id"]}
+    assert "No changes." in tf(root, "plan", "-var=size=t3.small", "-var=length=20").stdout

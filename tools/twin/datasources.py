@@ -39,9 +39,10 @@ RESPONSE_HEADERS_POLICIES = {
     "Managed-CORS-and-SecurityHeadersPolicy": "e61eb60c-9c35-4d20-a928-2b84e02af89c",
     "Managed-CORS-with-preflight-and-SecurityHeadersPolicy": "eaab4381-ed33-4a86-88ca-d9558dc6cd63",
 }
+# AWS-managed prefix lists: the id differs per region (known ones; others get a made-up id).
 PREFIX_LISTS = {
-    "com.amazonaws.global.cloudfront.origin-facing": "pl-4fa04526",
-    "com.amazonaws.global.groundstation": "pl-0d9ec5ce6e3ee7b1f",
+    ("com.amazonaws.global.cloudfront.origin-facing", "us-east-1"): "pl-3b927c52",
+    ("com.amazonaws.global.cloudfront.origin-facing", "eu-west-1"): "pl-4fa04526",
 }
 REGION_NAMES = {
     "us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
@@ -148,8 +149,9 @@ def managed_prefix_list(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     for flt in cfg.get("filter") or []:
         if flt.get("name") == "prefix-list-name" and flt.get("values"):
             name = flt["values"][0]
-    pid = cfg.get("id") or PREFIX_LISTS.get(str(name)) or "pl-" + Filler(
-        "aws_ec2_managed_prefix_list", {"name": name}, prov).hex(8)
+    r = _region(cfg, prov)
+    pid = cfg.get("id") or PREFIX_LISTS.get((str(name), r)) or "pl-" + Filler(
+        "aws_ec2_managed_prefix_list", {"name": name, "region": r}, prov).hex(8)
     return {"id": pid, "name": name or "twin-prefix-list", "address_family": "IPv4",
             "max_entries": 55, "owner_id": "AWS", "version": 1,
             "arn": f"arn:{partition_of(prov.region)}:ec2:{prov.region}:aws:prefix-list/{pid}",

@@ -337,12 +337,14 @@ def block_type(block: dict[str, Any]) -> Any:
     return ["object", dict(sorted(attrs.items()))]
 
 
-def mark_sensitive(block: dict[str, Any], key: str) -> None:
-    """Set `sensitive` on the top-level attributes the real provider marks."""
-    names = SENSITIVE["*"] | SENSITIVE.get(key, set())
+def mark_sensitive(block: dict[str, Any], key: str, top: bool = True) -> None:
+    """Set `sensitive` on the attributes the real provider marks (type table: top level only)."""
+    names = SENSITIVE["*"] | (SENSITIVE.get(key, set()) if top else set())
     for n, a in block["attributes"].items():
         if n in names:
             a["sensitive"] = True
+    for b in block.get("block_types", {}).values():
+        mark_sensitive(b["block"], key, top=False)
 
 
 KIND_BASE = {"TerraformResource": "resource", "TerraformDataSource": "data",

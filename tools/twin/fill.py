@@ -170,12 +170,13 @@ class Filler:
     """Makes up the values AWS would return for one object."""
 
     def __init__(self, tname: str, obj: dict[str, Any], prov: Any, salt: str = "",
-                 nested: bool = False) -> None:
+                 nested: bool = False, prior: Any = None) -> None:
         self.tname = tname
+        self.prior = prior if isinstance(prior, dict) else {}
         self.nested = nested
         self.obj = obj
         self.prov = prov
-        seed = json.dumps([tname, _plain(obj), salt], sort_keys=True, default=str)
+        seed = json.dumps([tname, _plain(obj), salt, _plain(self.prior)], sort_keys=True, default=str)
         self.rng = random.Random(hashlib.sha256(seed.encode()).hexdigest())
         self.region = obj.get("region") if isinstance(obj.get("region"), str) else prov.region
         self.partition = partition_of(self.region)
@@ -499,7 +500,7 @@ class Filler:
         if t == "aws_nat_gateway" and name == "private_ip":
             return f"10.0.{self.rng.randint(0, 255)}.{self.rng.randint(4, 254)}"
         if t == "aws_launch_template" and name in ("latest_version", "default_version"):
-            return 1
+            return int(self.prior.get(name) or 0) + 1 if name == "latest_version" else 1
         if t == "aws_kms_key" and name == "key_id":
             return self.ident()
         if t == "aws_kms_alias" and name == "target_key_arn":

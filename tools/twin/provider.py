@@ -29,6 +29,13 @@ from twin.proto import pb
 
 LEGACY = os.environ.get("TFGEN_TWIN_STRICT", "") in ("", "0")
 NAME_FIRST = ("name", "bucket", "identifier", "replication_group_id", "id", "arn")
+# Computed attributes AWS changes whenever an update changes the object.
+RECOMPUTED_ON_UPDATE = {
+    "aws_launch_template": ("latest_version",),
+    "aws_cloudfront_distribution": ("etag", "last_modified_time"),
+    "aws_cloudfront_response_headers_policy": ("etag",),
+    "aws_cloudfront_origin_access_control": ("etag",),
+}
 
 
 class Cloud:
@@ -278,6 +285,13 @@ class Provider:
                 merged = dict(self.default_tags)
                 merged.update({k: v for k, v in (tags or {}).items() if v is not None})
                 planned["tags_all"] = merged
+        if prior is not None and tname in RECOMPUTED_ON_UPDATE:
+            changed = any(prior.get(n) != planned.get(n) for n, a in attrs.items()
+                          if not a.get("computed") or a.get("optional"))
+            changed = changed or any(prior.get(n) != planned.get(n) for n in block.get("block_types", {}))
+            if changed:
+                for n in RECOMPUTED_ON_UPDATE[tname]:
+                    planned[n] = UNKNOWN
         if tname.startswith("random_") and prior is None:
             from twin import randomp
 
@@ -300,17 +314,18 @@ class Provider:
 
             randomp.fill(tname, new)
         else:
-            self._fill(tname, block, new)
+            self._fill(tname, block, new, prior=prior)
         if self.cloud is not None:
             self.cloud.put(tname, new)
         resp.new_state.CopyFrom(_dv(new, ty))
         return resp
 
-    def _fill(self, tname: str, block: dict[str, Any], obj: dict[str, Any], salt: str = "") -> None:
+    def _fill(self, tname: str, block: dict[str, Any], obj: dict[str, Any], salt: str = "",
+              prior: Any = None) -> None:
         """Replace every unknown in obj (an object being created or updated) with a value."""
         from twin.fill import Filler
 
-        f = Filler(tname, obj, self, salt, nested=bool(salt))
+        f = Filler(tname, obj, self, salt, nested=bool(salt), prior=prior)
         attrs = block["attributes"]
         order = [n for n in NAME_FIRST if n in attrs] + [n for n in sorted(attrs) if n not in NAME_FIRST]
         for name in order:
