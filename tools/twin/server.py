@@ -31,7 +31,7 @@ RPCS = [
 ]
 
 
-def _tls(client_cert_pem: str) -> tuple[Any, str]:
+def _tls() -> tuple[Any, str]:
     """Server credentials for AutoMTLS and the handshake's certificate field."""
     import grpc
     from cryptography import x509
@@ -62,10 +62,9 @@ def _tls(client_cert_pem: str) -> tuple[Any, str]:
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    # terraform's client certificate is ECDSA P-521, which gRPC's TLS stack does not offer to
-    # verify, so the Go client would send none: serve TLS with the handshake's certificate but
-    # without client authentication (the socket is on loopback only; this is a test double).
-    del client_cert_pem
+    # terraform's client certificate (PLUGIN_CLIENT_CERT) is ECDSA P-521, which gRPC's TLS
+    # stack does not offer to verify, so the Go client would send none: serve TLS with the
+    # handshake's certificate but without client authentication (loopback only; a test double).
     creds = grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
     der = cert.public_bytes(serialization.Encoding.DER)
     return creds, base64.b64encode(der).decode().rstrip("=")
@@ -111,9 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             "Check": grpc.unary_unary_rpc_method_handler(
                 health, request_deserializer=_raw, response_serializer=_raw)}),
     ))
-    client_cert = os.environ.get("PLUGIN_CLIENT_CERT", "")
-    if client_cert:
-        creds, cert_field = _tls(client_cert)
+    if os.environ.get("PLUGIN_CLIENT_CERT"):
+        creds, cert_field = _tls()
         port = server.add_secure_port("127.0.0.1:0", creds)
     else:
         cert_field = ""
@@ -121,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     sys.stdout.write(f"1|6|tcp|127.0.0.1:{port}|grpc|{cert_field}\n")
     sys.stdout.flush()
+    parent = os.getppid()
+
+    def watch_parent() -> None:  # terraform killed hard: do not linger as an orphan
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     stop.wait()
     server.stop(grace=0.2).wait()
     sys.stdout.flush()
