@@ -122,7 +122,8 @@ def ssm_parameter(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     """aws_ssm_parameter: an AMI id for /aws/service/ami-... names, else a placeholder."""
     name = str(cfg.get("name") or "")
     f = Filler("aws_ssm_parameter", {"name": name}, prov)
-    value = f"ami-0{f.hex(16)}" if "/ami" in name else f"twin-value-{f.hex(8)}"
+    is_ami = name.startswith("/aws/service/") and "ami" in name
+    value = f"ami-0{f.hex(16)}" if is_ami else f"twin-value-{f.hex(8)}"
     stored = prov.cloud.find("aws_ssm_parameter", "name", name) if prov.cloud else None
     if stored and isinstance(stored.get("value"), str):
         value = stored["value"]
