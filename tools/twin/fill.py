@@ -559,7 +559,7 @@ class Filler:
 
     def _generic(self, name: str, ty: Any, computed_only: bool) -> Any:
         if ty == "string":
-            if not computed_only and not self.nested:
+            if not computed_only:
                 known = self._optional_default(name)
                 if known is not MISSING:
                     return known
@@ -622,6 +622,11 @@ class Filler:
             return "IPV4"
         if name in ("ip_address_type",):
             return "ipv4"
+        simple = {"mfa_delete": "Disabled", "http_protocol_ipv6": "disabled",
+                  "http_endpoint": "enabled", "http_tokens": "optional",
+                  "instance_metadata_tags": "disabled"}
+        if name in simple:
+            return simple[name]
         if name == "instance_tenancy":
             return "default"
         if name in ("description",):
