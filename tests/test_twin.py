@@ -700,3 +700,21 @@ output "id" {
     second = outputs(root)
     assert second == {"version": 2, "id": first["id"]}
     assert "No changes." in tf(root, "plan", "-var=size=t3.small", "-var=length=20").stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", ["minimal", "low", "high", "mysql"])
+def test_other_specs_validate_and_plan_through_the_twin(spec: str, rendered: dict[str, Path],
+                                                        tmp_path: Path) -> None:
+    """The test specs take other template branches: each env validates and plans."""
+    _require_twin()
+    tree = tmp_path / spec
+    shutil.copytree(rendered[spec], tree)
+    envs = sorted(p for p in (tree / "envs").iterdir() if p.is_dir())
+    assert envs
+    for env_dir in envs:
+        (env_dir / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+        init(env_dir)
+        tf(env_dir, "validate")
+        plan = tf(env_dir, "plan", "-detailed-exitcode", ok=(2,)).stdout
+        assert re.search(r"Plan: \d+ to add, 0 to change, 0 to destroy\.", plan), plan[-2000:]
