@@ -78,15 +78,14 @@ resource random_password
 # Attributes the real providers mark sensitive (the JavaScript does not say). "*" = any type.
 SENSITIVE: dict[str, set[str]] = {
     "*": {"password", "password_wo", "master_password", "master_password_wo", "auth_token",
-          "auth_token_wo", "secret_string", "secret_binary", "secret_string_wo", "secret_key",
-          "secret_access_key", "ses_smtp_password_v4", "passwords"},
+          "auth_token_wo", "secret_string", "secret_binary", "secret_string_wo", "passwords"},
+    "resource.aws_acm_certificate": {"private_key"},
     "resource.random_password": {"result", "bcrypt_hash"},
     "ephemeral.random_password": {"result", "bcrypt_hash"},
     "resource.aws_ssm_parameter": {"value", "value_wo"},
     "data.aws_ssm_parameter": {"value"},
     "resource.aws_db_instance": {"password"},
     "resource.aws_elasticache_user": {"passwords"},
-    "provider.aws": {"secret_key", "token", "access_key"},
 }
 
 TEMPLATE_TYPE_RE = re.compile(r'\b(resource|data|ephemeral)\s+"((?:aws|random)_[a-z0-9_]+)"')
