@@ -27,8 +27,9 @@ from twin import schemas as twin_schemas  # noqa: E402
 
 MIRROR = Path(os.environ.get("TFGEN_PLUGIN_MIRROR") or REPO / ".tools" / "provider-mirror")
 AWS_BIN = MIRROR / "registry.terraform.io/hashicorp/aws/6.69.1/linux_amd64/terraform-provider-aws_v6.69.1_x5"
-RANDOM_BIN = (MIRROR / "registry.terraform.io/hashicorp/random/3.9.1/linux_amd64/"
-              "terraform-provider-random_v3.9.1_x5")
+RANDOM_BIN = (
+    MIRROR / "registry.terraform.io/hashicorp/random/3.9.1/linux_amd64/terraform-provider-random_v3.9.1_x5"
+)
 MAGIC = {"TF_PLUGIN_MAGIC_COOKIE": "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"}
 
 VERSIONS_TF = """
@@ -207,21 +208,31 @@ def _require_twin() -> None:
 
 def tf_env(**extra: str) -> dict[str, str]:
     """Environment for terraform: no checkpoint, no CLI config, the twin in strict mode."""
-    env = dict(os.environ, CHECKPOINT_DISABLE="1", TF_CLI_CONFIG_FILE=os.devnull, TF_INPUT="0",
-               TF_IN_AUTOMATION="1", TFGEN_TWIN_STRICT="1")
+    env = dict(
+        os.environ,
+        CHECKPOINT_DISABLE="1",
+        TF_CLI_CONFIG_FILE=os.devnull,
+        TF_INPUT="0",
+        TF_IN_AUTOMATION="1",
+        TFGEN_TWIN_STRICT="1",
+    )
     env.pop("TF_LOG", None)
     env.update(extra)
     return env
 
 
-def tf(cwd: Path, *args: str, env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,),
-       ) -> subprocess.CompletedProcess[str]:
+def tf(
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> subprocess.CompletedProcess[str]:
     """Run terraform with -no-color; fail the test with its output unless the exit code is ok."""
     cmd = ["terraform", args[0], "-no-color", *args[1:]]
-    proc = subprocess.run(cmd, cwd=cwd, env=env or tf_env(), capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode in ok, (f"{' '.join(cmd)} -> {proc.returncode}\n"
-                                   f"{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    proc = subprocess.run(cmd, cwd=cwd, env=env or tf_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode in ok, (
+        f"{' '.join(cmd)} -> {proc.returncode}\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}"
+    )
     return proc
 
 
@@ -263,9 +274,13 @@ def outputs(cwd: Path) -> dict[str, object]:
 # -- protocol ----------------------------------------------------------------------------------
 def _start(binary: Path) -> tuple[subprocess.Popen[str], str, float]:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, **MAGIC, PLUGIN_CLIENT_CERT="unused",
-                                     PLUGIN_PROTOCOL_VERSIONS="5,6"))
+    proc = subprocess.Popen(
+        [str(binary)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, **MAGIC, PLUGIN_CLIENT_CERT="unused", PLUGIN_PROTOCOL_VERSIONS="5,6"),
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     return proc, line, time.perf_counter() - t0
@@ -286,30 +301,41 @@ def test_handshake_schema_and_shutdown_over_grpc() -> None:
         cert = x509.load_der_x509_certificate(der)
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert san.get_values_for_type(x509.DNSName) == ["localhost"]
-        pem = cert.public_bytes(__import__("cryptography.hazmat.primitives.serialization",
-                                           fromlist=["Encoding"]).Encoding.PEM)
+        pem = cert.public_bytes(
+            __import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.PEM
+        )
         creds = grpc.ssl_channel_credentials(root_certificates=pem)
-        with grpc.secure_channel(f"127.0.0.1:{m.group(1)}", creds,
-                                 options=[("grpc.ssl_target_name_override", "localhost"),
-                                          ("grpc.max_receive_message_length", 64 << 20)]) as ch:
-            get = ch.unary_unary("/tfplugin6.Provider/GetProviderSchema",
-                                 request_serializer=lambda m: m.SerializeToString(),
-                                 response_deserializer=pb.GetProviderSchema.Response.FromString)
+        with grpc.secure_channel(
+            f"127.0.0.1:{m.group(1)}",
+            creds,
+            options=[
+                ("grpc.ssl_target_name_override", "localhost"),
+                ("grpc.max_receive_message_length", 64 << 20),
+            ],
+        ) as ch:
+            get = ch.unary_unary(
+                "/tfplugin6.Provider/GetProviderSchema",
+                request_serializer=lambda m: m.SerializeToString(),
+                response_deserializer=pb.GetProviderSchema.Response.FromString,
+            )
             resp = get(pb.GetProviderSchema.Request(), timeout=10)
             assert {"aws_vpc", "aws_db_instance", "aws_route53_record"} <= set(resp.resource_schemas)
-            assert {"aws_iam_policy_document", "aws_availability_zones"} <= set(
-                resp.data_source_schemas)
+            assert {"aws_iam_policy_document", "aws_availability_zones"} <= set(resp.data_source_schemas)
             assert "aws_secretsmanager_secret_version" in resp.ephemeral_resource_schemas
             db = {a.name: a for a in resp.resource_schemas["aws_db_instance"].block.attributes}
             assert db["password_wo"].write_only and db["password_wo"].sensitive
             assert json.loads(db["master_user_secret"].type) == [
-                "list", ["object", {"kms_key_id": "string", "secret_arn": "string",
-                                    "secret_status": "string"}]]
+                "list",
+                ["object", {"kms_key_id": "string", "secret_arn": "string", "secret_status": "string"}],
+            ]
             assert db["master_user_secret"].computed and not db["master_user_secret"].optional
             region = {a.name: a for a in resp.provider.block.attributes}["region"]
             assert region.optional and json.loads(region.type) == "string"
-            shutdown = ch.unary_unary("/plugin.GRPCController/Shutdown",
-                                      request_serializer=lambda b: b, response_deserializer=lambda b: b)
+            shutdown = ch.unary_unary(
+                "/plugin.GRPCController/Shutdown",
+                request_serializer=lambda b: b,
+                response_deserializer=lambda b: b,
+            )
             shutdown(b"", timeout=10)
         assert proc.wait(timeout=5) == 0
     finally:
@@ -344,10 +370,18 @@ def test_run_by_hand_says_what_it_is() -> None:
 def test_cache_rebuilds_when_missing(tmp_path: Path) -> None:
     """The binary schema cache is rebuilt from the committed JSON when absent."""
     env = dict(os.environ, TFGEN_TWIN_CACHE=str(tmp_path / "cache"))
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from twin import schemas; "
-            "d = schemas.load('random'); print(sorted(k for k in d['blocks']))")
-    proc = subprocess.run([sys.executable, "-c", code, str(REPO / "tools")], env=env,
-                          capture_output=True, text=True, check=True, timeout=60)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from twin import schemas; "
+        "d = schemas.load('random'); print(sorted(k for k in d['blocks']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "tools")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert "resource.random_password" in proc.stdout and "ephemeral.random_password" in proc.stdout
     assert (tmp_path / "cache" / "random-3.9.1.marshal").is_file()
 
@@ -362,8 +396,11 @@ def test_schema_covers_templates_and_extras() -> None:
     rnd = json.loads(twin_schemas.schema_json("random").read_text())
     assert (aws["provider_version"], rnd["provider_version"]) == ("6.69.1", "3.9.1")
     assert aws["missing"] == [] and rnd["missing"] == []
-    section = {"resource": "resource_schemas", "data": "data_source_schemas",
-               "ephemeral": "ephemeral_resource_schemas"}
+    section = {
+        "resource": "resource_schemas",
+        "data": "data_source_schemas",
+        "ephemeral": "ephemeral_resource_schemas",
+    }
     for short, doc in (("aws", aws), ("random", rnd)):
         for kind, name in extract.wanted_types()[short]:
             assert name in doc[section[kind]], f"{kind} {name} not in the {short} schema"
@@ -378,7 +415,8 @@ def test_schema_covers_templates_and_extras() -> None:
     tags = aws["provider_schema"]["block_types"]["default_tags"]
     assert tags["block"]["attributes"]["tags"]["type"] == ["map", "string"]
     assert {"allowed_account_ids", "skip_credentials_validation", "region"} <= set(
-        aws["provider_schema"]["attributes"])
+        aws["provider_schema"]["attributes"]
+    )
 
 
 # -- the life cycle of a small configuration ---------------------------------------------------
@@ -393,8 +431,9 @@ def test_lifecycle_apply_replan_destroy(initialized: Path, tmp_path: Path) -> No
     out = outputs(root)
     assert out["account"] == "210987654321" and out["partition"] == "aws"
     assert out["azs"] == ["eu-west-1a", "eu-west-1b"]
-    assert re.fullmatch(r"arn:aws:secretsmanager:eu-west-1:210987654321:secret:rds!db-[0-9a-f-]{36}-\w{6}",
-                        out["secret_arn"]), out["secret_arn"]
+    assert re.fullmatch(
+        r"arn:aws:secretsmanager:eu-west-1:210987654321:secret:rds!db-[0-9a-f-]{36}-\w{6}", out["secret_arn"]
+    ), out["secret_arn"]
     assert re.fullmatch(r"twin-db\.[a-z0-9]{12}\.eu-west-1\.rds\.amazonaws\.com:5432", out["db_endpoint"])
     assert all(re.fullmatch(r"subnet-0[0-9a-f]{16}", s) for s in out["public_subnets"])
     assert len(set(out["public_subnets"]) | set(out["tier_subnets"].values())) == 4
@@ -479,10 +518,11 @@ output "merged" {
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"],
                 "Resource": ["arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::b"],
-                "Principal": {"AWS": ["arn:aws:iam::222222222222:root",
-                                      "arn:aws:iam::111111111111:root"]},
-                "Condition": {"Bool": {"aws:SecureTransport": "true"},
-                              "StringEquals": {"aws:PrincipalTag/team": ["b", "a"]}},
+                "Principal": {"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::111111111111:root"]},
+                "Condition": {
+                    "Bool": {"aws:SecureTransport": "true"},
+                    "StringEquals": {"aws:PrincipalTag/team": ["b", "a"]},
+                },
             },
             {"Effect": "Deny", "NotAction": "iam:*", "NotResource": "*", "Principal": "*"},
         ],
@@ -498,46 +538,87 @@ output "merged" {
 # -- terraform's own checks bite on broken copies ------------------------------------------------
 MUTATIONS = [
     # (id, old text, new text, failing command, terraform's message)
-    ("string-for-number", "allocated_storage           = 20",
-     'allocated_storage           = "twenty"', "validate", "a number is required"),
-    ("unknown-argument", 'cidr_block           = "10.20.0.0/16"',
-     'cidr_block           = "10.20.0.0/16"\n  no_such_argument     = true', "validate",
-     'An argument named "no_such_argument" is not expected here.'),
-    ("missing-required", '  instance_class              = "db.t4g.micro"\n', "", "validate",
-     'The argument "instance_class" is required, but no definition was found.'),
-    ("no-such-attribute", "value = aws_db_instance.db.endpoint",
-     "value = aws_db_instance.db.no_such_attribute", "validate",
-     'This object has no argument, nested block, or exported attribute named "no_such_attribute".'),
-    ("block-as-attribute", """  statement {
+    (
+        "string-for-number",
+        "allocated_storage           = 20",
+        'allocated_storage           = "twenty"',
+        "validate",
+        "a number is required",
+    ),
+    (
+        "unknown-argument",
+        'cidr_block           = "10.20.0.0/16"',
+        'cidr_block           = "10.20.0.0/16"\n  no_such_argument     = true',
+        "validate",
+        'An argument named "no_such_argument" is not expected here.',
+    ),
+    (
+        "missing-required",
+        '  instance_class              = "db.t4g.micro"\n',
+        "",
+        "validate",
+        'The argument "instance_class" is required, but no definition was found.',
+    ),
+    (
+        "no-such-attribute",
+        "value = aws_db_instance.db.endpoint",
+        "value = aws_db_instance.db.no_such_attribute",
+        "validate",
+        'This object has no argument, nested block, or exported attribute named "no_such_attribute".',
+    ),
+    (
+        "block-as-attribute",
+        """  statement {
     sid     = "EC2Assume"
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
       identifiers = ["ec2.amazonaws.com"]
     }
-  }""", '  statement = [{ actions = ["sts:AssumeRole"] }]', "validate",
-     'Did you mean to define a block of type "statement"?'),
-    ("index-a-set", "value = aws_db_instance.db.endpoint",
-     "value = aws_db_instance.db.vpc_security_group_ids[0]", "validate",
-     "Elements of a set are identified only by their value"),
-    ("for-each-unknown", 'resource "aws_iam_role" "app" {',
-     'resource "aws_route_table" "per_subnet" {\n  for_each = toset(aws_subnet.public[*].id)\n'
-     '  vpc_id   = aws_vpc.main.id\n}\n\nresource "aws_iam_role" "app" {', "plan",
-     'The "for_each" set includes values derived from resource attributes that cannot be '
-     "determined until apply"),
-    ("bad-function-call", "cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)",
-     "cidr_block        = cidrsubnet(aws_vpc.main.cidr_block)", "validate",
-     "Not enough function arguments"),
-    ("unknown-function", "value = nonsensitive(length(random_password.db.result))",
-     "value = nonsensitive(no_such_function(random_password.db.result))", "validate",
-     'There is no function named "no_such_function".'),
+  }""",
+        '  statement = [{ actions = ["sts:AssumeRole"] }]',
+        "validate",
+        'Did you mean to define a block of type "statement"?',
+    ),
+    (
+        "index-a-set",
+        "value = aws_db_instance.db.endpoint",
+        "value = aws_db_instance.db.vpc_security_group_ids[0]",
+        "validate",
+        "Elements of a set are identified only by their value",
+    ),
+    (
+        "for-each-unknown",
+        'resource "aws_iam_role" "app" {',
+        'resource "aws_route_table" "per_subnet" {\n  for_each = toset(aws_subnet.public[*].id)\n'
+        '  vpc_id   = aws_vpc.main.id\n}\n\nresource "aws_iam_role" "app" {',
+        "plan",
+        'The "for_each" set includes values derived from resource attributes that cannot be '
+        "determined until apply",
+    ),
+    (
+        "bad-function-call",
+        "cidr_block        = cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)",
+        "cidr_block        = cidrsubnet(aws_vpc.main.cidr_block)",
+        "validate",
+        "Not enough function arguments",
+    ),
+    (
+        "unknown-function",
+        "value = nonsensitive(length(random_password.db.result))",
+        "value = nonsensitive(no_such_function(random_password.db.result))",
+        "validate",
+        'There is no function named "no_such_function".',
+    ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "command", "message"),
-                         [m[1:] for m in MUTATIONS], ids=[m[0] for m in MUTATIONS])
-def test_broken_copy_fails_with_terraforms_message(initialized: Path, tmp_path: Path, old: str,
-                                                   new: str, command: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "command", "message"), [m[1:] for m in MUTATIONS], ids=[m[0] for m in MUTATIONS]
+)
+def test_broken_copy_fails_with_terraforms_message(
+    initialized: Path, tmp_path: Path, old: str, new: str, command: str, message: str
+) -> None:
     """Each mutation makes validate (or plan) fail with terraform's own diagnostic."""
     assert old in MAIN_TF
     root = copy_of(initialized, tmp_path / "broken", MAIN_TF.replace(old, new, 1))
@@ -609,8 +690,9 @@ output "version_arn" {
     attrs = sv["instances"][0]["attributes"]
     assert attrs["secret_string_wo"] is None and attrs["secret_string_wo_version"] == 1
     assert attrs["has_secret_string_wo"] is True
-    assert re.fullmatch(r"arn:aws:secretsmanager:eu-west-1:210987654321:secret:twin/db-\w{6}",
-                        outputs(root)["version_arn"])
+    assert re.fullmatch(
+        r"arn:aws:secretsmanager:eu-west-1:210987654321:secret:twin/db-\w{6}", outputs(root)["version_arn"]
+    )
     assert "No changes." in tf(root, "plan").stdout
 
 
@@ -620,8 +702,18 @@ def test_reference_project_every_env_through_the_twin(tmp_path: Path) -> None:
     """tfgen init examples/app.yaml; each env: init/validate/plan/apply/plan (no changes)/destroy."""
     _require_twin()
     out = tmp_path / "ref"
-    subprocess.run([str(Path(sys.executable).parent / "tfgen"), "init", str(REPO / "examples/app.yaml"),
-                    "--out", str(out)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "tfgen"),
+            "init",
+            str(REPO / "examples/app.yaml"),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     envs = sorted(p.name for p in (out / "envs").iterdir() if p.is_dir())
     assert envs == ["dev", "prod", "staging"]
     counts = {}
@@ -646,8 +738,9 @@ def test_import_block_reads_the_object_from_the_cloud(initialized: Path, tmp_pat
     first = copy_of(initialized, tmp_path / "first", vpc + 'output "id" {\n  value = aws_vpc.main.id\n}\n')
     tf(first, "apply", "-auto-approve", env=env)
     vpc_id = outputs(first)["id"]
-    second = copy_of(initialized, tmp_path / "second",
-                     vpc + f'import {{\n  to = aws_vpc.main\n  id = "{vpc_id}"\n}}\n')
+    second = copy_of(
+        initialized, tmp_path / "second", vpc + f'import {{\n  to = aws_vpc.main\n  id = "{vpc_id}"\n}}\n'
+    )
     plan = tf(second, "plan", "-out=tfplan", env=env).stdout
     assert "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy." in plan
     tf(second, "apply", "tfplan", env=env)
@@ -704,8 +797,9 @@ output "id" {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", ["minimal", "low", "high", "mysql"])
-def test_other_specs_validate_and_plan_through_the_twin(spec: str, rendered: dict[str, Path],
-                                                        tmp_path: Path) -> None:
+def test_other_specs_validate_and_plan_through_the_twin(
+    spec: str, rendered: dict[str, Path], tmp_path: Path
+) -> None:
     """The test specs take other template branches: each env validates and plans."""
     _require_twin()
     tree = tmp_path / spec

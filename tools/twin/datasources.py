@@ -45,14 +45,23 @@ PREFIX_LISTS = {
     ("com.amazonaws.global.cloudfront.origin-facing", "eu-west-1"): "pl-4fa04526",
 }
 REGION_NAMES = {
-    "us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
-    "us-west-1": "US West (N. California)", "us-west-2": "US West (Oregon)",
-    "eu-west-1": "Europe (Ireland)", "eu-west-2": "Europe (London)", "eu-west-3": "Europe (Paris)",
-    "eu-central-1": "Europe (Frankfurt)", "eu-north-1": "Europe (Stockholm)",
-    "ap-south-1": "Asia Pacific (Mumbai)", "ap-northeast-1": "Asia Pacific (Tokyo)",
-    "ap-southeast-1": "Asia Pacific (Singapore)", "ap-southeast-2": "Asia Pacific (Sydney)",
-    "ca-central-1": "Canada (Central)", "sa-east-1": "South America (Sao Paulo)",
-    "cn-north-1": "China (Beijing)", "us-gov-west-1": "AWS GovCloud (US-West)",
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "eu-west-1": "Europe (Ireland)",
+    "eu-west-2": "Europe (London)",
+    "eu-west-3": "Europe (Paris)",
+    "eu-central-1": "Europe (Frankfurt)",
+    "eu-north-1": "Europe (Stockholm)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ca-central-1": "Canada (Central)",
+    "sa-east-1": "South America (Sao Paulo)",
+    "cn-north-1": "China (Beijing)",
+    "us-gov-west-1": "AWS GovCloud (US-West)",
 }
 
 
@@ -68,30 +77,47 @@ def availability_zones(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     ex_n = set(cfg.get("exclude_names") or [])
     ex_i = set(cfg.get("exclude_zone_ids") or [])
     pairs = [(n, i) for n, i in pairs if n not in ex_n and i not in ex_i]
-    return {"id": r, "names": [n for n, _ in pairs], "zone_ids": [i for _, i in pairs],
-            "group_names": [r], "region": r}
+    return {
+        "id": r,
+        "names": [n for n, _ in pairs],
+        "zone_ids": [i for _, i in pairs],
+        "group_names": [r],
+        "region": r,
+    }
 
 
 def caller_identity(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     """aws_caller_identity: the configured (or default) account."""
     p = partition_of(prov.region)
-    return {"id": prov.account_id, "account_id": prov.account_id,
-            "arn": f"arn:{p}:iam::{prov.account_id}:user/tfgen-twin",
-            "user_id": "AIDA" + "TWIN" * 4 + "X"}
+    return {
+        "id": prov.account_id,
+        "account_id": prov.account_id,
+        "arn": f"arn:{p}:iam::{prov.account_id}:user/tfgen-twin",
+        "user_id": "AIDA" + "TWIN" * 4 + "X",
+    }
 
 
 def partition(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     """aws_partition: by the provider's region."""
     p = partition_of(prov.region)
-    return {"id": p, "partition": p, "dns_suffix": dns_suffix(prov.region),
-            "reverse_dns_prefix": "cn.com.amazonaws" if p == "aws-cn" else "com.amazonaws"}
+    return {
+        "id": p,
+        "partition": p,
+        "dns_suffix": dns_suffix(prov.region),
+        "reverse_dns_prefix": "cn.com.amazonaws" if p == "aws-cn" else "com.amazonaws",
+    }
 
 
 def region(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     """aws_region: `region`/`name`, endpoint and description."""
     r = cfg.get("region") or cfg.get("name") or prov.region
-    return {"id": r, "region": r, "name": r, "endpoint": f"ec2.{r}.{dns_suffix(r)}",
-            "description": REGION_NAMES.get(r, r)}
+    return {
+        "id": r,
+        "region": r,
+        "name": r,
+        "endpoint": f"ec2.{r}.{dns_suffix(r)}",
+        "description": REGION_NAMES.get(r, r),
+    }
 
 
 def elb_service_account(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
@@ -109,13 +135,25 @@ def ami(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     for flt in cfg.get("filter") or []:
         if flt.get("name") == "name" and flt.get("values"):
             name = str(flt["values"][0]).replace("*", "2025.01.01")
-    return {"id": image, "image_id": image, "name": name, "architecture": "x86_64",
-            "owner_id": (cfg.get("owners") or ["137112412989"])[0], "state": "available",
-            "root_device_name": "/dev/xvda", "root_device_type": "ebs",
-            "virtualization_type": "hvm", "creation_date": "2025-01-01T00:00:00.000Z",
-            "image_location": f"amazon/{name}", "platform_details": "Linux/UNIX",
-            "hypervisor": "xen", "ena_support": True, "image_type": "machine", "public": True,
-            "arn": f"arn:{partition_of(prov.region)}:ec2:{prov.region}::image/{image}"}
+    return {
+        "id": image,
+        "image_id": image,
+        "name": name,
+        "architecture": "x86_64",
+        "owner_id": (cfg.get("owners") or ["137112412989"])[0],
+        "state": "available",
+        "root_device_name": "/dev/xvda",
+        "root_device_type": "ebs",
+        "virtualization_type": "hvm",
+        "creation_date": "2025-01-01T00:00:00.000Z",
+        "image_location": f"amazon/{name}",
+        "platform_details": "Linux/UNIX",
+        "hypervisor": "xen",
+        "ena_support": True,
+        "image_type": "machine",
+        "public": True,
+        "arn": f"arn:{partition_of(prov.region)}:ec2:{prov.region}::image/{image}",
+    }
 
 
 def ssm_parameter(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
@@ -127,8 +165,15 @@ def ssm_parameter(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     stored = prov.cloud.find("aws_ssm_parameter", "name", name) if prov.cloud else None
     if stored and isinstance(stored.get("value"), str):
         value = stored["value"]
-    return {"id": name, "name": name, "value": value, "insecure_value": value, "type": "String",
-            "version": 1, "arn": f.arn("ssm", f"parameter/{name.lstrip('/')}")}
+    return {
+        "id": name,
+        "name": name,
+        "value": value,
+        "insecure_value": value,
+        "type": "String",
+        "version": 1,
+        "arn": f.arn("ssm", f"parameter/{name.lstrip('/')}"),
+    }
 
 
 def _by_name(table: dict[str, str], kind: str):
@@ -139,8 +184,13 @@ def _by_name(table: dict[str, str], kind: str):
             pid = table.get(str(name)) or Filler(kind, {"name": name}, prov).uuid()
         if not name:
             name = next((k for k, v in table.items() if v == pid), f"twin-{pid[:8]}")
-        return {"id": pid, "name": name, "etag": "E" + pid.replace("-", "")[:13].upper(),
-                "comment": f"{name} (offline twin)"}
+        return {
+            "id": pid,
+            "name": name,
+            "etag": "E" + pid.replace("-", "")[:13].upper(),
+            "comment": f"{name} (offline twin)",
+        }
+
     return read
 
 
@@ -151,12 +201,21 @@ def managed_prefix_list(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
         if flt.get("name") == "prefix-list-name" and flt.get("values"):
             name = flt["values"][0]
     r = _region(cfg, prov)
-    pid = cfg.get("id") or PREFIX_LISTS.get((str(name), r)) or "pl-" + Filler(
-        "aws_ec2_managed_prefix_list", {"name": name, "region": r}, prov).hex(8)
-    return {"id": pid, "name": name or "twin-prefix-list", "address_family": "IPv4",
-            "max_entries": 55, "owner_id": "AWS", "version": 1,
-            "arn": f"arn:{partition_of(prov.region)}:ec2:{prov.region}:aws:prefix-list/{pid}",
-            "entries": [{"cidr": "130.176.0.0/18", "description": ""}]}
+    pid = (
+        cfg.get("id")
+        or PREFIX_LISTS.get((str(name), r))
+        or "pl-" + Filler("aws_ec2_managed_prefix_list", {"name": name, "region": r}, prov).hex(8)
+    )
+    return {
+        "id": pid,
+        "name": name or "twin-prefix-list",
+        "address_family": "IPv4",
+        "max_entries": 55,
+        "owner_id": "AWS",
+        "version": 1,
+        "arn": f"arn:{partition_of(prov.region)}:ec2:{prov.region}:aws:prefix-list/{pid}",
+        "entries": [{"cidr": "130.176.0.0/18", "description": ""}],
+    }
 
 
 def route53_zone(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
@@ -164,12 +223,20 @@ def route53_zone(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
     name = str(cfg.get("name") or "example.com").rstrip(".")
     f = Filler("aws_route53_zone", {"name": name, "private": cfg.get("private_zone")}, prov)
     zid = cfg.get("zone_id") or "Z0" + f.upper(19)
-    return {"id": zid, "zone_id": zid, "name": name, "private_zone": bool(cfg.get("private_zone")),
-            "caller_reference": f.uuid(), "resource_record_set_count": 2,
-            "name_servers": [f"ns-{i}.awsdns-{i:02d}.{tld}" for i, tld in
-                             ((101, "com"), (602, "net"), (1201, "org"), (1702, "co.uk"))],
-            "primary_name_server": "ns-101.awsdns-01.com",
-            "arn": f"arn:{partition_of(prov.region)}:route53:::hostedzone/{zid}"}
+    return {
+        "id": zid,
+        "zone_id": zid,
+        "name": name,
+        "private_zone": bool(cfg.get("private_zone")),
+        "caller_reference": f.uuid(),
+        "resource_record_set_count": 2,
+        "name_servers": [
+            f"ns-{i}.awsdns-{i:02d}.{tld}"
+            for i, tld in ((101, "com"), (602, "net"), (1201, "org"), (1702, "co.uk"))
+        ],
+        "primary_name_server": "ns-101.awsdns-01.com",
+        "arn": f"arn:{partition_of(prov.region)}:route53:::hostedzone/{zid}",
+    }
 
 
 def secret_version(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
@@ -181,10 +248,15 @@ def secret_version(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
         stored = prov.cloud.find("aws_secretsmanager_secret_version", "secret_id", sid)
     value = (stored or {}).get("secret_string")
     arn = sid if sid.startswith("arn:") else f.arn("secretsmanager", f"secret:{sid}-{f.upper(6)}")
-    return {"id": f"{arn}|AWSCURRENT", "arn": arn,
-            "secret_string": value if isinstance(value, str) else json.dumps({"twin": f.hex(16)}),
-            "secret_binary": "", "version_id": (stored or {}).get("version_id") or f.uuid(),
-            "version_stages": ["AWSCURRENT"], "created_date": "2025-01-01T00:00:00Z"}
+    return {
+        "id": f"{arn}|AWSCURRENT",
+        "arn": arn,
+        "secret_string": value if isinstance(value, str) else json.dumps({"twin": f.hex(16)}),
+        "secret_binary": "",
+        "version_id": (stored or {}).get("version_id") or f.uuid(),
+        "version_stages": ["AWSCURRENT"],
+        "created_date": "2025-01-01T00:00:00Z",
+    }
 
 
 # -- aws_iam_policy_document -------------------------------------------------------------------
@@ -222,9 +294,11 @@ def _conditions(items: list[dict[str, Any]]) -> dict[str, Any]:
     raw: dict[str, dict[str, list[str]]] = {}
     for c in items:
         raw.setdefault(c["test"], {}).setdefault(c["variable"], []).extend(
-            _vars([v for v in (c["values"] or []) if v is not None]))
-    return {t: {k: (v[0] if len(v) == 1 else v) for k, v in sorted(vs.items())}
-            for t, vs in sorted(raw.items())}
+            _vars([v for v in (c["values"] or []) if v is not None])
+        )
+    return {
+        t: {k: (v[0] if len(v) == 1 else v) for k, v in sorted(vs.items())} for t, vs in sorted(raw.items())
+    }
 
 
 def _statement(s: dict[str, Any]) -> dict[str, Any]:
@@ -232,8 +306,12 @@ def _statement(s: dict[str, Any]) -> dict[str, Any]:
     if s.get("sid"):
         out["Sid"] = s["sid"]
     out["Effect"] = s.get("effect") or "Allow"
-    for key, name, subst in (("Action", "actions", False), ("NotAction", "not_actions", False),
-                             ("Resource", "resources", True), ("NotResource", "not_resources", True)):
+    for key, name, subst in (
+        ("Action", "actions", False),
+        ("NotAction", "not_actions", False),
+        ("Resource", "resources", True),
+        ("NotResource", "not_resources", True),
+    ):
         vals = list(s.get(name) or [])
         if vals:
             out[key] = _vars(_str_list(vals)) if subst else _str_list(vals)
@@ -271,10 +349,19 @@ def _parse_doc(text: str) -> dict[str, Any]:
 
 def _go_json(value: Any, indent: bool) -> str:
     """JSON as Go's encoding/json writes it (HTML characters escaped)."""
-    text = json.dumps(value, ensure_ascii=False, indent=2 if indent else None,
-                      separators=(",", ": ") if indent else (",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    text = json.dumps(
+        value,
+        ensure_ascii=False,
+        indent=2 if indent else None,
+        separators=(",", ": ") if indent else (",", ":"),
+    )
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def policy_document(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
@@ -298,8 +385,12 @@ def policy_document(cfg: dict[str, Any], prov: Any) -> dict[str, Any]:
         if merged.get(key):
             ordered[key] = merged[key]
     text = _go_json(ordered, indent=True)
-    return {"json": text, "minified_json": _go_json(ordered, indent=False),
-            "id": str(zlib.crc32(text.encode())), "version": cfg.get("version") or "2012-10-17"}
+    return {
+        "json": text,
+        "minified_json": _go_json(ordered, indent=False),
+        "id": str(zlib.crc32(text.encode())),
+        "version": cfg.get("version") or "2012-10-17",
+    }
 
 
 READERS = {
@@ -312,10 +403,12 @@ READERS = {
     "aws_ssm_parameter": ssm_parameter,
     "aws_iam_policy_document": policy_document,
     "aws_cloudfront_cache_policy": _by_name(CACHE_POLICIES, "aws_cloudfront_cache_policy"),
-    "aws_cloudfront_origin_request_policy": _by_name(ORIGIN_REQUEST_POLICIES,
-                                                      "aws_cloudfront_origin_request_policy"),
-    "aws_cloudfront_response_headers_policy": _by_name(RESPONSE_HEADERS_POLICIES,
-                                                        "aws_cloudfront_response_headers_policy"),
+    "aws_cloudfront_origin_request_policy": _by_name(
+        ORIGIN_REQUEST_POLICIES, "aws_cloudfront_origin_request_policy"
+    ),
+    "aws_cloudfront_response_headers_policy": _by_name(
+        RESPONSE_HEADERS_POLICIES, "aws_cloudfront_response_headers_policy"
+    ),
     "aws_ec2_managed_prefix_list": managed_prefix_list,
     "aws_route53_zone": route53_zone,
     "aws_secretsmanager_secret_version": secret_version,

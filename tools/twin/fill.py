@@ -22,106 +22,216 @@ TIMESTAMP = "2025-01-01T00:00:00Z"
 
 # Real ELB account ids per region (aws_elb_service_account).
 ELB_ACCOUNTS = {
-    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
-    "us-west-2": "797873946194", "af-south-1": "098369216593", "ca-central-1": "985666609251",
-    "eu-central-1": "054676820928", "eu-west-1": "156460612806", "eu-west-2": "652711504416",
-    "eu-south-1": "635631232127", "eu-west-3": "009996457667", "eu-north-1": "897822967062",
-    "ap-east-1": "754344448648", "ap-northeast-1": "582318560864",
-    "ap-northeast-2": "600734575887", "ap-northeast-3": "383597477331",
-    "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
-    "ap-southeast-3": "589379963580", "ap-south-1": "718504428378", "me-south-1": "076674570225",
-    "sa-east-1": "507241528517", "us-gov-west-1": "048591011584",
-    "us-gov-east-1": "190560391635", "cn-north-1": "638102146993",
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "ap-east-1": "754344448648",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993",
     "cn-northwest-1": "037604701340",
 }
 
 # Availability zone letters per region (a small table of real counts; others get a, b, c).
 AZ_LETTERS = {
-    "us-east-1": "abcdef", "us-west-1": "ac", "us-west-2": "abcd", "us-east-2": "abc",
-    "ap-northeast-1": "acd", "ap-northeast-2": "abcd", "ca-central-1": "abd",
-    "sa-east-1": "abc", "eu-west-1": "abc", "eu-central-1": "abc", "eu-north-1": "abc",
-    "ap-south-1": "abc", "cn-north-1": "abd", "us-gov-west-1": "abc",
+    "us-east-1": "abcdef",
+    "us-west-1": "ac",
+    "us-west-2": "abcd",
+    "us-east-2": "abc",
+    "ap-northeast-1": "acd",
+    "ap-northeast-2": "abcd",
+    "ca-central-1": "abd",
+    "sa-east-1": "abc",
+    "eu-west-1": "abc",
+    "eu-central-1": "abc",
+    "eu-north-1": "abc",
+    "ap-south-1": "abc",
+    "cn-north-1": "abd",
+    "us-gov-west-1": "abc",
 }
 AZ_ID_PREFIX = {
-    "us-east-1": "use1", "us-east-2": "use2", "us-west-1": "usw1", "us-west-2": "usw2",
-    "eu-west-1": "euw1", "eu-west-2": "euw2", "eu-west-3": "euw3", "eu-central-1": "euc1",
-    "eu-north-1": "eun1", "eu-south-1": "eus1", "ap-south-1": "aps1",
-    "ap-northeast-1": "apne1", "ap-northeast-2": "apne2", "ap-northeast-3": "apne3",
-    "ap-southeast-1": "apse1", "ap-southeast-2": "apse2", "ca-central-1": "cac1",
-    "sa-east-1": "sae1", "cn-north-1": "cnn1", "cn-northwest-1": "cnnw1",
-    "us-gov-west-1": "usgw1", "us-gov-east-1": "usge1",
+    "us-east-1": "use1",
+    "us-east-2": "use2",
+    "us-west-1": "usw1",
+    "us-west-2": "usw2",
+    "eu-west-1": "euw1",
+    "eu-west-2": "euw2",
+    "eu-west-3": "euw3",
+    "eu-central-1": "euc1",
+    "eu-north-1": "eun1",
+    "eu-south-1": "eus1",
+    "ap-south-1": "aps1",
+    "ap-northeast-1": "apne1",
+    "ap-northeast-2": "apne2",
+    "ap-northeast-3": "apne3",
+    "ap-southeast-1": "apse1",
+    "ap-southeast-2": "apse2",
+    "ca-central-1": "cac1",
+    "sa-east-1": "sae1",
+    "cn-north-1": "cnn1",
+    "cn-northwest-1": "cnnw1",
+    "us-gov-west-1": "usgw1",
+    "us-gov-east-1": "usge1",
 }
 # Application/Network Load Balancer hosted zone ids per region (public AWS docs).
 ELB_ZONES = {
-    "us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
-    "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2", "eu-west-2": "ZHURV8PSTC4K8",
-    "eu-west-3": "Z3Q77PNBQS71R4", "eu-central-1": "Z215JYRZR1TBD5",
-    "eu-north-1": "Z23TAZ7KEMFAWT", "ap-south-1": "ZP97RAFLXTNZK",
-    "ap-northeast-1": "Z14GRHDCWA56QT", "ap-southeast-1": "Z1LMS91P8CMLE5",
-    "ap-southeast-2": "Z1GM3OXH4ZPM65", "ca-central-1": "ZQSVJUPU6J1EY",
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-1": "Z368ELLRRE2KJ0",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-west-2": "ZHURV8PSTC4K8",
+    "eu-west-3": "Z3Q77PNBQS71R4",
+    "eu-central-1": "Z215JYRZR1TBD5",
+    "eu-north-1": "Z23TAZ7KEMFAWT",
+    "ap-south-1": "ZP97RAFLXTNZK",
+    "ap-northeast-1": "Z14GRHDCWA56QT",
+    "ap-southeast-1": "Z1LMS91P8CMLE5",
+    "ap-southeast-2": "Z1GM3OXH4ZPM65",
+    "ca-central-1": "ZQSVJUPU6J1EY",
     "sa-east-1": "Z2P70J7HTTTPLU",
 }
 S3_ZONES = {
-    "us-east-1": "Z3AQBSTGFYJSTF", "us-east-2": "Z2O1EMRO9K5GLX", "us-west-1": "Z2F56UZL2M1ACD",
-    "us-west-2": "Z3BJ6K6RIION7M", "eu-west-1": "Z1BKCTXD74EZPE", "eu-west-2": "Z3GKZC51ZF0DB4",
-    "eu-central-1": "Z21DNDUVLTQW6Q", "ap-southeast-1": "Z3O0J2DXBE1FTB",
+    "us-east-1": "Z3AQBSTGFYJSTF",
+    "us-east-2": "Z2O1EMRO9K5GLX",
+    "us-west-1": "Z2F56UZL2M1ACD",
+    "us-west-2": "Z3BJ6K6RIION7M",
+    "eu-west-1": "Z1BKCTXD74EZPE",
+    "eu-west-2": "Z3GKZC51ZF0DB4",
+    "eu-central-1": "Z21DNDUVLTQW6Q",
+    "ap-southeast-1": "Z3O0J2DXBE1FTB",
 }
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
 
 # id prefixes per resource type (EC2 style ids).
 ID_PREFIX = {
-    "aws_vpc": "vpc", "aws_subnet": "subnet", "aws_internet_gateway": "igw",
-    "aws_eip": "eipalloc", "aws_nat_gateway": "nat", "aws_route_table": "rtb",
-    "aws_route_table_association": "rtbassoc", "aws_security_group": "sg",
-    "aws_default_security_group": "sg", "aws_flow_log": "fl", "aws_vpc_endpoint": "vpce",
-    "aws_launch_template": "lt", "aws_network_acl": "acl", "aws_default_network_acl": "acl",
-    "aws_vpc_security_group_ingress_rule": "sgr", "aws_vpc_security_group_egress_rule": "sgr",
-    "aws_ami": "ami", "aws_ec2_managed_prefix_list": "pl", "aws_route53_zone": "Z",
+    "aws_vpc": "vpc",
+    "aws_subnet": "subnet",
+    "aws_internet_gateway": "igw",
+    "aws_eip": "eipalloc",
+    "aws_nat_gateway": "nat",
+    "aws_route_table": "rtb",
+    "aws_route_table_association": "rtbassoc",
+    "aws_security_group": "sg",
+    "aws_default_security_group": "sg",
+    "aws_flow_log": "fl",
+    "aws_vpc_endpoint": "vpce",
+    "aws_launch_template": "lt",
+    "aws_network_acl": "acl",
+    "aws_default_network_acl": "acl",
+    "aws_vpc_security_group_ingress_rule": "sgr",
+    "aws_vpc_security_group_egress_rule": "sgr",
+    "aws_ami": "ami",
+    "aws_ec2_managed_prefix_list": "pl",
+    "aws_route53_zone": "Z",
 }
 # Attribute name -> id prefix, for *_id attributes AWS computes.
 ATTR_ID_PREFIX = {
-    "default_security_group_id": "sg", "main_route_table_id": "rtb",
-    "default_route_table_id": "rtb", "default_network_acl_id": "acl", "dhcp_options_id": "dopt",
-    "network_interface_id": "eni", "allocation_id": "eipalloc", "association_id": "eipassoc",
-    "ipv6_association_id": "vpc-cidr-assoc", "security_group_id": "sg", "vpc_id": "vpc",
-    "subnet_id": "subnet", "route_table_id": "rtb", "security_group_rule_id": "sgr",
-    "image_id": "ami", "prefix_list_id": "pl", "ipv6_cidr_block_association_id": "subnet-cidr-assoc",
+    "default_security_group_id": "sg",
+    "main_route_table_id": "rtb",
+    "default_route_table_id": "rtb",
+    "default_network_acl_id": "acl",
+    "dhcp_options_id": "dopt",
+    "network_interface_id": "eni",
+    "allocation_id": "eipalloc",
+    "association_id": "eipassoc",
+    "ipv6_association_id": "vpc-cidr-assoc",
+    "security_group_id": "sg",
+    "vpc_id": "vpc",
+    "subnet_id": "subnet",
+    "route_table_id": "rtb",
+    "security_group_rule_id": "sgr",
+    "image_id": "ami",
+    "prefix_list_id": "pl",
+    "ipv6_cidr_block_association_id": "subnet-cidr-assoc",
     "instance_id": "i",
 }
 # Types whose id is one of their own arguments.
 ID_FROM = {
-    "aws_iam_role": "name", "aws_iam_instance_profile": "name", "aws_cloudwatch_log_group": "name",
-    "aws_db_subnet_group": "name", "aws_db_parameter_group": "name",
-    "aws_elasticache_subnet_group": "name", "aws_elasticache_parameter_group": "name",
-    "aws_kms_alias": "name", "aws_s3_bucket": "bucket", "aws_autoscaling_group": "name",
-    "aws_autoscaling_policy": "name", "aws_cloudwatch_metric_alarm": "alarm_name",
-    "aws_ssm_parameter": "name", "aws_elasticache_replication_group": "replication_group_id",
-    "aws_cloudwatch_dashboard": "dashboard_name", "aws_backup_vault": "name",
-    "aws_elasticache_user": "user_id", "aws_elasticache_user_group": "user_group_id",
-    "aws_db_event_subscription": "name", "aws_kms_key_policy": "key_id",
-    "aws_s3_bucket_policy": "bucket", "aws_s3_bucket_public_access_block": "bucket",
-    "aws_s3_bucket_ownership_controls": "bucket", "aws_s3_bucket_versioning": "bucket",
+    "aws_iam_role": "name",
+    "aws_iam_instance_profile": "name",
+    "aws_cloudwatch_log_group": "name",
+    "aws_db_subnet_group": "name",
+    "aws_db_parameter_group": "name",
+    "aws_elasticache_subnet_group": "name",
+    "aws_elasticache_parameter_group": "name",
+    "aws_kms_alias": "name",
+    "aws_s3_bucket": "bucket",
+    "aws_autoscaling_group": "name",
+    "aws_autoscaling_policy": "name",
+    "aws_cloudwatch_metric_alarm": "alarm_name",
+    "aws_ssm_parameter": "name",
+    "aws_elasticache_replication_group": "replication_group_id",
+    "aws_cloudwatch_dashboard": "dashboard_name",
+    "aws_backup_vault": "name",
+    "aws_elasticache_user": "user_id",
+    "aws_elasticache_user_group": "user_group_id",
+    "aws_db_event_subscription": "name",
+    "aws_kms_key_policy": "key_id",
+    "aws_s3_bucket_policy": "bucket",
+    "aws_s3_bucket_public_access_block": "bucket",
+    "aws_s3_bucket_ownership_controls": "bucket",
+    "aws_s3_bucket_versioning": "bucket",
     "aws_s3_bucket_server_side_encryption_configuration": "bucket",
-    "aws_s3_bucket_lifecycle_configuration": "bucket", "aws_s3_bucket_logging": "bucket",
-    "aws_s3_bucket_notification": "bucket", "aws_sns_topic_policy": "arn",
-    "aws_acm_certificate_validation": "certificate_arn", "aws_backup_vault_policy": "backup_vault_name",
+    "aws_s3_bucket_lifecycle_configuration": "bucket",
+    "aws_s3_bucket_logging": "bucket",
+    "aws_s3_bucket_notification": "bucket",
+    "aws_sns_topic_policy": "arn",
+    "aws_acm_certificate_validation": "certificate_arn",
+    "aws_backup_vault_policy": "backup_vault_name",
     "aws_backup_vault_notifications": "backup_vault_name",
     "aws_backup_vault_lock_configuration": "backup_vault_name",
 }
 # Types whose id is their ARN.
 ID_IS_ARN = {
-    "aws_lb", "aws_lb_target_group", "aws_lb_listener", "aws_lb_listener_rule", "aws_sns_topic",
-    "aws_sns_topic_subscription", "aws_secretsmanager_secret", "aws_iam_policy",
-    "aws_acm_certificate", "aws_iam_openid_connect_provider",
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_lb_listener",
+    "aws_lb_listener_rule",
+    "aws_sns_topic",
+    "aws_sns_topic_subscription",
+    "aws_secretsmanager_secret",
+    "aws_iam_policy",
+    "aws_acm_certificate",
+    "aws_iam_openid_connect_provider",
 }
 
 
 # Types whose unset name AWS/the provider makes up (terraform-2025...).
 NAMED = {
-    "aws_iam_role", "aws_iam_policy", "aws_iam_instance_profile", "aws_lb", "aws_lb_target_group",
-    "aws_security_group", "aws_launch_template", "aws_secretsmanager_secret", "aws_sns_topic",
-    "aws_cloudwatch_log_group", "aws_db_subnet_group", "aws_db_parameter_group",
-    "aws_autoscaling_group", "aws_kms_alias", "aws_default_security_group",
+    "aws_iam_role",
+    "aws_iam_policy",
+    "aws_iam_instance_profile",
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_security_group",
+    "aws_launch_template",
+    "aws_secretsmanager_secret",
+    "aws_sns_topic",
+    "aws_cloudwatch_log_group",
+    "aws_db_subnet_group",
+    "aws_db_parameter_group",
+    "aws_autoscaling_group",
+    "aws_kms_alias",
+    "aws_default_security_group",
 }
 
 
@@ -169,8 +279,15 @@ _issued_lock = threading.Lock()
 class Filler:
     """Makes up the values AWS would return for one object."""
 
-    def __init__(self, tname: str, obj: dict[str, Any], prov: Any, salt: str = "",
-                 nested: bool = False, prior: Any = None) -> None:
+    def __init__(
+        self,
+        tname: str,
+        obj: dict[str, Any],
+        prov: Any,
+        salt: str = "",
+        nested: bool = False,
+        prior: Any = None,
+    ) -> None:
         self.tname = tname
         self.prior = prior if isinstance(prior, dict) else {}
         self.nested = nested
@@ -236,18 +353,22 @@ class Filler:
             return self.unique(lambda: f"{ID_PREFIX[t]}-0{self.hex(16)}")
         special = {
             "aws_db_instance": lambda: "db-" + self.upper(26, string.ascii_uppercase + string.digits),
-            "aws_kms_key": self.uuid, "aws_kms_replica_key": self.uuid,
+            "aws_kms_key": self.uuid,
+            "aws_kms_replica_key": self.uuid,
             "aws_cloudfront_distribution": lambda: "E" + self.upper(13),
             "aws_cloudfront_origin_access_control": lambda: "E" + self.upper(13),
             "aws_cloudfront_response_headers_policy": self.uuid,
-            "aws_backup_plan": self.uuid, "aws_backup_selection": self.uuid,
-            "aws_route": lambda: f"r-{self.get('route_table_id') or 'rtb-0' + self.hex(16)}"
-                                 f"{self.upper(10, string.digits)}",
+            "aws_backup_plan": self.uuid,
+            "aws_backup_selection": self.uuid,
+            "aws_route": lambda: (
+                f"r-{self.get('route_table_id') or 'rtb-0' + self.hex(16)}{self.upper(10, string.digits)}"
+            ),
             "aws_iam_role_policy": lambda: f"{self.get('role')}:{self.get('name')}",
             "aws_iam_role_policy_attachment": lambda: f"{self.get('role')}-{self.upper(26, string.digits)}",
             "aws_budgets_budget": lambda: f"{self.account}:{self.get('name')}",
-            "aws_secretsmanager_secret_version": lambda: f"{self.get('secret_id')}|"
-                                                         f"{self.value('version_id', 'string')}",
+            "aws_secretsmanager_secret_version": lambda: (
+                f"{self.get('secret_id')}|{self.value('version_id', 'string')}"
+            ),
             "aws_wafv2_web_acl_association": lambda: f"{self.get('web_acl_arn')},{self.get('resource_arn')}",
             "aws_route53_record": lambda: f"{self.get('zone_id')}_{self.get('name')}_{self.get('type')}",
             "aws_security_group_rule": lambda: "sgrule-" + self.upper(10, string.digits),
@@ -262,11 +383,18 @@ class Filler:
         t, g = self.tname, self.get
         name = g("name") or g("bucket") or ""
         simple_ec2 = {
-            "aws_vpc": "vpc", "aws_subnet": "subnet", "aws_internet_gateway": "internet-gateway",
-            "aws_eip": "elastic-ip", "aws_nat_gateway": "natgateway", "aws_route_table": "route-table",
-            "aws_security_group": "security-group", "aws_default_security_group": "security-group",
-            "aws_flow_log": "vpc-flow-log", "aws_vpc_endpoint": "vpc-endpoint",
-            "aws_launch_template": "launch-template", "aws_network_acl": "network-acl",
+            "aws_vpc": "vpc",
+            "aws_subnet": "subnet",
+            "aws_internet_gateway": "internet-gateway",
+            "aws_eip": "elastic-ip",
+            "aws_nat_gateway": "natgateway",
+            "aws_route_table": "route-table",
+            "aws_security_group": "security-group",
+            "aws_default_security_group": "security-group",
+            "aws_flow_log": "vpc-flow-log",
+            "aws_vpc_endpoint": "vpc-endpoint",
+            "aws_launch_template": "launch-template",
+            "aws_network_acl": "network-acl",
             "aws_default_network_acl": "network-acl",
             "aws_vpc_security_group_ingress_rule": "security-group-rule",
             "aws_vpc_security_group_egress_rule": "security-group-rule",
@@ -274,8 +402,11 @@ class Filler:
         if t in simple_ec2:
             return self.arn("ec2", f"{simple_ec2[t]}/{self.ident()}")
         iam_path = g("path") or "/"
-        iam = {"aws_iam_role": "role", "aws_iam_policy": "policy",
-               "aws_iam_instance_profile": "instance-profile"}
+        iam = {
+            "aws_iam_role": "role",
+            "aws_iam_policy": "policy",
+            "aws_iam_instance_profile": "instance-profile",
+        }
         if t in iam:
             nm = g("name") or self.value("name", "string")
             return self.arn("iam", f"{iam[t]}{iam_path}{nm}", region=False)
@@ -302,31 +433,47 @@ class Filler:
         if t == "aws_autoscaling_group":
             return self.arn("autoscaling", f"autoScalingGroup:{self.uuid()}:autoScalingGroupName/{name}")
         if t == "aws_autoscaling_policy":
-            return self.arn("autoscaling", f"scalingPolicy:{self.uuid()}:autoScalingGroupName/"
-                                           f"{g('autoscaling_group_name')}:policyName/{name}")
-        rds = {"aws_db_instance": "db", "aws_db_subnet_group": "subgrp",
-               "aws_db_parameter_group": "pg", "aws_db_event_subscription": "es"}
+            return self.arn(
+                "autoscaling",
+                f"scalingPolicy:{self.uuid()}:autoScalingGroupName/"
+                f"{g('autoscaling_group_name')}:policyName/{name}",
+            )
+        rds = {
+            "aws_db_instance": "db",
+            "aws_db_subnet_group": "subgrp",
+            "aws_db_parameter_group": "pg",
+            "aws_db_event_subscription": "es",
+        }
         if t in rds:
             nm = g("identifier") or name or self.value("identifier", "string")
             return self.arn("rds", f"{rds[t]}:{nm}")
-        ec = {"aws_elasticache_replication_group": ("replicationgroup", "replication_group_id"),
-              "aws_elasticache_subnet_group": ("subnetgroup", "name"),
-              "aws_elasticache_parameter_group": ("parametergroup", "name"),
-              "aws_elasticache_user": ("user", "user_id"),
-              "aws_elasticache_user_group": ("usergroup", "user_group_id")}
+        ec = {
+            "aws_elasticache_replication_group": ("replicationgroup", "replication_group_id"),
+            "aws_elasticache_subnet_group": ("subnetgroup", "name"),
+            "aws_elasticache_parameter_group": ("parametergroup", "name"),
+            "aws_elasticache_user": ("user", "user_id"),
+            "aws_elasticache_user_group": ("usergroup", "user_group_id"),
+        }
         if t in ec:
             return self.arn("elasticache", f"{ec[t][0]}:{g(ec[t][1])}")
         if t == "aws_secretsmanager_secret":
             nm = g("name") or self.value("name", "string")
             return self.arn("secretsmanager", f"secret:{nm}-{self.upper(6, string.ascii_letters)}")
         if t == "aws_secretsmanager_secret_version":
-            return str(g("secret_id")) if str(g("secret_id")).startswith("arn:") else \
-                self.arn("secretsmanager", f"secret:{g('secret_id')}-{self.upper(6, string.ascii_letters)}")
+            return (
+                str(g("secret_id"))
+                if str(g("secret_id")).startswith("arn:")
+                else self.arn(
+                    "secretsmanager", f"secret:{g('secret_id')}-{self.upper(6, string.ascii_letters)}"
+                )
+            )
         if t.startswith("aws_s3_bucket"):
             return self.arn("s3", str(g("bucket") or self.ident()), region=False, account=False)
-        cf = {"aws_cloudfront_distribution": "distribution",
-              "aws_cloudfront_origin_access_control": "origin-access-control",
-              "aws_cloudfront_response_headers_policy": "response-headers-policy"}
+        cf = {
+            "aws_cloudfront_distribution": "distribution",
+            "aws_cloudfront_origin_access_control": "origin-access-control",
+            "aws_cloudfront_response_headers_policy": "response-headers-policy",
+        }
         if t in cf:
             return self.arn("cloudfront", f"{cf[t]}/{self.ident()}", region=False)
         if t == "aws_cloudwatch_metric_alarm":
@@ -363,8 +510,13 @@ class Filler:
         if v is MISSING:
             v = self._generic(name, ty, computed_only)
         if isinstance(v, str) and ty not in ("string", "dynamic"):
-            v = {"number": lambda s: float(s) if "." in s else int(s),
-                 "bool": lambda s: s == "true"}.get(ty, lambda s: s)(v) if isinstance(ty, str) else v
+            v = (
+                {"number": lambda s: float(s) if "." in s else int(s), "bool": lambda s: s == "true"}.get(
+                    ty, lambda s: s
+                )(v)
+                if isinstance(ty, str)
+                else v
+            )
         if name in self.obj and self.obj.get(name) is UNKNOWN:
             self.obj[name] = v
         return v
@@ -401,8 +553,7 @@ class Filler:
         if name in ("arn_suffix",) and t in ("aws_lb", "aws_lb_target_group"):
             arn = self.obj.get("arn") if self.obj.get("arn") is not UNKNOWN else None
             arn = arn or self.value("arn", "string")
-            return str(arn).split(":", 5)[5].split("/", 1)[1] if t == "aws_lb" else \
-                str(arn).split(":", 5)[5]
+            return str(arn).split(":", 5)[5].split("/", 1)[1] if t == "aws_lb" else str(arn).split(":", 5)[5]
         if t == "aws_lb":
             lb_name = g("name") or "tf-lb"
             if name == "dns_name":
@@ -433,10 +584,16 @@ class Filler:
                 return "available"
             if name == "master_user_secret":
                 kms = g("master_user_secret_kms_key_id") or self.arn("kms", f"key/{self.uuid()}")
-                return [{"kms_key_id": kms, "secret_status": "active",
-                         "secret_arn": self.arn("secretsmanager",
-                                                f"secret:rds!db-{self.uuid()}-"
-                                                f"{self.upper(6, string.ascii_letters)}")}]
+                return [
+                    {
+                        "kms_key_id": kms,
+                        "secret_status": "active",
+                        "secret_arn": self.arn(
+                            "secretsmanager",
+                            f"secret:rds!db-{self.uuid()}-{self.upper(6, string.ascii_letters)}",
+                        ),
+                    }
+                ]
             if name == "listener_endpoint":
                 return []
             if name in ("replicas",):
@@ -490,8 +647,14 @@ class Filler:
                 return f"ec2-{ip.replace('.', '-')}.{r}.compute.{dns}"
             if name == "allocation_id":
                 return self.ident()
-            if name in ("association_id", "carrier_ip", "customer_owned_ip", "private_dns",
-                        "private_ip", "ptr_record"):
+            if name in (
+                "association_id",
+                "carrier_ip",
+                "customer_owned_ip",
+                "private_dns",
+                "private_ip",
+                "ptr_record",
+            ):
                 return ""
             if name == "domain":
                 return "vpc"
@@ -527,8 +690,12 @@ class Filler:
         if t == "aws_vpc_endpoint":
             if name == "dns_entry":
                 svc = str(g("service_name") or "com.amazonaws.x.s3").rsplit(".", 1)[-1]
-                return [{"dns_name": f"vpce-{self.hex(17)}.{svc}.{r}.vpce.{dns}",
-                         "hosted_zone_id": "Z" + self.upper(13)}]
+                return [
+                    {
+                        "dns_name": f"vpce-{self.hex(17)}.{svc}.{r}.vpce.{dns}",
+                        "hosted_zone_id": "Z" + self.upper(13),
+                    }
+                ]
             if name == "state":
                 return "available"
             if name == "prefix_list_id":
@@ -551,10 +718,15 @@ class Filler:
             if name == "domain_validation_options":
                 dn = g("domain_name") or "example.com"
                 names = [dn, *(g("subject_alternative_names") or [])]
-                return [{"domain_name": n, "resource_record_name": f"_{self.hex(32)}.{n}.",
-                         "resource_record_type": "CNAME",
-                         "resource_record_value": f"_{self.hex(32)}.acm-validations.aws."}
-                        for n in dict.fromkeys(names)]
+                return [
+                    {
+                        "domain_name": n,
+                        "resource_record_name": f"_{self.hex(32)}.{n}.",
+                        "resource_record_type": "CNAME",
+                        "resource_record_value": f"_{self.hex(32)}.acm-validations.aws.",
+                    }
+                    for n in dict.fromkeys(names)
+                ]
         return MISSING
 
     def _generic(self, name: str, ty: Any, computed_only: bool) -> Any:
@@ -622,9 +794,13 @@ class Filler:
             return "IPV4"
         if name in ("ip_address_type",):
             return "ipv4"
-        simple = {"mfa_delete": "Disabled", "http_protocol_ipv6": "disabled",
-                  "http_endpoint": "enabled", "http_tokens": "optional",
-                  "instance_metadata_tags": "disabled"}
+        simple = {
+            "mfa_delete": "Disabled",
+            "http_protocol_ipv6": "disabled",
+            "http_endpoint": "enabled",
+            "http_tokens": "optional",
+            "instance_metadata_tags": "disabled",
+        }
         if name in simple:
             return simple[name]
         if name == "instance_tenancy":
@@ -635,24 +811,37 @@ class Filler:
 
     def object(self, ty: Any) -> dict[str, Any]:
         """An object of type ty with every attribute made up."""
-        return {k: self._generic(k, t, True) if self._special(k, t) is MISSING else self._special(k, t)
-                for k, t in ty[1].items()}
+        return {
+            k: self._generic(k, t, True) if self._special(k, t) is MISSING else self._special(k, t)
+            for k, t in ty[1].items()
+        }
 
     def _string(self, name: str) -> str:
         if name.endswith("_arn") or name == "arn":
             base = name.removesuffix("_arn") or "resource"
-            service = {"kms_key": "kms", "role": "iam", "target_key": "kms",
-                       "secret": "secretsmanager", "topic": "sns", "certificate": "acm",
-                       "backup_vault": "backup", "dashboard": "cloudwatch",
-                       "log_group": "logs"}.get(base, "ec2")
+            service = {
+                "kms_key": "kms",
+                "role": "iam",
+                "target_key": "kms",
+                "secret": "secretsmanager",
+                "topic": "sns",
+                "certificate": "acm",
+                "backup_vault": "backup",
+                "dashboard": "cloudwatch",
+                "log_group": "logs",
+            }.get(base, "ec2")
             res = {"kms_key": "key/", "target_key": "key/", "role": "role/"}.get(
-                base, base.replace("_", "-") + "/")
+                base, base.replace("_", "-") + "/"
+            )
             tail = self.uuid() if service == "kms" else self.hex(17)
             return self.arn(service, res + tail, region=service != "iam")
         if name in ATTR_ID_PREFIX:
             return f"{ATTR_ID_PREFIX[name]}-0{self.hex(16)}"
-        if name.endswith("_date") or name.endswith("_time") or name in ("created_at", "not_after",
-                                                                        "not_before", "created"):
+        if (
+            name.endswith("_date")
+            or name.endswith("_time")
+            or name in ("created_at", "not_after", "not_before", "created")
+        ):
             return TIMESTAMP
         if name == "etag":
             return "E" + self.upper(13)

@@ -34,8 +34,9 @@ def install(mirror: Path, python: str) -> list[Path]:
         d = mirror / "registry.terraform.io" / "hashicorp" / name / version / "linux_amd64"
         d.mkdir(parents=True, exist_ok=True)
         path = d / f"terraform-provider-{name}_v{version}_x5"
-        text = LAUNCHER.format(name=name, version=version, python=shlex.quote(python),
-                               run=shlex.quote(str(HERE / "run.py")))
+        text = LAUNCHER.format(
+            name=name, version=version, python=shlex.quote(python), run=shlex.quote(str(HERE / "run.py"))
+        )
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.chmod(0o755)

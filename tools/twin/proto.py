@@ -21,8 +21,10 @@ def _load() -> ModuleType:
         return sys.modules["tfplugin6_pb2"]
     spec = importlib.util.find_spec("pyvider")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("terraform-provider twin: the Python package 'pyvider' (tfplugin6 stubs) "
-                         "is not installed: run `make setup`")
+        raise SystemExit(
+            "terraform-provider twin: the Python package 'pyvider' (tfplugin6 stubs) "
+            "is not installed: run `make setup`"
+        )
     for loc in spec.submodule_search_locations:
         path = Path(loc) / _REL
         if path.is_file():

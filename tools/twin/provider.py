@@ -56,8 +56,11 @@ class Cloud:
         path = self._path(tname, oid)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({"type": tname, "id": oid, "attributes": cty.to_json(obj)},
-                                  indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"type": tname, "id": oid, "attributes": cty.to_json(obj)}, indent=1, sort_keys=True)
+            + "\n",
+            encoding="utf-8",
+        )
         os.replace(tmp, path)
 
     def get(self, tname: str, oid: str) -> dict[str, Any] | None:
@@ -78,8 +81,7 @@ class Cloud:
             return None
         for p in sorted(d.glob("*.json")):
             with_attrs = json.loads(p.read_text(encoding="utf-8"))["attributes"]
-            if with_attrs.get(attr) == value or (
-                    attr == "secret_id" and with_attrs.get("arn") == value):
+            if with_attrs.get(attr) == value or (attr == "secret_id" and with_attrs.get("arn") == value):
                 return with_attrs
         return None
 
@@ -147,8 +149,9 @@ class Provider:
                     resp = fn(req)
             except Exception as exc:  # report, do not crash the plugin
                 resp = msg.Response()
-                resp.diagnostics.append(_diag(f"terraform-provider-{self.short} twin: {exc}",
-                                              traceback.format_exc()))
+                resp.diagnostics.append(
+                    _diag(f"terraform-provider-{self.short} twin: {exc}", traceback.format_exc())
+                )
             return resp.SerializeToString()
 
         return handle
@@ -177,10 +180,13 @@ class Provider:
         if isinstance(region, str) and region:
             self.region = region
         elif not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
-            resp.diagnostics.append(_diag(
-                "Missing region value",
-                "The \"region\" argument of the aws provider is not set, and neither AWS_REGION "
-                "nor AWS_DEFAULT_REGION is (offline twin)."))
+            resp.diagnostics.append(
+                _diag(
+                    "Missing region value",
+                    'The "region" argument of the aws provider is not set, and neither AWS_REGION '
+                    "nor AWS_DEFAULT_REGION is (offline twin).",
+                )
+            )
         ids = cfg.get("allowed_account_ids")
         if isinstance(ids, list) and ids and isinstance(ids[0], str):
             self.account_id = ids[0]
@@ -229,8 +235,7 @@ class Provider:
         prior = _read_dv(req.prior_state, ty)
         proposed = _read_dv(req.proposed_new_state, ty)
         config = _read_dv(req.config, ty)
-        resp = pb.PlanResourceChange.Response(planned_private=req.prior_private,
-                                              legacy_type_system=LEGACY)
+        resp = pb.PlanResourceChange.Response(planned_private=req.prior_private, legacy_type_system=LEGACY)
         if proposed is None:
             resp.planned_state.CopyFrom(_dv(None, ty))
             return resp
@@ -240,7 +245,8 @@ class Provider:
             for name, a in sorted(block["attributes"].items()):
                 if (a.get("required") or a.get("optional")) and prior.get(name) != planned.get(name):
                     resp.requires_replace.append(
-                        pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)]))
+                        pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)])
+                    )
         resp.planned_state.CopyFrom(_dv(planned, ty))
         return resp
 
@@ -266,8 +272,10 @@ class Provider:
             if b["nesting"] == "single":
                 out[name] = self._plan(b["block"], cv, prv, pv)
             elif b["nesting"] == "list":
-                out[name] = [self._plan(b["block"], _at(cv, i), _at(prv, i) if prior is not None else None, e)
-                             for i, e in enumerate(pv)]
+                out[name] = [
+                    self._plan(b["block"], _at(cv, i), _at(prv, i) if prior is not None else None, e)
+                    for i, e in enumerate(pv)
+                ]
             else:
                 out[name] = [self._plan(b["block"], None, _match(b["block"], e, prv), e) for e in pv]
         return out
@@ -278,16 +286,22 @@ class Provider:
             planned["region"] = self.region
         if "tags_all" in attrs and attrs["tags_all"].get("computed"):
             tags = planned.get("tags")
-            if (tags is UNKNOWN or (isinstance(tags, dict) and UNKNOWN in tags.values())
-                    or UNKNOWN in self.default_tags.values()):
+            if (
+                tags is UNKNOWN
+                or (isinstance(tags, dict) and UNKNOWN in tags.values())
+                or UNKNOWN in self.default_tags.values()
+            ):
                 planned["tags_all"] = UNKNOWN
             else:
                 merged = dict(self.default_tags)
                 merged.update({k: v for k, v in (tags or {}).items() if v is not None})
                 planned["tags_all"] = merged
         if prior is not None and tname in RECOMPUTED_ON_UPDATE:
-            changed = any(prior.get(n) != planned.get(n) for n, a in attrs.items()
-                          if not a.get("computed") or a.get("optional"))
+            changed = any(
+                prior.get(n) != planned.get(n)
+                for n, a in attrs.items()
+                if not a.get("computed") or a.get("optional")
+            )
             changed = changed or any(prior.get(n) != planned.get(n) for n in block.get("block_types", {}))
             if changed:
                 for n in RECOMPUTED_ON_UPDATE[tname]:
@@ -320,8 +334,9 @@ class Provider:
         resp.new_state.CopyFrom(_dv(new, ty))
         return resp
 
-    def _fill(self, tname: str, block: dict[str, Any], obj: dict[str, Any], salt: str = "",
-              prior: Any = None) -> None:
+    def _fill(
+        self, tname: str, block: dict[str, Any], obj: dict[str, Any], salt: str = "", prior: Any = None
+    ) -> None:
         """Replace every unknown in obj (an object being created or updated) with a value."""
         from twin.fill import Filler
 
@@ -371,8 +386,9 @@ class Provider:
             if stored is not None:
                 state = conform(stored, ty, from_json=True)
         resp = pb.ImportResourceState.Response()
-        resp.imported_resources.append(pb.ImportResourceState.ImportedResource(
-            type_name=tname, state=_dv(state, ty)))
+        resp.imported_resources.append(
+            pb.ImportResourceState.ImportedResource(type_name=tname, state=_dv(state, ty))
+        )
         return resp
 
     # -- data sources ---------------------------------------------------------------------------

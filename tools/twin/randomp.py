@@ -12,8 +12,17 @@ from typing import Any
 from twin.cty import UNKNOWN
 
 SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
-DEFAULTS = {"lower": True, "upper": True, "numeric": True, "number": True, "special": True,
-            "min_lower": 0, "min_upper": 0, "min_numeric": 0, "min_special": 0}
+DEFAULTS = {
+    "lower": True,
+    "upper": True,
+    "numeric": True,
+    "number": True,
+    "special": True,
+    "min_lower": 0,
+    "min_upper": 0,
+    "min_numeric": 0,
+    "min_special": 0,
+}
 
 
 def plan_defaults(obj: dict[str, Any]) -> None:
@@ -78,9 +87,12 @@ def fill(tname: str, obj: dict[str, Any], salt: str = "") -> None:
         rng = _rng(obj, salt)
         raw = bytes(rng.getrandbits(8) for _ in range(int(obj.get("byte_length") or 8)))
         prefix = obj.get("prefix") if isinstance(obj.get("prefix"), str) else ""
-        vals = {"b64_url": prefix + base64.urlsafe_b64encode(raw).decode().rstrip("="),
-                "b64_std": prefix + base64.b64encode(raw).decode(),
-                "hex": prefix + raw.hex(), "dec": prefix + str(int.from_bytes(raw, "big"))}
+        vals = {
+            "b64_url": prefix + base64.urlsafe_b64encode(raw).decode().rstrip("="),
+            "b64_std": prefix + base64.b64encode(raw).decode(),
+            "hex": prefix + raw.hex(),
+            "dec": prefix + str(int.from_bytes(raw, "big")),
+        }
         vals["id"] = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         for k, v in vals.items():
             if obj.get(k) is UNKNOWN:

@@ -39,23 +39,27 @@ def cache_path(short: str) -> Path:
 def _pb_block(pb: Any, block: dict[str, Any]) -> Any:
     out = pb.Schema.Block(version=0)
     for name, a in sorted(block["attributes"].items()):
-        out.attributes.append(pb.Schema.Attribute(
-            name=name,
-            type=json.dumps(a["type"], separators=(",", ":")).encode(),
-            required=a.get("required", False),
-            optional=a.get("optional", False),
-            computed=a.get("computed", False),
-            sensitive=a.get("sensitive", False),
-            write_only=a.get("write_only", False),
-        ))
+        out.attributes.append(
+            pb.Schema.Attribute(
+                name=name,
+                type=json.dumps(a["type"], separators=(",", ":")).encode(),
+                required=a.get("required", False),
+                optional=a.get("optional", False),
+                computed=a.get("computed", False),
+                sensitive=a.get("sensitive", False),
+                write_only=a.get("write_only", False),
+            )
+        )
     for name, b in sorted(block.get("block_types", {}).items()):
-        out.block_types.append(pb.Schema.NestedBlock(
-            type_name=name,
-            block=_pb_block(pb, b["block"]),
-            nesting=NESTING[b["nesting"]],
-            min_items=b.get("min_items", 0),
-            max_items=b.get("max_items", 0),
-        ))
+        out.block_types.append(
+            pb.Schema.NestedBlock(
+                type_name=name,
+                block=_pb_block(pb, b["block"]),
+                nesting=NESTING[b["nesting"]],
+                min_items=b.get("min_items", 0),
+                max_items=b.get("max_items", 0),
+            )
+        )
     return out
 
 
@@ -64,21 +68,24 @@ def build(short: str) -> dict[str, Any]:
     from twin.proto import pb
 
     doc = json.loads(schema_json(short).read_text(encoding="utf-8"))
-    caps = pb.ServerCapabilities(plan_destroy=False, get_provider_schema_optional=False,
-                                 move_resource_state=False)
+    caps = pb.ServerCapabilities(
+        plan_destroy=False, get_provider_schema_optional=False, move_resource_state=False
+    )
     resp = pb.GetProviderSchema.Response(
         provider=pb.Schema(version=0, block=_pb_block(pb, doc["provider_schema"])),
         server_capabilities=caps,
     )
     meta = pb.GetMetadata.Response(server_capabilities=caps)
     blocks: dict[str, Any] = {"provider": doc["provider_schema"]}
-    for section, field, kind in (("resource_schemas", "resource_schemas", "resource"),
-                                 ("data_source_schemas", "data_source_schemas", "data"),
-                                 ("ephemeral_resource_schemas", "ephemeral_resource_schemas",
-                                  "ephemeral")):
+    for section, field, kind in (
+        ("resource_schemas", "resource_schemas", "resource"),
+        ("data_source_schemas", "data_source_schemas", "data"),
+        ("ephemeral_resource_schemas", "ephemeral_resource_schemas", "ephemeral"),
+    ):
         for name, s in sorted(doc[section].items()):
             getattr(resp, field)[name].CopyFrom(
-                pb.Schema(version=s.get("version", 0), block=_pb_block(pb, s["block"])))
+                pb.Schema(version=s.get("version", 0), block=_pb_block(pb, s["block"]))
+            )
             blocks[f"{kind}.{name}"] = s["block"]
             if kind == "resource":
                 meta.resources.append(pb.GetMetadata.ResourceMetadata(type_name=name))

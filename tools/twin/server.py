@@ -22,12 +22,28 @@ MAGIC_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 
 RPCS = [
-    "GetMetadata", "GetProviderSchema", "ValidateProviderConfig", "ValidateResourceConfig",
-    "ValidateDataResourceConfig", "UpgradeResourceState", "ConfigureProvider", "ReadResource",
-    "PlanResourceChange", "ApplyResourceChange", "ImportResourceState", "MoveResourceState",
-    "ReadDataSource", "ValidateEphemeralResourceConfig", "OpenEphemeralResource",
-    "RenewEphemeralResource", "CloseEphemeralResource", "GetFunctions", "CallFunction",
-    "StopProvider", "GetResourceIdentitySchemas", "UpgradeResourceIdentity",
+    "GetMetadata",
+    "GetProviderSchema",
+    "ValidateProviderConfig",
+    "ValidateResourceConfig",
+    "ValidateDataResourceConfig",
+    "UpgradeResourceState",
+    "ConfigureProvider",
+    "ReadResource",
+    "PlanResourceChange",
+    "ApplyResourceChange",
+    "ImportResourceState",
+    "MoveResourceState",
+    "ReadDataSource",
+    "ValidateEphemeralResourceConfig",
+    "OpenEphemeralResource",
+    "RenewEphemeralResource",
+    "CloseEphemeralResource",
+    "GetFunctions",
+    "CallFunction",
+    "StopProvider",
+    "GetResourceIdentitySchemas",
+    "UpgradeResourceIdentity",
 ]
 
 
@@ -40,28 +56,47 @@ def _tls() -> tuple[Any, str]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HashiCorp"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "HashiCorp"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
+        ]
+    )
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(seconds=30))
         .not_valid_after(now + datetime.timedelta(days=365))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                     key_encipherment=True, data_encipherment=False,
-                                     key_agreement=True, key_cert_sign=True, crl_sign=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH,
-                                              ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     # terraform's client certificate (PLUGIN_CLIENT_CERT) is ECDSA P-521, which gRPC's TLS
     # stack does not offer to verify, so the Go client would send none: serve TLS with the
     # handshake's certificate but without client authentication (loopback only; a test double).
@@ -75,9 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     short = argv[0] if argv else "aws"
     if os.environ.get(MAGIC_KEY) != MAGIC_VALUE:
-        print(f"This is terraform-provider-{short} (an offline twin for tests, tools/twin).\n"
-              "It is a plugin that Terraform starts; it is not meant to be run by hand. Put it in\n"
-              "a provider mirror and run terraform (see tools/twin/README.md).", file=sys.stderr)
+        print(
+            f"This is terraform-provider-{short} (an offline twin for tests, tools/twin).\n"
+            "It is a plugin that Terraform starts; it is not meant to be run by hand. Put it in\n"
+            "a provider mirror and run terraform (see tools/twin/README.md).",
+            file=sys.stderr,
+        )
         return 1
 
     import grpc
@@ -86,12 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     from twin.schemas import load
 
     provider = Provider(short, load(short))
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16),
-                         options=[("grpc.max_receive_message_length", 256 << 20),
-                                  ("grpc.max_send_message_length", 256 << 20)])
-    handlers = {name: grpc.unary_unary_rpc_method_handler(
-        provider.handler(name), request_deserializer=_raw, response_serializer=_raw)
-        for name in RPCS}
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=16),
+        options=[("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20)],
+    )
+    handlers = {
+        name: grpc.unary_unary_rpc_method_handler(
+            provider.handler(name), request_deserializer=_raw, response_serializer=_raw
+        )
+        for name in RPCS
+    }
     stop = threading.Event()
 
     def shutdown(_req: bytes, _ctx: Any) -> bytes:
@@ -101,15 +143,27 @@ def main(argv: list[str] | None = None) -> int:
     def health(_req: bytes, _ctx: Any) -> bytes:
         return b"\x08\x01"  # HealthCheckResponse{status: SERVING}
 
-    server.add_generic_rpc_handlers((
-        grpc.method_handlers_generic_handler("tfplugin6.Provider", handlers),
-        grpc.method_handlers_generic_handler("plugin.GRPCController", {
-            "Shutdown": grpc.unary_unary_rpc_method_handler(
-                shutdown, request_deserializer=_raw, response_serializer=_raw)}),
-        grpc.method_handlers_generic_handler("grpc.health.v1.Health", {
-            "Check": grpc.unary_unary_rpc_method_handler(
-                health, request_deserializer=_raw, response_serializer=_raw)}),
-    ))
+    server.add_generic_rpc_handlers(
+        (
+            grpc.method_handlers_generic_handler("tfplugin6.Provider", handlers),
+            grpc.method_handlers_generic_handler(
+                "plugin.GRPCController",
+                {
+                    "Shutdown": grpc.unary_unary_rpc_method_handler(
+                        shutdown, request_deserializer=_raw, response_serializer=_raw
+                    )
+                },
+            ),
+            grpc.method_handlers_generic_handler(
+                "grpc.health.v1.Health",
+                {
+                    "Check": grpc.unary_unary_rpc_method_handler(
+                        health, request_deserializer=_raw, response_serializer=_raw
+                    )
+                },
+            ),
+        )
+    )
     if os.environ.get("PLUGIN_CLIENT_CERT"):
         creds, cert_field = _tls()
         port = server.add_secure_port("127.0.0.1:0", creds)
