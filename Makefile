@@ -135,3 +135,22 @@ scan: setup ## Security scan of modules/ and envs/ (checkov + policies/)
 .PHONY: clean
 clean: ## Remove build output (keeps the virtual environments)
 	rm -rf build .pytest_cache
+
+# ---- twin: offline twin of the hashicorp/aws 6.69.1 and hashicorp/random 3.9.1 providers ----
+# tools/twin/README.md. `make setup` lays it out in $(TOOLS)/provider-mirror next to the null provider.
+TWIN_SRC := $(wildcard tools/twin/*.py) $(wildcard tools/twin/schema/*.json)
+
+$(TOOLS)/.twin: $(VENV)/.installed $(TWIN_SRC) | $(TOOLS)/.provider-mirror
+	$(BIN)/python tools/twin/install.py --mirror $(TOOLS)/provider-mirror
+	@touch $@
+
+.PHONY: twin-install
+twin-install: $(TOOLS)/.twin ## Lay the aws/random provider twin out in the offline provider mirror
+
+.PHONY: twin-schema
+twin-schema: $(VENV)/.installed ## Re-extract the twin's provider schemas from the cdktn wheels (pip download)
+	$(BIN)/python tools/twin/extract.py --wheel-dir $(TOOLS)/wheels
+	$(BIN)/python tools/twin/install.py --mirror $(TOOLS)/provider-mirror
+
+setup: $(TOOLS)/.twin
+# ---- end twin ----

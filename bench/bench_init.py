@@ -36,8 +36,7 @@ def large_spec(folder: Path, environments: int) -> Path:
     text = (REPO / "examples" / "app.yaml").read_text()
     head = text[: text.index("environments:")]
     envs = "".join(
-        f"  env{i}:\n    profile: {'high-power' if i % 2 else 'low-power'}\n"
-        for i in range(environments)
+        f"  env{i}:\n    profile: {'high-power' if i % 2 else 'low-power'}\n" for i in range(environments)
     )
     shutil.copy(REPO / "examples" / "user-data.sh", folder / "user-data.sh")
     path = folder / f"app{environments}.yaml"
@@ -59,8 +58,9 @@ def main() -> None:
     rows = [("python -c pass", baseline, None)]
     help_time = best_of([str(TFGEN), "--help"], args.repeat)
     rows.append(("tfgen --help", help_time, 0.3))
-    ref = best_of([str(TFGEN), "init", str(REPO / "examples/app.yaml"), "--out", str(out)],
-                  args.repeat, fresh)
+    ref = best_of(
+        [str(TFGEN), "init", str(REPO / "examples/app.yaml"), "--out", str(out)], args.repeat, fresh
+    )
     rows.append(("tfgen init reference (3 envs)", ref, 0.6))
     per_env = {}
     for n in (1, 5, 10, 20):
@@ -74,9 +74,11 @@ def main() -> None:
         target_text = "" if target is None else f"<{target}s {verdict}"
         print(f"{name:38} {seconds:8.3f} {seconds / baseline:9.1f} {target_text:>8}")
     slopes = [(per_env[b] - per_env[a]) / (b - a) for a, b in ((1, 5), (5, 10), (10, 20))]
-    print("cost per environment (1->5, 5->10, 10->20): "
-          + ", ".join(f"{s * 1000:.1f} ms" for s in slopes)
-          + f"; spread {max(slopes) / max(min(slopes), 1e-9):.2f}x (linear when close to 1)")
+    print(
+        "cost per environment (1->5, 5->10, 10->20): "
+        + ", ".join(f"{s * 1000:.1f} ms" for s in slopes)
+        + f"; spread {max(slopes) / max(min(slopes), 1e-9):.2f}x (linear when close to 1)"
+    )
     print(f"median slope {statistics.median(slopes) * 1000:.1f} ms/env")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -47,8 +47,17 @@ def main() -> int:
     policies = scan_mod.repo_policies_dir()
     with tempfile.TemporaryDirectory(prefix="tfgen-bench-") as tmp:
         target, label = pick_target(Path(tmp))
-        raw_cmd = [str(checkov), "-d", str(target), "--framework", "terraform",
-                   "--skip-download", "--soft-fail", "-o", "json"]
+        raw_cmd = [
+            str(checkov),
+            "-d",
+            str(target),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--soft-fail",
+            "-o",
+            "json",
+        ]
         if policies is not None:
             raw_cmd += ["--external-checks-dir", str(policies)]
 

@@ -1,45 +1,32 @@
-"""Shared fixtures: the repository's specs and a helper that renders one into a folder."""
+"""Fixtures shared by the test modules (helpers to import are in helpers.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tfgen.render import project_meta, render, spec_reference
-from tfgen.spec import load_spec
-from tfgen.write import write_tree
+import tfgen.scan as scan_mod
+from helpers import (
+    EXTRA_SPECS,
+    REPO,
+    RUN_FIXTURE,
+    SETUP_HINT,
+    TEST_SPECS,
+    find_checkov,
+    find_terraform,
+    render_tree,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE_SPEC = REPO / "examples" / "app.yaml"
-SPECS = REPO / "tests" / "specs"
-TEST_SPECS = {
-    "reference": REFERENCE_SPEC,
-    "minimal": SPECS / "minimal.yaml",
-    "low": SPECS / "low.yaml",
-    "high": SPECS / "high.yaml",
-    "mysql": SPECS / "mysql.yaml",
-}
+NULL_PROVIDER = "terraform-provider-null_v2.1.2_x4"
 
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
 
-def render_tree(spec_path: Path, dest: Path) -> Path:
-    """Render a spec into `dest` the way `tfgen init SPEC --out DEST` does; return `dest`.
-
-    The spec (and its user-data script) is copied into `dest` first, so the rendered project
-    refers to it as `app.yaml` wherever the test runs: trees are comparable byte for byte.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    spec_copy = dest / "app.yaml"
-    shutil.copy(spec_path, spec_copy)
-    for extra in spec_path.parent.glob("*.sh"):
-        shutil.copy(extra, dest / extra.name)
-    spec = load_spec(spec_copy)
-    files = render(spec, spec_ref=spec_reference(spec_copy, dest))
-    write_tree(dest, files, meta=project_meta(spec, files, spec_copy, dest))
-    return dest
+# --------------------------------------------------------------------------- rendered trees
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +34,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every test spec rendered once per session (read-only: copy before you modify)."""
     base = tmp_path_factory.mktemp("rendered")
     return {name: render_tree(path, base / name) for name, path in TEST_SPECS.items()}
+
+
+@pytest.fixture(scope="session")
+def rendered_extra(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every one-feature spec (EXTRA_SPECS) rendered once per session (read-only)."""
+    base = tmp_path_factory.mktemp("rendered-extra")
+    return {name: render_tree(path, base / name) for name, path in EXTRA_SPECS.items()}
 
 
 @pytest.fixture
@@ -59,3 +53,71 @@ def writable_copy(tmp_path: Path):
         return target
 
     return copy
+
+
+# --------------------------------------------------------------------------- real tools
+
+
+@pytest.fixture(scope="session")
+def checkov() -> Path:
+    """The real checkov (TFGEN_CHECKOV, else .venv-checkov); exported as TFGEN_CHECKOV so
+    code that looks it up the way users' machines do (plan --scan, pre-commit) finds it."""
+    path = find_checkov()
+    os.environ[scan_mod.CHECKOV_ENV_VAR] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> str:
+    """The real terraform (TFGEN_TERRAFORM, else PATH); exported as TFGEN_TERRAFORM."""
+    found = str(find_terraform())
+    os.environ["TFGEN_TERRAFORM"] = found
+    return found
+
+
+@pytest.fixture(scope="session")
+def provider_mirror(tmp_path_factory: pytest.TempPathFactory, terraform_bin: str) -> Path:
+    """The null provider as a filesystem mirror: $TFGEN_PLUGIN_MIRROR (the Makefile sets it),
+    else the one `make setup` builds in .tools/, else one built here from the provider binary
+    `make setup` pip-installs into this venv. Exported as TFGEN_PLUGIN_MIRROR."""
+    for candidate in (os.environ.get("TFGEN_PLUGIN_MIRROR"), REPO / ".tools" / "provider-mirror"):
+        if candidate and Path(candidate).is_dir():
+            os.environ["TFGEN_PLUGIN_MIRROR"] = str(candidate)
+            return Path(candidate)
+    candidates = [Path(sys.prefix) / "lib" / NULL_PROVIDER, *Path(sys.prefix).rglob(NULL_PROVIDER)]
+    binary = next((p for p in candidates if p.is_file()), None)
+    if binary is None:
+        pytest.fail(f"the null provider ({NULL_PROVIDER}) is not installed: {SETUP_HINT}", pytrace=False)
+    mirror = tmp_path_factory.mktemp("provider-mirror")
+    target = mirror / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
+    target.mkdir(parents=True)
+    shutil.copy2(binary, target / NULL_PROVIDER)
+    (target / NULL_PROVIDER).chmod(0o755)
+    os.environ["TFGEN_PLUGIN_MIRROR"] = str(mirror)
+    return mirror
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of tests/fixtures/run/project (envs dev/staging/prod, modules/app, manifest)."""
+    root = tmp_path / "project"
+    shutil.copytree(RUN_FIXTURE, root)
+    return root
+
+
+# --------------------------------------------------------------------------- scans
+
+
+@pytest.fixture(scope="session")
+def scans(
+    rendered: dict[str, Path], rendered_extra: dict[str, Path], checkov: Path
+) -> dict[str, scan_mod.ScanResult]:
+    """Every rendered tree (test specs and extra specs) scanned once per session, two at a
+    time, with the real checkov and tfgen's policies. No cache: the trees stay untouched."""
+    trees = {**rendered, **rendered_extra}
+
+    def one(name: str) -> tuple[str, scan_mod.ScanResult]:
+        return name, scan_mod.scan(trees[name], checkov=checkov, use_cache=False)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, sorted(trees)))

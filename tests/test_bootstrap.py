@@ -15,8 +15,6 @@ import pytest
 from tfgen.bootstrap import bootstrap, state_backend
 from tfgen.doctor import doctor
 
-FIXTURE = Path(__file__).parent / "fixtures" / "run" / "project"
-
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> str:
@@ -53,13 +51,6 @@ def aws(moto_endpoint: str, monkeypatch) -> str:
         monkeypatch.delenv(var, raising=False)
     urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST"))
     return moto_endpoint
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    return root
 
 
 def s3():

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 from tfgen.catalog import MODULES, by_name, optional_sections, section_models
 from tfgen.render import TEMPLATES
 from tfgen.spec import spec_file_model
 
-REPO = Path(__file__).resolve().parents[1]
 NAMES = [m.name for m in MODULES]
 
 
@@ -36,15 +36,14 @@ def test_no_template_belongs_to_a_module_outside_the_catalog() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_rendered_module_has_its_readme_and_contract_outputs(
-    name: str, rendered: dict[str, Path]
-) -> None:
+def test_rendered_module_has_its_readme_and_contract_outputs(name: str, rendered: dict[str, Path]) -> None:
     module = by_name(name)
     root = rendered["reference"]  # the reference spec uses every tier
     readme = (root / "modules" / name / "README.md").read_text()
     assert readme.startswith(f"# {name}\n\n{module.summary}\n")
-    outputs = set(re.findall(r'^output "([^"]+)"', (root / "modules" / name / "outputs.tf")
-                             .read_text(), re.M))
+    outputs = set(
+        re.findall(r'^output "([^"]+)"', (root / "modules" / name / "outputs.tf").read_text(), re.M)
+    )
     assert set(module.contract) <= outputs, f"{name}: contract outputs missing"
 
 
@@ -54,8 +53,9 @@ def test_tfvars_match_the_env_variable_type(name: str, rendered: dict[str, Path]
     module = by_name(name)
     env_dir = rendered["reference"] / "envs" / "prod"
     variables = (env_dir / "variables.tf").read_text()
-    block = re.search(rf'^variable "{module.section}" {{\n.*?^  type = object\({{\n(.*?)^  }}\)',
-                      variables, re.M | re.S)
+    block = re.search(
+        rf'^variable "{module.section}" {{\n.*?^  type = object\({{\n(.*?)^  }}\)', variables, re.M | re.S
+    )
     assert block, f"envs/prod/variables.tf declares no object variable {module.section!r}"
     declared = re.findall(r"^    ([a-z_]+)\s+=", block.group(1), re.M)
     tfvars = (env_dir / "terraform.tfvars").read_text()

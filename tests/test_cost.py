@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REFERENCE_SPEC, REPO, SPECS, TEST_SPECS
+from helpers import REFERENCE_SPEC, REPO, SPECS, TEST_SPECS, blocks, parse, readme_block, unquote
 from tfgen.cli import app
 from tfgen.cost import PriceTable, estimate
 from tfgen.cost.inventory import MANAGED_SECRETS, PRICED, PRICED_TYPES, modules_of
@@ -560,7 +560,6 @@ def _count_expr(body: dict[str, Any]) -> str | None:
 def test_priced_resources_are_exactly_those_the_rendered_modules_create(
     name: str, rendered: dict[str, Path]
 ) -> None:
-    from hclread import blocks, parse, unquote
 
     spec = load_spec(TEST_SPECS[name])
     env = spec.environments[0]
@@ -661,13 +660,6 @@ def test_a_plan_without_priced_changes_prints_no_cost_line() -> None:
 
 
 # --------------------------------------------------------------------------- the README stays true
-
-
-def readme_block(marker: str) -> str:
-    """What README.md shows between `<!-- {marker}... -->` and `<!-- end -->`."""
-    text = (REPO / "README.md").read_text()
-    start = text.index("-->\n", text.index(f"<!-- {marker}")) + len("-->\n")
-    return text[start : text.index("<!-- end -->", start)]
 
 
 def test_readme_cost_comparison_is_what_the_command_prints() -> None:

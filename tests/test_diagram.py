@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_SPEC, REPO, TEST_SPECS
+from helpers import REFERENCE_SPEC, REPO, TEST_SPECS, readme_block
 from tfgen.cli import app
 from tfgen.diagram import build, dot, mermaid
 from tfgen.spec import load_spec, resolve_with_profile
@@ -372,7 +372,6 @@ def test_the_project_readme_carries_each_environments_diagram_between_markers(
 
 
 def test_readme_diagram_is_what_the_command_draws() -> None:
-    from test_cost import readme_block
 
     drawn = runner.invoke(app, ["diagram", str(REFERENCE_SPEC), "--env", "prod"]).output
     assert readme_block("tfgen diagram examples/app.yaml --env prod") == f"```mermaid\n{drawn}```\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -367,9 +366,10 @@ def test_fmt_gate_without_terraform_is_a_tool_error(tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.slow
-def test_fmt_gate_uses_tfgen_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = shutil.which("terraform")
-    assert real, "the suite needs terraform on PATH (make test installs one)"
+def test_fmt_gate_uses_tfgen_terraform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terraform_bin: str
+) -> None:
+    real = terraform_bin
     root = tree(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     monkeypatch.setenv("TFGEN_TERRAFORM", real)
@@ -460,24 +460,34 @@ def test_schema_gate_fails_on_each_kind_of_mismatch(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"modules/bad/main.tf": BAD_SCHEMA})
     got = [(f.line, f.message) for f in check_schema(root)]
     assert all(f.file == "modules/bad/main.tf" and f.gate == "schema" for f in check_schema(root))
-    assert sorted(got) == sorted([
-        (2, 'aws_vpc.typo: unknown argument "cidr_blok"'),
-        (5, 'aws_subnet.orphan: missing required argument "vpc_id"'),
-        (11, 'aws_vpc.tags_as_block: "tags" is an argument, not a block: write tags = ...'),
-        (18, 'aws_launch_template.lt: unknown block "metadata_option"'),
-        (21, 'aws_launch_template.lt: "monitoring" is a block, not an argument: '
-             "write monitoring { ... }"),
-        (26, 'aws_launch_template.lt.block_device_mappings.ebs: unknown argument "volume_sise"'),
-        (33, 'aws_lb_listener.l.default_action: missing required argument "type"'),
-        (38, 'aws_lb_listener.no_default: missing required block "default_action"'),
-        (42, "aws_vpcc.unknown: unknown resource type; run `make schema` after adding it to "
-             "tools/extract_schema.py"),
-        (47, 'aws_launch_template.twice: block "metadata_options" may appear at most once, found 2'),
-        (53, 'aws_launch_template.twice: dynamic "no_such_block": unknown block'),
-        (64, 'data.aws_iam_policy_document.p.statement: unknown block "principal"'),
-        (70, "data.aws_no_such_thing.x: unknown data source type; run `make schema` after "
-             "adding it to tools/extract_schema.py"),
-    ])
+    assert sorted(got) == sorted(
+        [
+            (2, 'aws_vpc.typo: unknown argument "cidr_blok"'),
+            (5, 'aws_subnet.orphan: missing required argument "vpc_id"'),
+            (11, 'aws_vpc.tags_as_block: "tags" is an argument, not a block: write tags = ...'),
+            (18, 'aws_launch_template.lt: unknown block "metadata_option"'),
+            (
+                21,
+                'aws_launch_template.lt: "monitoring" is a block, not an argument: write monitoring { ... }',
+            ),
+            (26, 'aws_launch_template.lt.block_device_mappings.ebs: unknown argument "volume_sise"'),
+            (33, 'aws_lb_listener.l.default_action: missing required argument "type"'),
+            (38, 'aws_lb_listener.no_default: missing required block "default_action"'),
+            (
+                42,
+                "aws_vpcc.unknown: unknown resource type; run `make schema` after adding it to "
+                "tools/extract_schema.py",
+            ),
+            (47, 'aws_launch_template.twice: block "metadata_options" may appear at most once, found 2'),
+            (53, 'aws_launch_template.twice: dynamic "no_such_block": unknown block'),
+            (64, 'data.aws_iam_policy_document.p.statement: unknown block "principal"'),
+            (
+                70,
+                "data.aws_no_such_thing.x: unknown data source type; run `make schema` after "
+                "adding it to tools/extract_schema.py",
+            ),
+        ]
+    )
 
 
 def test_schema_gate_accepts_meta_arguments_dynamic_blocks_and_attributes_as_blocks(
@@ -538,7 +548,18 @@ def test_schema_file_header_and_known_provider_facts() -> None:
     assert "abort_incomplete_multipart_upload" in rule["blocks"]
     assert "http_tokens" in r["aws_launch_template"]["blocks"]["metadata_options"]["arguments"]
     assert r["random_password"]["arguments"]["length"]["required"] is True
-    assert {"aws_availability_zones", "aws_iam_policy_document", "aws_ami"} <= set(d)
+    assert set(d) == {
+        "aws_ami",
+        "aws_availability_zones",
+        "aws_caller_identity",
+        "aws_cloudfront_cache_policy",
+        "aws_cloudfront_origin_request_policy",
+        "aws_elb_service_account",
+        "aws_iam_policy_document",
+        "aws_partition",
+        "aws_region",
+        "aws_ssm_parameter",
+    }
     # deterministic: keys sorted at every level the extractor writes
     assert list(r) == sorted(r)
     assert json.loads(SCHEMA_PATH.read_text())["resources"] == r
@@ -548,46 +569,56 @@ def test_schema_file_header_and_known_provider_facts() -> None:
 
 
 def test_references_gate_fails_on_each_kind_of_broken_name(tmp_path: Path) -> None:
-    env = ENV_MAIN.replace(
-        "  cidr_block = \"10.20.0.0/16\"\n", "  cidr_blocks = \"10.20.0.0/16\"\n"
-    ).replace(
-        "output \"role\" {\n  value = module.app.role_name\n}\n",
-        "output \"role\" {\n  value = module.app.role_arn\n}\n\n"
-        "output \"zone\" {\n  value = var.zone\n}\n\n"
-        "output \"prefix\" {\n  value = local.prefix\n}\n\n"
-        "output \"nope\" {\n  value = module.nope.x\n}\n",
+    env = ENV_MAIN.replace('  cidr_block = "10.20.0.0/16"\n', '  cidr_blocks = "10.20.0.0/16"\n').replace(
+        'output "role" {\n  value = module.app.role_name\n}\n',
+        'output "role" {\n  value = module.app.role_arn\n}\n\n'
+        'output "zone" {\n  value = var.zone\n}\n\n'
+        'output "prefix" {\n  value = local.prefix\n}\n\n'
+        'output "nope" {\n  value = module.nope.x\n}\n',
     )
-    app = APP_MAIN.replace("assume_role_policy = data.aws_iam_policy_document.assume.json",
-                           "assume_role_policy = data.aws_iam_policy_document.trust.json")
+    app = APP_MAIN.replace(
+        "assume_role_policy = data.aws_iam_policy_document.assume.json",
+        "assume_role_policy = data.aws_iam_policy_document.trust.json",
+    )
     app = app.replace("depends_on = [aws_iam_role.this]", "depends_on = [aws_iam_role.that]")
     root = tree(tmp_path, {"envs/dev/main.tf": env, "modules/app/main.tf": app})
     findings = check_references(root)
     got = sorted((f.file, f.line, f.message) for f in findings)
     assert all(f.gate == "references" for f in findings)
-    assert got == sorted([
-        ("envs/dev/main.tf", 21, 'module "net": argument "cidr_blocks" is not a variable of modules/net'),
-        ("envs/dev/main.tf", 18, 'module "net": required variable "cidr_block" of modules/net is not set'),
-        ("envs/dev/main.tf", 38, 'module "app" (modules/app) has no output "role_arn" (module.app.role_arn)'),
-        ("envs/dev/main.tf", 42, 'reference to undeclared input variable "zone" (var.zone)'),
-        ("envs/dev/main.tf", 46, 'reference to undeclared local value "prefix" (local.prefix)'),
-        ("envs/dev/main.tf", 50, 'reference to undeclared module "nope" (module.nope)'),
-        ("modules/app/main.tf", 13,
-         "reference to undeclared data source data.aws_iam_policy_document.trust"),
-        ("modules/app/main.tf", 53, "reference to undeclared resource aws_iam_role.that"),
-    ])
+    assert got == sorted(
+        [
+            ("envs/dev/main.tf", 21, 'module "net": argument "cidr_blocks" is not a variable of modules/net'),
+            (
+                "envs/dev/main.tf",
+                18,
+                'module "net": required variable "cidr_block" of modules/net is not set',
+            ),
+            (
+                "envs/dev/main.tf",
+                38,
+                'module "app" (modules/app) has no output "role_arn" (module.app.role_arn)',
+            ),
+            ("envs/dev/main.tf", 42, 'reference to undeclared input variable "zone" (var.zone)'),
+            ("envs/dev/main.tf", 46, 'reference to undeclared local value "prefix" (local.prefix)'),
+            ("envs/dev/main.tf", 50, 'reference to undeclared module "nope" (module.nope)'),
+            (
+                "modules/app/main.tf",
+                13,
+                "reference to undeclared data source data.aws_iam_policy_document.trust",
+            ),
+            ("modules/app/main.tf", 53, "reference to undeclared resource aws_iam_role.that"),
+        ]
+    )
 
 
 def test_references_gate_reports_duplicates_and_missing_module_source(tmp_path: Path) -> None:
     root = tree(tmp_path)
     (root / "modules/net/variables2.tf").write_text('variable "name" {\n  type = string\n}\n')
-    (root / "envs/dev/extra.tf").write_text(
-        'module "ghost" {\n  source = "../../modules/ghost"\n}\n'
-    )
+    (root / "envs/dev/extra.tf").write_text('module "ghost" {\n  source = "../../modules/ghost"\n}\n')
     got = sorted((f.file, f.line, f.message) for f in check_references(root))
     assert got == [
         ("envs/dev/extra.tf", 1, 'module "ghost": source ../../modules/ghost is not a folder with .tf files'),
-        ("modules/net/variables2.tf", 1,
-         'duplicate variable "name" (first in modules/net/variables.tf)'),
+        ("modules/net/variables2.tf", 1, 'duplicate variable "name" (first in modules/net/variables.tf)'),
     ]
 
 
@@ -616,7 +647,14 @@ output "x" {
 
 def test_expression_code_blanks_literals_and_keeps_interpolations() -> None:
     assert expression_code('"a${var.q}b $${var.no} %{ if local.c }x%{ endif }"').split() == [
-        "(var.q)", "(", "if", "local.c", ")", "(", "endif", ")"
+        "(var.q)",
+        "(",
+        "if",
+        "local.c",
+        ")",
+        "(",
+        "endif",
+        ")",
     ]
     assert "var.h" in expression_code('"<<-EOT\n  {"a": "${var.h}"}\n  EOT"')
     assert "aws_fake" not in expression_code('${x != "aws_fake.thing"}')
@@ -682,38 +720,67 @@ def test_extractor_reads_config_structs_blocks_and_names_from_a_jsii_assembly() 
     p = "@cdktn/provider-aws.thing."
 
     def prop(name, anchor=None, optional=True, type_=None, summary=None):
-        docs = summary or (f"Docs at Terraform Registry: {link}#{anchor} Thing#{anchor}}}."
-                           if anchor else "Region where this resource will be managed.")
+        docs = summary or (
+            f"Docs at Terraform Registry: {link}#{anchor} Thing#{anchor}}}."
+            if anchor
+            else "Region where this resource will be managed."
+        )
         out = {"name": name, "docs": {"summary": docs}, "type": type_ or {"primitive": "string"}}
         if optional:
             out["optional"] = True
         return out
 
-    many = {"union": {"types": [{"fqn": "cdktn.IResolvable"},
-                                {"collection": {"elementtype": {"fqn": p + "ThingRule"},
-                                                "kind": "array"}}]}}
-    assembly = {"types": {
-        p + "Thing": {
-            "kind": "class", "base": "cdktn.TerraformResource",
-            "docs": {"summary": f"Represents a {link} aws_thing}}."},
-            "initializer": {"parameters": [{"name": "scope"}, {"name": "id"},
-                                           {"name": "config", "type": {"fqn": p + "ThingConfig"}}]},
-        },
-        p + "ThingConfig": {"datatype": True, "kind": "interface", "properties": [
-            prop("vpcId", "vpc_id", optional=False),
-            prop("selfAttribute", "self"),
-            prop("region"),
-            prop("rule", type_=many, summary="rule block."),
-            prop("opts", type_={"fqn": p + "ThingOpts"}, summary="opts block."),
-            prop("deep", type_={"primitive": "any"}, summary="deep block."),
-            prop("ingress", "ingress", type_={"collection": {
-                "elementtype": {"fqn": p + "ThingOpts"}, "kind": "array"}}),
-        ]},
-        p + "ThingRule": {"datatype": True, "kind": "interface", "properties": [
-            prop("ruleName", "rule_name", optional=False)]},
-        p + "ThingOpts": {"datatype": True, "kind": "interface", "properties": [
-            prop("httpTokens", "http_tokens")]},
-    }}
+    many = {
+        "union": {
+            "types": [
+                {"fqn": "cdktn.IResolvable"},
+                {"collection": {"elementtype": {"fqn": p + "ThingRule"}, "kind": "array"}},
+            ]
+        }
+    }
+    assembly = {
+        "types": {
+            p + "Thing": {
+                "kind": "class",
+                "base": "cdktn.TerraformResource",
+                "docs": {"summary": f"Represents a {link} aws_thing}}."},
+                "initializer": {
+                    "parameters": [
+                        {"name": "scope"},
+                        {"name": "id"},
+                        {"name": "config", "type": {"fqn": p + "ThingConfig"}},
+                    ]
+                },
+            },
+            p + "ThingConfig": {
+                "datatype": True,
+                "kind": "interface",
+                "properties": [
+                    prop("vpcId", "vpc_id", optional=False),
+                    prop("selfAttribute", "self"),
+                    prop("region"),
+                    prop("rule", type_=many, summary="rule block."),
+                    prop("opts", type_={"fqn": p + "ThingOpts"}, summary="opts block."),
+                    prop("deep", type_={"primitive": "any"}, summary="deep block."),
+                    prop(
+                        "ingress",
+                        "ingress",
+                        type_={"collection": {"elementtype": {"fqn": p + "ThingOpts"}, "kind": "array"}},
+                    ),
+                ],
+            },
+            p + "ThingRule": {
+                "datatype": True,
+                "kind": "interface",
+                "properties": [prop("ruleName", "rule_name", optional=False)],
+            },
+            p + "ThingOpts": {
+                "datatype": True,
+                "kind": "interface",
+                "properties": [prop("httpTokens", "http_tokens")],
+            },
+        }
+    }
     ex = ex_mod.Extractor(assembly, "hashicorp/aws", "6.69.1")
     opts = {"arguments": {"http_tokens": {"required": False}}, "blocks": {}}
     assert ex.type_schema("resource", "aws_thing") == {
@@ -726,8 +793,7 @@ def test_extractor_reads_config_structs_blocks_and_names_from_a_jsii_assembly() 
         "blocks": {
             "deep": {"required": False, "any": True},
             "opts": {"required": False, "max_items": 1, **opts},
-            "rule": {"required": False, "arguments": {"rule_name": {"required": True}},
-                     "blocks": {}},
+            "rule": {"required": False, "arguments": {"rule_name": {"required": True}}, "blocks": {}},
         },
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEST_SPECS
+from helpers import REPO, TEST_SPECS
 from tfgen.gates import run_all_gates
 
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TEST_SPECS
-from trees import assert_tree_matches, update_golden, updating
-
-GOLDEN = REPO / "tests" / "golden"
+from helpers import GOLDEN, REPO, TEST_SPECS, assert_tree_matches, update_golden, updating
 
 
 @pytest.mark.parametrize("name", [n for n in TEST_SPECS if n != "reference"])
@@ -50,8 +47,7 @@ def test_golden_comparison_fails_on_missing_extra_and_changed_files(tmp_path: Pa
     missing = _tree(tmp_path / "missing", {"a.tf": "a\n", "m/b.tf": "b\n"})
     with pytest.raises(AssertionError, match="missing: m/c.tf"):
         assert_tree_matches(missing, expected)
-    extra = _tree(tmp_path / "extra", {"a.tf": "a\n", "m/b.tf": "b\n", "m/c.tf": "c\n",
-                                       "m/d.tf": "d\n"})
+    extra = _tree(tmp_path / "extra", {"a.tf": "a\n", "m/b.tf": "b\n", "m/c.tf": "c\n", "m/d.tf": "d\n"})
     with pytest.raises(AssertionError, match="extra: m/d.tf"):
         assert_tree_matches(extra, expected)
     changed = _tree(tmp_path / "changed", {"a.tf": "A\n", "m/b.tf": "b\n", "m/c.tf": "c\n"})

@@ -6,51 +6,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-
-# Environments of each test spec and the profile each one uses.
-ENVS = {
-    "reference": {"dev": "low-power", "staging": "low-power", "prod": "high-power"},
-    "minimal": {"dev": "low-power"},
-    "low": {"dev": "low-power", "test": "low-power"},
-    "high": {"prod": "high-power"},
-    "mysql": {"staging": "low-power", "prod": "high-power"},
-}
-
-
-def load(path: Path) -> dict[str, Any]:
-    return hcl2.loads(path.read_text())
-
-
-def resources(doc: dict[str, Any], rtype: str) -> dict[str, dict[str, Any]]:
-    """Resources of one type in a parsed file, by unquoted name."""
-    out: dict[str, dict[str, Any]] = {}
-    for block in doc.get("resource", []):
-        for typ, named in block.items():
-            if typ.strip('"') == rtype:
-                for name, body in named.items():
-                    out[name.strip('"')] = body
-    return out
-
-
-def module_block(doc: dict[str, Any], name: str) -> dict[str, Any]:
-    for block in doc.get("module", []):
-        for label, body in block.items():
-            if label.strip('"') == name:
-                return body
-    raise AssertionError(f"no module {name!r}")
-
-
-def one(body: dict[str, Any], key: str) -> dict[str, Any]:
-    blocks = body[key]
-    assert len(blocks) == 1, f"expected one {key} block, got {len(blocks)}"
-    return blocks[0]
+from helpers import ENVS, blocks, one, parse, resources, tfvars
 
 
 @pytest.fixture(scope="module")
 def alb_main(rendered: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    return {name: load(root / "modules" / "alb" / "main.tf") for name, root in rendered.items()}
+    return {name: parse(root / "modules" / "alb" / "main.tf") for name, root in rendered.items()}
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
@@ -117,8 +79,13 @@ def test_waf_association_follows_the_spec(spec: str, alb_main: dict[str, Any]) -
 def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, Any]) -> None:
     alarms = resources(alb_main[spec], "aws_cloudwatch_metric_alarm")
     metrics = {a["metric_name"].strip('"') for a in alarms.values()}
-    assert {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "TargetResponseTime",
-            "UnHealthyHostCount"} <= metrics
+    assert metrics == {
+        "HTTPCode_ELB_5XX_Count",
+        "HTTPCode_Target_5XX_Count",
+        "TargetResponseTime",
+        "UnHealthyHostCount",
+        "HealthyHostCount",
+    }
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/ApplicationELB"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
@@ -126,11 +93,9 @@ def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, A
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_environment_wires_the_module_to_vpc_s3_and_monitoring(
-    spec: str, rendered: dict[str, Path]
-) -> None:
+def test_environment_wires_the_module_to_vpc_s3_and_monitoring(spec: str, rendered: dict[str, Path]) -> None:
     for env in ENVS[spec]:
-        block = module_block(load(rendered[spec] / "envs" / env / "main.tf"), "alb")
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["alb"]
         assert block["source"] == '"../../modules/alb"'
         assert block["subnet_ids"] == "${module.vpc.public_subnet_ids}"
         assert block["security_group_id"] == "${module.vpc.alb_security_group_id}"
@@ -146,22 +111,21 @@ def test_environment_wires_the_module_to_vpc_s3_and_monitoring(
 @pytest.mark.parametrize("spec", list(ENVS))
 def test_tfvars_follow_the_profile(spec: str, rendered: dict[str, Path]) -> None:
     for env, profile in ENVS[spec].items():
-        lb = load(rendered[spec] / "envs" / env / "terraform.tfvars")["load_balancer"]
+        lb = tfvars(rendered[spec], env)["load_balancer"]
         assert lb["deletion_protection"] is (profile == "high-power"), (spec, env)
         assert lb["certificate_arn"].startswith('"arn:aws:acm:')
         assert lb["access_logs"] is True
 
 
 def test_tfvars_carry_the_spec_values(rendered: dict[str, Path]) -> None:
-    high = load(rendered["high"] / "envs" / "prod" / "terraform.tfvars")["load_balancer"]
+    high = tfvars(rendered["high"], "prod")["load_balancer"]
     assert high["health_check_path"] == '"/status"'
-    assert high["waf_web_acl_arn"] == \
-        '"arn:aws:wafv2:us-west-2:111122223333:regional/webacl/store/abcd1234"'
+    assert high["waf_web_acl_arn"] == '"arn:aws:wafv2:us-west-2:111122223333:regional/webacl/store/abcd1234"'
     assert high["domain_names"] == ['"store.example.com"', '"www.store.example.com"']
-    minimal = load(rendered["minimal"] / "envs" / "dev" / "terraform.tfvars")["load_balancer"]
+    minimal = tfvars(rendered["minimal"], "dev")["load_balancer"]
     assert minimal["health_check_path"] == '"/health"'
     assert minimal["waf_web_acl_arn"] is None
-    ref = load(rendered["reference"] / "envs" / "prod" / "terraform.tfvars")["load_balancer"]
+    ref = tfvars(rendered["reference"], "prod")["load_balancer"]
     assert ref["health_check_path"] == '"/healthz"'
 
 

@@ -9,9 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from test_module_alb import ENVS, load, module_block, one, resources
+from helpers import ENVS, SPECS, blocks, one, parse, resources, tfvars
 from tfgen.render import TEMPLATES
 
 HEAD = (TEMPLATES / "modules" / "asg" / "user_data_head.sh").read_text()
@@ -20,7 +19,7 @@ TAIL = (TEMPLATES / "modules" / "asg" / "user_data_tail.sh").read_text()
 
 @pytest.fixture(scope="module")
 def asg_main(rendered: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    return {name: load(root / "modules" / "asg" / "main.tf") for name, root in rendered.items()}
+    return {name: parse(root / "modules" / "asg" / "main.tf") for name, root in rendered.items()}
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
@@ -42,22 +41,20 @@ def test_launch_template_is_hardened(spec: str, asg_main: dict[str, Any]) -> Non
     assert ebs["volume_type"] == '"gp3"'
     assert lt["image_id"] == "${local.image_id}"
     assert one(lt, "iam_instance_profile")["arn"] == "${aws_iam_instance_profile.this.arn}"
-    assert "templatefile(\"${path.module}/user_data.sh.tftpl\"" in lt["user_data"]
+    assert 'templatefile("${path.module}/user_data.sh.tftpl"' in lt["user_data"]
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_ami_ids_pass_through_and_ssm_names_resolve_at_launch(
-    spec: str, asg_main: dict[str, Any]
-) -> None:
+def test_ami_ids_pass_through_and_ssm_names_resolve_at_launch(spec: str, asg_main: dict[str, Any]) -> None:
     locals_ = {k: v for block in asg_main[spec]["locals"] for k, v in block.items()}
     assert locals_["ami_from_ssm"] == '${startswith(var.ami, "/")}'
     assert locals_["image_id"] == '${local.ami_from_ssm ? "resolve:ssm:${var.ami}" : var.ami}'
 
 
 def test_tfvars_keep_the_spec_ami(rendered: dict[str, Path]) -> None:
-    low = load(rendered["low"] / "envs" / "dev" / "terraform.tfvars")["app"]
+    low = tfvars(rendered["low"], "dev")["app"]
     assert low["ami"] == '"ami-0123456789abcdef0"'
-    high = load(rendered["high"] / "envs" / "prod" / "terraform.tfvars")["app"]
+    high = tfvars(rendered["high"], "prod")["app"]
     assert high["ami"] == '"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"'
 
 
@@ -67,8 +64,7 @@ def test_instance_role_is_least_privilege(spec: str, asg_main: dict[str, Any]) -
     attach = resources(doc, "aws_iam_role_policy_attachment")["this"]
     assert "AmazonSSMManagedInstanceCore" in attach["for_each"]
     assert "var.iam_policy_arns" in attach["for_each"]
-    assert not re.search(r"AdministratorAccess|PowerUserAccess|SecretsManagerReadWrite",
-                         attach["for_each"])
+    assert not re.search(r"AdministratorAccess|PowerUserAccess|SecretsManagerReadWrite", attach["for_each"])
     policies = {k.strip('"'): v for block in doc["data"] for k, v in block.items()}
     secrets = policies["aws_iam_policy_document"]['"secrets"']
     assert secrets["count"] == "${length(var.secret_arns) > 0 ? 1 : 0}"
@@ -103,14 +99,18 @@ def test_group_spreads_behind_the_load_balancer(spec: str, asg_main: dict[str, A
     # Instances and volumes get every tag through the launch template instead.
     template = resources(doc, "aws_launch_template")["this"]
     assert {spec["resource_type"]: spec["tags"] for spec in template["tag_specifications"]} == {
-        '"instance"': "${local.instance_tags}", '"volume"': "${local.instance_tags}",
-        '"network-interface"': "${local.instance_tags}"}
+        '"instance"': "${local.instance_tags}",
+        '"volume"': "${local.instance_tags}",
+        '"network-interface"': "${local.instance_tags}",
+    }
     policy = resources(doc, "aws_autoscaling_policy")["cpu"]
     assert policy["policy_type"] == '"TargetTrackingScaling"'
     tracking = one(policy, "target_tracking_configuration")
     assert tracking["target_value"] == "${var.cpu_target}"
-    assert one(tracking, "predefined_metric_specification")["predefined_metric_type"] == \
-        '"ASGAverageCPUUtilization"'
+    assert (
+        one(tracking, "predefined_metric_specification")["predefined_metric_type"]
+        == '"ASGAverageCPUUtilization"'
+    )
     alarm = resources(doc, "aws_cloudwatch_metric_alarm")["cpu_high"]
     assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"]
     assert alarm["metric_name"] == '"CPUUtilization"'
@@ -132,19 +132,17 @@ SIZES = {
 
 @pytest.mark.parametrize(("spec", "env"), list(SIZES))
 def test_group_sizes_follow_the_profile(spec: str, env: str, rendered: dict[str, Path]) -> None:
-    app = load(rendered[spec] / "envs" / env / "terraform.tfvars")["app"]
+    app = tfvars(rendered[spec], env)["app"]
     assert (app["min_size"], app["desired_capacity"], app["max_size"]) == SIZES[(spec, env)]
-    block = module_block(load(rendered[spec] / "envs" / env / "main.tf"), "asg")
+    block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
     for key in ("min_size", "desired_capacity", "max_size", "cpu_target", "ami"):
         assert block[key] == f"${{var.app.{key}}}"
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_environment_wires_subnets_groups_and_target_group(
-    spec: str, rendered: dict[str, Path]
-) -> None:
+def test_environment_wires_subnets_groups_and_target_group(spec: str, rendered: dict[str, Path]) -> None:
     for env in ENVS[spec]:
-        block = module_block(load(rendered[spec] / "envs" / env / "main.tf"), "asg")
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
         assert block["subnet_ids"] == "${module.vpc.private_subnet_ids}"
         assert block["security_group_id"] == "${module.vpc.app_security_group_id}"
         assert block["target_group_arns"] == ["${module.alb.target_group_arn}"]
@@ -155,16 +153,29 @@ def test_environment_wires_subnets_groups_and_target_group(
 # (spec, env) -> keys of app_environment, and the secrets the role may read
 APP_ENV = {
     ("minimal", "dev"): ({"APP_PORT"}, []),
-    ("mysql", "prod"): ({"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN",
-                         "DB_REPLICA_HOSTS", "STATIC_BUCKET"},
-                        ["${module.rds.master_user_secret_arn}"]),
-    ("mysql", "staging"): ({"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN",
-                            "STATIC_BUCKET"}, ["${module.rds.master_user_secret_arn}"]),
-    ("high", "prod"): ({"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN",
-                        "DB_REPLICA_HOSTS", "CACHE_HOST", "CACHE_PORT", "CACHE_SECRET_ARN",
-                        "STATIC_BUCKET"},
-                       ["${module.rds.master_user_secret_arn}",
-                        "${module.elasticache.auth_token_secret_arn}"]),
+    ("mysql", "prod"): (
+        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "DB_REPLICA_HOSTS", "STATIC_BUCKET"},
+        ["${module.rds.master_user_secret_arn}"],
+    ),
+    ("mysql", "staging"): (
+        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "STATIC_BUCKET"},
+        ["${module.rds.master_user_secret_arn}"],
+    ),
+    ("high", "prod"): (
+        {
+            "APP_PORT",
+            "DB_HOST",
+            "DB_PORT",
+            "DB_NAME",
+            "DB_SECRET_ARN",
+            "DB_REPLICA_HOSTS",
+            "CACHE_HOST",
+            "CACHE_PORT",
+            "CACHE_SECRET_ARN",
+            "STATIC_BUCKET",
+        },
+        ["${module.rds.master_user_secret_arn}", "${module.elasticache.auth_token_secret_arn}"],
+    ),
 }
 
 
@@ -172,14 +183,12 @@ APP_ENV = {
 def test_app_environment_has_endpoints_and_secret_arns_only(
     spec: str, env: str, rendered: dict[str, Path]
 ) -> None:
-    text = (rendered[spec] / "envs" / env / "main.tf").read_text()
-    if "module.elasticache" not in text and spec == "high":
-        pytest.skip("elasticache module not rendered yet")
-    block = module_block(hcl2.loads(text), "asg")
+    block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
     expr = block["app_environment"]
     if isinstance(expr, dict):  # a plain object when there is nothing to merge
-        expr = "{" + ", ".join(f"{k} = {v.removeprefix('${').removesuffix('}')}"
-                               for k, v in expr.items()) + "}"
+        expr = (
+            "{" + ", ".join(f"{k} = {v.removeprefix('${').removesuffix('}')}" for k, v in expr.items()) + "}"
+        )
     keys = set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", expr))
     want_keys, want_secrets = APP_ENV[(spec, env)]
     assert keys == want_keys
@@ -202,7 +211,7 @@ def test_no_ssh_anywhere(spec: str, rendered: dict[str, Path]) -> None:
 
 def test_boot_script_is_head_user_script_tail(rendered: dict[str, Path]) -> None:
     boot = (rendered["mysql"] / "modules" / "asg" / "user_data.sh.tftpl").read_text()
-    user = (Path(__file__).parent / "specs" / "boot.sh").read_text()
+    user = (SPECS / "boot.sh").read_text()
     escaped = user.replace("${", "$${")
     assert boot == HEAD + escaped + TAIL
     # the user's script sits inside one quoted heredoc, closed exactly once
@@ -221,17 +230,25 @@ def test_head_writes_app_env_with_a_template_loop() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform on PATH")
-def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path) -> None:
+def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path, terraform_bin: str) -> None:
     """templatefile() the real template, then run it with its paths moved into tmp_path."""
     (tmp_path / "cfg").mkdir()
     shutil.copy(rendered["mysql"] / "modules" / "asg" / "user_data.sh.tftpl", tmp_path / "cfg")
-    expr = ('templatefile("user_data.sh.tftpl", { app_environment = { APP_PORT = "8080", '
-            'DB_HOST = "db.example.internal", DB_SECRET_ARN = '
-            '"arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1" } })')
-    out = subprocess.run(["terraform", "console"], input=expr, capture_output=True, text=True,
-                         cwd=tmp_path / "cfg", env={**os.environ, "CHECKPOINT_DISABLE": "1"},
-                         check=True, timeout=60).stdout
+    expr = (
+        'templatefile("user_data.sh.tftpl", { app_environment = { APP_PORT = "8080", '
+        'DB_HOST = "db.example.internal", DB_SECRET_ARN = '
+        '"arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1" } })'
+    )
+    out = subprocess.run(
+        [terraform_bin, "console"],
+        input=expr,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path / "cfg",
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+        check=True,
+        timeout=60,
+    ).stdout
     script = re.sub(r"^<<EOT\n|\nEOT\n?$", "", out)
     script = script.replace("/etc/app.env", str(tmp_path / "app.env"))
     script = script.replace("/usr/local/sbin", str(tmp_path / "sbin"))
@@ -240,5 +257,6 @@ def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path)
     subprocess.run(["bash", str(tmp_path / "boot.sh")], check=True, timeout=30)
     assert (tmp_path / "app.env").read_text() == (
         "APP_PORT=8080\nDB_HOST=db.example.internal\n"
-        "DB_SECRET_ARN=arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1\n")
+        "DB_SECRET_ARN=arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1\n"
+    )
     assert (tmp_path / "boot.log").read_text() == "starting crm on 8080 with db.example.internal\n"

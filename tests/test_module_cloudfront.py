@@ -4,61 +4,16 @@ standard logging to the log bucket, optional WAF."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from conftest import REPO, render_tree
-from hclread import blocks, parse, skips, unquote
-
-
-def dynamic(body: dict[str, Any], name: str) -> dict[str, Any] | None:
-    for dyn in body.get("dynamic", []):
-        for label, inner in dyn.items():
-            if unquote(label) == name:
-                return inner
-    return None
+from helpers import EXTRA_SPECS, blocks, dynamic, parse, render_inline, skips, tfvars, unquote
 
 
 def distribution(tree: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     main = parse(tree / "modules" / "cloudfront" / "main.tf")
     return main, blocks(main, "resource", "aws_cloudfront_distribution")["this"]
-
-
-def tfvars(tree: Path, env: str) -> dict[str, Any]:
-    return hcl2.loads((tree / "envs" / env / "terraform.tfvars").read_text())
-
-
-def render_inline(tmp_path: Path, text: str) -> Path:
-    spec = tmp_path / "spec" / "app.yaml"
-    spec.parent.mkdir(parents=True)
-    spec.write_text(text)
-    return render_tree(spec, tmp_path / "out")
-
-
-# dev: no certificate, no WAF, static only; prod: custom domain, WAF, two dynamic paths.
-MIXED = """\
-name: mixed
-region: us-east-1
-load_balancer:
-  certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-  domain_names: [app.example.org, www.example.org]
-static: {}
-cdn:
-  price_class: PriceClass_All
-environments:
-  dev:
-    profile: low-power
-  prod:
-    profile: high-power
-    cdn:
-      aliases: [cdn.example.org]
-      certificate_arn: arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee
-      dynamic_paths: [/api/*, /auth/*]
-      waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/prod/abcd
-"""
 
 
 # --------------------------------------------------------------------------- rendering
@@ -77,8 +32,11 @@ def test_no_cdn_no_module(name: str, rendered: dict[str, Path]) -> None:
 def test_static_origin_is_s3_through_origin_access_control(name: str, rendered: dict[str, Path]) -> None:
     main, dist = distribution(rendered[name])
     oac = blocks(main, "resource", "aws_cloudfront_origin_access_control")["this"]
-    assert (unquote(oac["origin_access_control_origin_type"]), unquote(oac["signing_behavior"]),
-            unquote(oac["signing_protocol"])) == ("s3", "always", "sigv4")
+    assert (
+        unquote(oac["origin_access_control_origin_type"]),
+        unquote(oac["signing_behavior"]),
+        unquote(oac["signing_protocol"]),
+    ) == ("s3", "always", "sigv4")
     (origin,) = dist["origin"]
     assert origin["domain_name"] == "${var.static_bucket_regional_domain_name}"
     assert origin["origin_access_control_id"] == "${aws_cloudfront_origin_access_control.this.id}"
@@ -88,8 +46,10 @@ def test_static_origin_is_s3_through_origin_access_control(name: str, rendered: 
     assert unquote(default["viewer_protocol_policy"]) == "redirect-to-https"
     assert default["compress"] is True
     assert default["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.caching_optimized.id}"
-    assert unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_optimized"]["name"]) \
+    assert (
+        unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_optimized"]["name"])
         == "Managed-CachingOptimized"
+    )
     assert default["response_headers_policy_id"] == "${aws_cloudfront_response_headers_policy.this.id}"
     assert unquote(default["allowed_methods"]) == ["GET", "HEAD", "OPTIONS"]
 
@@ -119,7 +79,8 @@ def test_security_headers_logging_and_basics(name: str, rendered: dict[str, Path
         call = blocks(parse(env / "main.tf"), "module")["cloudfront"]
         assert call["log_bucket_domain_name"] == "${module.s3.log_bucket_domain_name}"
         assert call["static_bucket_regional_domain_name"] == (
-            "${module.s3.static_bucket_regional_domain_name}")
+            "${module.s3.static_bucket_regional_domain_name}"
+        )
         assert call["web_acl_id"] == "${var.cdn.waf_web_acl_arn}"
 
 
@@ -140,9 +101,7 @@ def test_custom_domain_gets_tls12_2021_and_sni(rendered: dict[str, Path]) -> Non
     assert unquote(prod["price_class"]) == "PriceClass_All"
 
 
-def test_no_certificate_uses_the_cloudfront_name_and_says_why_in_the_skip(
-    rendered: dict[str, Path]
-) -> None:
+def test_no_certificate_uses_the_cloudfront_name_and_says_why_in_the_skip(rendered: dict[str, Path]) -> None:
     main, dist = distribution(rendered["low"])
     cert = dist["viewer_certificate"][0]
     assert cert["cloudfront_default_certificate"] is True
@@ -170,11 +129,20 @@ def test_dynamic_paths_go_uncached_to_the_alb_over_https(name: str, rendered: di
     assert "POST" in unquote(content["allowed_methods"])
     assert content["cache_policy_id"] == "${data.aws_cloudfront_cache_policy.caching_disabled.id}"
     assert content["origin_request_policy_id"] == (
-        "${data.aws_cloudfront_origin_request_policy.all_viewer_except_host_header.id}")
-    assert unquote(blocks(main, "data", "aws_cloudfront_origin_request_policy")
-                   ["all_viewer_except_host_header"]["name"]) == "Managed-AllViewerExceptHostHeader"
-    assert unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_disabled"]["name"]) \
+        "${data.aws_cloudfront_origin_request_policy.all_viewer_except_host_header.id}"
+    )
+    assert (
+        unquote(
+            blocks(main, "data", "aws_cloudfront_origin_request_policy")["all_viewer_except_host_header"][
+                "name"
+            ]
+        )
+        == "Managed-AllViewerExceptHostHeader"
+    )
+    assert (
+        unquote(blocks(main, "data", "aws_cloudfront_cache_policy")["caching_disabled"]["name"])
         == "Managed-CachingDisabled"
+    )
 
 
 def test_alb_origin_is_the_first_load_balancer_domain_name(rendered: dict[str, Path]) -> None:
@@ -193,8 +161,8 @@ def test_static_only_cdn_has_no_alb_origin(rendered: dict[str, Path]) -> None:
     assert tfvars(rendered["low"], "dev")["cdn"]["alb_domain_name"] is None
 
 
-def test_mixed_environments(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, MIXED)
+def test_mixed_environments(rendered_extra: dict[str, Path]) -> None:
+    tree = rendered_extra["mixed-cdn"]  # tests/specs/extra/mixed-cdn.yaml
     _, dist = distribution(tree)
     cert = dist["viewer_certificate"][0]
     assert cert["cloudfront_default_certificate"] == "${var.certificate_arn == null}"
@@ -211,8 +179,9 @@ def test_mixed_environments(tmp_path: Path) -> None:
 
 
 def test_waf_everywhere_means_no_waf_skip(tmp_path: Path) -> None:
-    text = MIXED.replace("cdn:\n  price_class: PriceClass_All\n", "cdn:\n  price_class: PriceClass_All\n"
-                         "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n")
+    cdn = "cdn:\n  price_class: PriceClass_All\n"
+    waf = "  waf_web_acl_arn: arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1\n"
+    text = EXTRA_SPECS["mixed-cdn"].read_text().replace(cdn, cdn + waf)
     _, dist = distribution(render_inline(tmp_path, text))
     assert "CKV_AWS_68" not in skips(dist)
     assert "managed outside" in skips(dist)["CKV2_AWS_47"]
@@ -223,37 +192,4 @@ def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
     assert outputs["cloudfront_domain_name"]["value"] == "${module.cloudfront.domain_name}"
     assert outputs["cloudfront_distribution_id"]["value"] == "${module.cloudfront.distribution_id}"
     mod_outputs = blocks(parse(rendered["reference"] / "modules" / "cloudfront" / "outputs.tf"), "output")
-    assert set(mod_outputs) >= {"distribution_id", "distribution_arn", "domain_name"}
-
-
-# --------------------------------------------------------------------------- checkov
-
-
-def checkov() -> Path:
-    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-
-
-def _cloudfront_findings(tree: Path):
-    from tfgen.scan import scan
-
-    result = scan(tree, checkov=checkov(), use_cache=False)
-    failed = [f for f in result.failed if f.file.startswith("modules/cloudfront/")]
-    skipped = [f for f in result.skipped if f.file.startswith("modules/cloudfront/")]
-    return failed, skipped
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["low", "high"])
-def test_checkov_finds_nothing_in_the_cloudfront_module(name: str, rendered: dict[str, Path]) -> None:
-    failed, skipped = _cloudfront_findings(rendered[name])
-    assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
-    ids = {f.check_id for f in skipped}
-    assert ("CKV_AWS_174" in ids) is (name == "low")
-    assert all(f.reason for f in skipped)
-    assert "TFGEN_AWS_012" not in ids
-
-
-@pytest.mark.slow
-def test_checkov_finds_nothing_with_mixed_environments(tmp_path: Path) -> None:
-    failed, _ = _cloudfront_findings(render_inline(tmp_path, MIXED))
-    assert not failed, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in failed)
+    assert set(mod_outputs) == {"distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
-from hclread import parse
-from test_module_rds import labelled, resources, skips, terraform_eval, unquote
+from helpers import blocks, parse, resources, skips, terraform_eval, tfvars, unquote
 
 # Environments of each test spec that has a cache, and the profile each one uses.
 CACHE_ENVS = {
@@ -35,16 +32,14 @@ def test_no_cache_no_elasticache(name: str, rendered: dict[str, Path]) -> None:
     tree = rendered[name]
     assert not (tree / "modules" / "elasticache").exists()
     for env in (tree / "envs").iterdir():
-        assert "elasticache" not in labelled(parse(env / "main.tf"), "module")
+        assert "elasticache" not in blocks(parse(env / "main.tf"), "module")
         assert "cache" not in parse(env / "terraform.tfvars")
         # The random provider is only needed for the AUTH token.
         assert "hashicorp/random" not in (env / "versions.tf").read_text()
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
-def test_replication_group_is_private_and_encrypted_both_ways(
-    spec: str, cache: dict[str, Any]
-) -> None:
+def test_replication_group_is_private_and_encrypted_both_ways(spec: str, cache: dict[str, Any]) -> None:
     group = resources(cache[spec], "aws_elasticache_replication_group")["this"]
     assert group["engine"] == f'"{ENGINE[spec]}"'
     assert group["engine_version"] == "${var.engine_version}"
@@ -62,9 +57,7 @@ def test_replication_group_is_private_and_encrypted_both_ways(
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
-def test_failover_and_snapshots_come_from_the_environment(
-    spec: str, cache: dict[str, Any]
-) -> None:
+def test_failover_and_snapshots_come_from_the_environment(spec: str, cache: dict[str, Any]) -> None:
     group = resources(cache[spec], "aws_elasticache_replication_group")["this"]
     assert group["num_cache_clusters"] == "${1 + var.replicas}"
     assert group["automatic_failover_enabled"] == "${var.automatic_failover}"
@@ -92,9 +85,7 @@ def test_slow_log_goes_to_an_encrypted_log_group(spec: str, cache: dict[str, Any
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
-def test_auth_token_is_generated_and_kept_in_secrets_manager(
-    spec: str, cache: dict[str, Any]
-) -> None:
+def test_auth_token_is_generated_and_kept_in_secrets_manager(spec: str, cache: dict[str, Any]) -> None:
     doc = cache[spec]
     token = resources(doc, "random_password")["auth_token"]
     assert 16 <= token["length"] <= 128
@@ -116,7 +107,7 @@ def test_auth_token_never_leaves_the_module(spec: str, rendered: dict[str, Path]
         if path.is_file():
             assert "auth_token =" not in path.read_text(), path
             assert "random_password" not in path.read_text(), path
-    outputs = labelled(parse(tree / "modules" / "elasticache" / "outputs.tf"), "output")
+    outputs = blocks(parse(tree / "modules" / "elasticache" / "outputs.tf"), "output")
     for name, output in outputs.items():
         assert "random_password" not in output["value"], name
         assert "secret_string" not in output["value"], name
@@ -137,7 +128,7 @@ def test_alarms_per_node_notify_the_alarm_topic(spec: str, cache: dict[str, Any]
     doc = cache[spec]
     alarms = resources(doc, "aws_cloudwatch_metric_alarm")
     metrics = {unquote(a["metric_name"]) for a in alarms.values()}
-    assert {"EngineCPUUtilization", "Evictions"} <= metrics
+    assert metrics == {"EngineCPUUtilization", "Evictions", "DatabaseMemoryUsagePercentage"}
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/ElastiCache"', name
         assert alarm["for_each"] == "${toset(local.member_clusters)}", name
@@ -146,22 +137,27 @@ def test_alarms_per_node_notify_the_alarm_topic(spec: str, cache: dict[str, Any]
 
 
 @pytest.mark.slow
-def test_member_cluster_names_match_elasticache_node_ids(cache: dict[str, Any]) -> None:
+def test_member_cluster_names_match_elasticache_node_ids(cache: dict[str, Any], terraform_bin: str) -> None:
     locals_ = cache["reference"]["locals"][0]
-    expression = locals_["member_clusters"].replace("var.replicas", "2").replace(
-        "local.replication_group_id", '"shop-prod-cache"')
-    got = terraform_eval(expression.removeprefix("${").removesuffix("}"))
+    expression = (
+        locals_["member_clusters"]
+        .replace("var.replicas", "2")
+        .replace("local.replication_group_id", '"shop-prod-cache"')
+    )
+    got = terraform_eval(terraform_bin, expression.removeprefix("${").removesuffix("}"))
     assert re.findall(r'"([^"]+)"', got) == [
-        "shop-prod-cache-001", "shop-prod-cache-002", "shop-prod-cache-003"]
+        "shop-prod-cache-001",
+        "shop-prod-cache-002",
+        "shop-prod-cache-003",
+    ]
 
 
 @pytest.mark.parametrize(("spec", "env", "profile"), ENV_PARAMS)
-def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
-                                  rendered: dict[str, Path]) -> None:
-    values = parse(rendered[spec] / "envs" / env / "terraform.tfvars")["cache"]
+def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: dict[str, Path]) -> None:
+    values = tfvars(rendered[spec], env)["cache"]
     if profile == "high-power":
         assert values["automatic_failover"] is True
-        assert values["replicas"] >= 1
+        assert values["replicas"] >= 1  # failover needs a replica; counts: test_tfvars_values
     else:
         assert values["automatic_failover"] is False
         assert values["replicas"] == 0
@@ -169,24 +165,25 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str,
     assert not any("token" in key or "password" in key for key in values)
 
 
-@pytest.mark.parametrize(("spec", "env", "expected"), [
-    ("reference", "prod", {"engine_version": '"8.0"', "node_type": '"cache.t4g.small"',
-                           "replicas": 1}),
-    ("low", "dev", {"engine_version": '"7.1"'}),
-    ("high", "prod", {"replicas": 2, "node_type": '"cache.r7g.large"'}),
-])
-def test_tfvars_values(spec: str, env: str, expected: dict[str, Any],
-                       rendered: dict[str, Path]) -> None:
-    values = parse(rendered[spec] / "envs" / env / "terraform.tfvars")["cache"]
+@pytest.mark.parametrize(
+    ("spec", "env", "expected"),
+    [
+        ("reference", "prod", {"engine_version": '"8.0"', "node_type": '"cache.t4g.small"', "replicas": 1}),
+        ("low", "dev", {"engine_version": '"7.1"'}),
+        ("high", "prod", {"replicas": 2, "node_type": '"cache.r7g.large"'}),
+    ],
+)
+def test_tfvars_values(spec: str, env: str, expected: dict[str, Any], rendered: dict[str, Path]) -> None:
+    values = tfvars(rendered[spec], env)["cache"]
     assert {k: values[k] for k in expected} == expected
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
 def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None:
     tree = rendered[spec]
-    declared = labelled(parse(tree / "modules" / "elasticache" / "variables.tf"), "variable")
+    declared = blocks(parse(tree / "modules" / "elasticache" / "variables.tf"), "variable")
     for env in CACHE_ENVS[spec]:
-        block = labelled(parse(tree / "envs" / env / "main.tf"), "module")["elasticache"]
+        block = blocks(parse(tree / "envs" / env / "main.tf"), "module")["elasticache"]
         assert block["subnet_group_name"] == "${module.vpc.cache_subnet_group_name}"
         assert block["security_group_id"] == "${module.vpc.cache_security_group_id}"
         assert block["alarm_topic_arn"] == "${module.monitoring.sns_topic_arn}"
@@ -194,36 +191,20 @@ def test_env_root_wires_the_module(spec: str, rendered: dict[str, Path]) -> None
         passed = set(block) - {"source", "__is_block__", "__comments__"}
         required = {name for name, body in declared.items() if "default" not in body}
         assert required <= passed <= set(declared)
+        # Every declared input is passed, but the windows, which keep the module's defaults.
+        assert passed == set(declared) - {"snapshot_window", "maintenance_window"}
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
 def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -> None:
-    outputs = labelled(parse(rendered[spec] / "modules" / "elasticache" / "outputs.tf"), "output")
-    assert {"primary_endpoint_address", "reader_endpoint_address", "port",
-            "auth_token_secret_arn"} <= set(outputs)
+    outputs = blocks(parse(rendered[spec] / "modules" / "elasticache" / "outputs.tf"), "output")
+    assert set(outputs) == {
+        "primary_endpoint_address",
+        "reader_endpoint_address",
+        "port",
+        "auth_token_secret_arn",
+        "kms_key_arn",
+        "replication_group_id",
+    }
     assert outputs["auth_token_secret_arn"]["value"] == "${aws_secretsmanager_secret.auth_token.arn}"
     assert all(o.get("description") for o in outputs.values())
-
-
-# --------------------------------------------------------------------------- checkov
-
-
-def checkov() -> Path:
-    return Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(CACHE_ENVS))
-def test_checkov_finds_nothing_in_the_elasticache_module(
-    name: str, rendered: dict[str, Path]
-) -> None:
-    from tfgen.scan import scan
-
-    if not checkov().exists():
-        pytest.skip("checkov is not installed (make setup)")
-    result = scan(rendered[name], checkov=checkov(), use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/elasticache/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)
-    skipped = {f.check_id for f in result.skipped if f.file.startswith(
-        "modules/elasticache/")}
-    assert {"CKV2_AWS_50", "CKV2_AWS_57"} <= skipped

@@ -3,49 +3,16 @@ letting this account's alarms publish, the email subscription and the monthly co
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from conftest import REPO, render_tree
-from hclread import blocks, parse, unquote
-
-
-def statements(doc: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
-    body = blocks(doc, "data", "aws_iam_policy_document")[name]
-    return {unquote(s["sid"]): s for s in body["statement"]}
+from helpers import blocks, parse, statements, tfvars, unquote
 
 
 def module(tree: Path) -> dict[str, Any]:
     return parse(tree / "modules" / "monitoring" / "main.tf")
-
-
-NO_EMAIL_WITH_BUDGET = """\
-name: quiet
-region: eu-west-1
-load_balancer:
-  certificate_arn: arn:aws:acm:eu-west-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-monitoring:
-  monthly_budget_usd: 40
-environments:
-  dev:
-    profile: low-power
-  prod:
-    profile: high-power
-    monitoring:
-      monthly_budget_usd: 900
-      alarm_email: prod-oncall@example.com
-"""
-
-
-def render_inline(tmp_path: Path, text: str) -> Path:
-    spec = tmp_path / "spec" / "app.yaml"
-    spec.parent.mkdir(parents=True)
-    spec.write_text(text)
-    return render_tree(spec, tmp_path / "out")
 
 
 @pytest.mark.parametrize("name", ["reference", "minimal", "low", "high", "mysql"])
@@ -96,24 +63,27 @@ def test_email_subscription_and_budget_follow_the_spec(rendered: dict[str, Path]
     assert unquote(budget["time_unit"]) == "MONTHLY"
     assert unquote(budget["limit_unit"]) == "USD"
     assert unquote(budget["name"]) == "${var.name}-monthly"
-    alerts = {(unquote(n["notification_type"]), n["threshold"], unquote(n["threshold_type"]))
-              for n in budget["notification"]}
+    alerts = {
+        (unquote(n["notification_type"]), n["threshold"], unquote(n["threshold_type"]))
+        for n in budget["notification"]
+    }
     assert alerts == {("ACTUAL", 80, "PERCENTAGE"), ("FORECASTED", 100, "PERCENTAGE")}
     for n in budget["notification"]:
         assert n["subscriber_email_addresses"] == "${var.alarm_email == null ? null : [var.alarm_email]}"
     for env in ("dev", "staging", "prod"):
-        tfvars = hcl2.loads((rendered["reference"] / "envs" / env / "terraform.tfvars").read_text())
-        assert tfvars["monitoring"] == {
-            "alarm_email": '"ops@example.com"', "monthly_budget_usd": 500, "log_retention_days": 365}
+        assert tfvars(rendered["reference"], env)["monitoring"] == {
+            "alarm_email": '"ops@example.com"',
+            "monthly_budget_usd": 500,
+            "log_retention_days": 365,
+        }
         call = blocks(parse(rendered["reference"] / "envs" / env / "main.tf"), "module")["monitoring"]
         assert call["alarm_email"] == "${var.monitoring.alarm_email}"
         assert call["monthly_budget_usd"] == "${var.monitoring.monthly_budget_usd}"
 
 
-def test_per_environment_budget_and_email(tmp_path: Path) -> None:
-    tree = render_inline(tmp_path, NO_EMAIL_WITH_BUDGET)
-    dev = hcl2.loads((tree / "envs" / "dev" / "terraform.tfvars").read_text())["monitoring"]
-    prod = hcl2.loads((tree / "envs" / "prod" / "terraform.tfvars").read_text())["monitoring"]
+def test_per_environment_budget_and_email(rendered_extra: dict[str, Path]) -> None:
+    tree = rendered_extra["quiet"]  # tests/specs/extra/quiet.yaml
+    dev, prod = tfvars(tree, "dev")["monitoring"], tfvars(tree, "prod")["monitoring"]
     assert dev["alarm_email"] is None and dev["monthly_budget_usd"] == 40
     assert unquote(prod["alarm_email"]) == "prod-oncall@example.com" and prod["monthly_budget_usd"] == 900
     # Without an email the budget alerts go to the topic, whose policy lets Budgets publish.
@@ -121,7 +91,8 @@ def test_per_environment_budget_and_email(tmp_path: Path) -> None:
     budget = blocks(main, "resource", "aws_budgets_budget")["monthly"]
     for n in budget["notification"]:
         assert n["subscriber_sns_topic_arns"] == (
-            "${var.alarm_email == null ? [aws_sns_topic_policy.alarms.arn] : null}")
+            "${var.alarm_email == null ? [aws_sns_topic_policy.alarms.arn] : null}"
+        )
     budgets = statements(main, "alarms")["BudgetsPublish"]
     assert unquote(budgets["principals"][0]["identifiers"]) == ["budgets.amazonaws.com"]
     assert unquote(budgets["condition"][0]["variable"]) == "aws:SourceAccount"
@@ -140,13 +111,3 @@ def test_every_skip_has_a_reason(rendered: dict[str, Path]) -> None:
     found = re.findall(r"checkov:skip=([A-Z0-9_]+):(.*)", text)
     assert {c for c, _ in found} == {"CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"}
     assert all("key policy" in reason for _, reason in found)
-
-
-@pytest.mark.slow
-def test_checkov_finds_nothing_in_the_monitoring_module(tmp_path: Path) -> None:
-    from tfgen.scan import scan
-
-    checkov = Path(os.environ.get("TFGEN_CHECKOV") or REPO / ".venv-checkov" / "bin" / "checkov")
-    result = scan(render_inline(tmp_path, NO_EMAIL_WITH_BUDGET), checkov=checkov, use_cache=False)
-    mine = [f for f in result.failed if f.file.startswith("modules/monitoring/")]
-    assert not mine, "\n".join(f"{f.resource} {f.check_id} {f.check_name}" for f in mine)

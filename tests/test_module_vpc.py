@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
-from hclread import blocks, parse, unquote
+from helpers import blocks, parse, unquote
 from tfgen.spec import load_spec
 
-REPO = Path(__file__).resolve().parents[1]
 PROFILES = {  # env -> profile, per test spec
     "reference": {"dev": "low-power", "staging": "low-power", "prod": "high-power"},
     "minimal": {"dev": "low-power"},
@@ -17,9 +17,19 @@ PROFILES = {  # env -> profile, per test spec
     "high": {"prod": "high-power"},
     "mysql": {"staging": "low-power", "prod": "high-power"},
 }
-ALWAYS = ["alb_security_group_id", "app_security_group_id", "azs", "cache_subnet_ids",
-          "database_subnet_ids", "flow_log_group_name", "nat_public_ips", "private_subnet_ids",
-          "public_subnet_ids", "vpc_cidr_block", "vpc_id"]
+ALWAYS = [
+    "alb_security_group_id",
+    "app_security_group_id",
+    "azs",
+    "cache_subnet_ids",
+    "database_subnet_ids",
+    "flow_log_group_name",
+    "nat_public_ips",
+    "private_subnet_ids",
+    "public_subnet_ids",
+    "vpc_cidr_block",
+    "vpc_id",
+]
 
 
 def main_tf(tree: Path) -> dict[str, Any]:
@@ -59,23 +69,41 @@ def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> N
     locals_ = {k: v for entry in doc["locals"] for k, v in entry.items()}
     assert locals_["nat_gateway_count"] == "${var.single_nat_gateway ? 1 : length(var.azs)}"
     route = blocks(doc, "resource", "aws_route")["private_nat"]
-    assert route["nat_gateway_id"] == \
-        "${aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id}"
+    assert route["nat_gateway_id"] == "${aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id}"
 
 
 def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> None:
     doc = main_tf(rendered["reference"])
     ingress = blocks(doc, "resource", "aws_vpc_security_group_ingress_rule")
-    chained = {name: (body["security_group_id"], body["referenced_security_group_id"],
-                      body["from_port"], body["to_port"])
-               for name, body in ingress.items() if "referenced_security_group_id" in body}
+    chained = {
+        name: (
+            body["security_group_id"],
+            body["referenced_security_group_id"],
+            body["from_port"],
+            body["to_port"],
+        )
+        for name, body in ingress.items()
+        if "referenced_security_group_id" in body
+    }
     assert chained == {
-        "app_from_alb": ("${aws_security_group.app.id}", "${aws_security_group.alb.id}",
-                         "${var.app_port}", "${var.app_port}"),
-        "database_from_app": ("${aws_security_group.database.id}", "${aws_security_group.app.id}",
-                              "${var.database_port}", "${var.database_port}"),
-        "cache_from_app": ("${aws_security_group.cache.id}", "${aws_security_group.app.id}",
-                           "${var.cache_port}", "${var.cache_port}"),
+        "app_from_alb": (
+            "${aws_security_group.app.id}",
+            "${aws_security_group.alb.id}",
+            "${var.app_port}",
+            "${var.app_port}",
+        ),
+        "database_from_app": (
+            "${aws_security_group.database.id}",
+            "${aws_security_group.app.id}",
+            "${var.database_port}",
+            "${var.database_port}",
+        ),
+        "cache_from_app": (
+            "${aws_security_group.cache.id}",
+            "${aws_security_group.app.id}",
+            "${var.cache_port}",
+            "${var.cache_port}",
+        ),
     }
     egress = blocks(doc, "resource", "aws_vpc_security_group_egress_rule")
     assert sorted(egress) == ["alb_to_app", "app_https", "app_to_cache", "app_to_database"]
@@ -100,8 +128,15 @@ def test_without_data_tiers_there_are_no_data_groups_ports_or_outputs(
 
 def test_outputs_keep_the_contract_names(rendered: dict[str, Path]) -> None:
     outputs = blocks(parse(rendered["reference"] / "modules/vpc/outputs.tf"), "output")
-    assert sorted(outputs) == sorted([*ALWAYS, "cache_security_group_id", "cache_subnet_group_name",
-                                      "database_security_group_id", "database_subnet_group_name"])
+    assert sorted(outputs) == sorted(
+        [
+            *ALWAYS,
+            "cache_security_group_id",
+            "cache_subnet_group_name",
+            "database_security_group_id",
+            "database_subnet_group_name",
+        ]
+    )
 
 
 def test_environment_wires_the_module_from_its_network_variable(rendered: dict[str, Path]) -> None:
@@ -109,7 +144,44 @@ def test_environment_wires_the_module_from_its_network_variable(rendered: dict[s
     vpc = blocks(doc, "module")["vpc"]
     assert vpc["source"] == '"../../modules/vpc"'
     assert vpc["azs"] == "${local.azs}"
-    for key in ("cidr", "public_subnets", "private_subnets", "database_subnets", "cache_subnets",
-                "single_nat_gateway", "flow_log_retention_days", "app_port", "database_port",
-                "cache_port"):
+    for key in (
+        "cidr",
+        "public_subnets",
+        "private_subnets",
+        "database_subnets",
+        "cache_subnets",
+        "single_nat_gateway",
+        "flow_log_retention_days",
+        "app_port",
+        "database_port",
+        "cache_port",
+    ):
         assert vpc[key] == f"${{var.network.{key}}}", key
+
+
+def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
+    main = hcl2.loads((rendered["reference"] / "modules/vpc/main.tf").read_text())
+    resources = {}
+    for block in main["resource"]:
+        for rtype, named in block.items():
+            for name, body in named.items():
+                resources[(rtype.strip('"'), name.strip('"'))] = body
+    for tier in ("public", "private", "database", "cache"):
+        assert resources[("aws_subnet", tier)]["map_public_ip_on_launch"] is False
+    default_sg = resources[("aws_default_security_group", "this")]
+    assert "ingress" not in default_sg and "egress" not in default_sg
+    assert resources[("aws_flow_log", "this")]["traffic_type"] == '"ALL"'
+    assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
+    assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
+    # Only the ALB is open to the internet, and only on 80/443.
+    open_rules = [
+        (n, r)
+        for (t, n), r in resources.items()
+        if t == "aws_vpc_security_group_ingress_rule" and "cidr_ipv4" in r
+    ]
+    assert sorted(n for n, _ in open_rules) == ["alb_http", "alb_https"]
+    assert sorted(r["from_port"] for _, r in open_rules) == [80, 443]
+    assert not any(
+        t == "aws_vpc_security_group_egress_rule" and n.startswith(("database", "cache"))
+        for t, n in resources
+    )

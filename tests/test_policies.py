@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 import yaml
-from tfgen.scan import checkov_env, find_checkov
+from helpers import FIXTURES, REPO
+from tfgen.scan import checkov_env
 
-REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
-FIXTURES = Path(__file__).parent / "fixtures" / "policies"
+POLICY_FIXTURES = FIXTURES / "policies"
 
 
 def policy_files() -> dict[str, Path]:
@@ -28,18 +27,12 @@ def policy_files() -> dict[str, Path]:
     return {"_".join(p.stem.split("_")[:3]): p for p in files}
 
 
-def local_checkov() -> Path | None:
-    """The Makefile's checkov venv when TFGEN_CHECKOV is unset (plain `pytest` runs)."""
-    candidate = REPO / ".venv-checkov" / "bin" / "checkov"
-    return candidate if "TFGEN_CHECKOV" not in os.environ and candidate.exists() else None
+FIXTURE_IDS = sorted(p.name for p in POLICY_FIXTURES.iterdir() if p.is_dir())
 
 
-FIXTURE_IDS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-
-
-def test_at_least_ten_policies_each_with_a_fixture_folder() -> None:
+def test_sixteen_policies_each_with_a_fixture_folder() -> None:
     ids = policy_files()
-    assert len(ids) >= 10
+    assert sorted(ids) == [f"TFGEN_AWS_{n:03d}" for n in range(1, 17)]
     assert sorted(ids) == FIXTURE_IDS
 
 
@@ -66,13 +59,23 @@ def test_python_policies_import_only_checkov_and_the_standard_library() -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture_results() -> dict[str, dict[str, set[str]]]:
+def fixture_results(checkov: Path) -> dict[str, dict[str, set[str]]]:
     """Run checkov once over all fixture folders with only tfgen's checks."""
-    checkov = find_checkov(local_checkov())
     cmd = [
-        str(checkov), "-d", str(FIXTURES), "--framework", "terraform", "--skip-download",
-        "--soft-fail", "--compact", "--external-checks-dir", str(POLICIES),
-        "--check", ",".join(FIXTURE_IDS), "-o", "json",
+        str(checkov),
+        "-d",
+        str(POLICY_FIXTURES),
+        "--framework",
+        "terraform",
+        "--skip-download",
+        "--soft-fail",
+        "--compact",
+        "--external-checks-dir",
+        str(POLICIES),
+        "--check",
+        ",".join(FIXTURE_IDS),
+        "-o",
+        "json",
     ]
     proc = subprocess.run(cmd, env=checkov_env(), capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -91,7 +94,7 @@ def fixture_results() -> dict[str, dict[str, set[str]]]:
 def test_policy_sorts_its_fixture_exactly(
     policy_id: str, fixture_results: dict[str, dict[str, set[str]]]
 ) -> None:
-    expected = yaml.safe_load((FIXTURES / policy_id / "expected.yaml").read_text())
+    expected = yaml.safe_load((POLICY_FIXTURES / policy_id / "expected.yaml").read_text())
     assert fixture_results[policy_id]["pass"] == set(expected["pass"] or [])
     assert fixture_results[policy_id]["fail"] == set(expected["fail"] or [])
     for address in expected["fail"] or []:

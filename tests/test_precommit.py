@@ -14,18 +14,29 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_SPEC, REPO, render_tree
-from test_run import terraform_bin  # noqa: F401
-from test_scan_generated import SSH_FROM_ANYWHERE
+from helpers import REFERENCE_SPEC, SSH_FROM_ANYWHERE, render_tree
 
 HOOK_NAMES = ("terraform fmt", "tfgen validate", "tfgen scan")
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=tfgen test", "-c", "user.email=test@example.com",
-         "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        cwd=repo, check=True, capture_output=True, text=True,
+        [
+            "git",
+            "-c",
+            "user.name=tfgen test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -40,22 +51,18 @@ def hook_status(output: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def precommit_env(tmp_path: Path, terraform_bin: str) -> dict[str, str]:  # noqa: F811
+def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path) -> dict[str, str]:
     try:
         import pre_commit  # noqa: F401
     except ImportError:
-        pytest.fail("pre-commit is not installed in this venv: pip install -e '.[test]'")
-    checkov = os.environ.get("TFGEN_CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
+        pytest.fail("pre-commit is not installed in this venv: run `make setup`")
     path = os.pathsep.join(
         [str(Path(sys.executable).parent), str(Path(terraform_bin).parent), "/usr/bin", "/bin"]
     )
-    env = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("PRE_COMMIT", "GIT_")) and k != "PATH"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRE_COMMIT", "GIT_")) and k != "PATH"}
     env.update(
         PATH=path,
-        TFGEN_CHECKOV=checkov,
+        TFGEN_CHECKOV=str(checkov),
         PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
         CHECKPOINT_DISABLE="1",
         PRE_COMMIT_COLOR="never",
@@ -66,7 +73,12 @@ def precommit_env(tmp_path: Path, terraform_bin: str) -> dict[str, str]:  # noqa
 def pre_commit(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 

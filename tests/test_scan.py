@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import tfgen.scan as scan_mod
-from test_run import FIXTURE as RUN_FIXTURE
-from test_run import provider_mirror, terraform_bin  # noqa: F401
+from helpers import FIXTURES, REPO, RUN_FIXTURE
 from tfgen.cli import app
 from tfgen.errors import ToolError, UsageError
 from typer.testing import CliRunner
 
-REPO = Path(__file__).resolve().parents[1]
-PLAN_FIXTURE = Path(__file__).parent / "fixtures" / "scan" / "plan.json"
+# The real checkov, found through TFGEN_CHECKOV (the `checkov` fixture exports it) as on a
+# user's machine; tests of a missing or broken checkov change the variable for themselves.
+pytestmark = pytest.mark.usefixtures("checkov")
+
+PLAN_FIXTURE = FIXTURES / "scan" / "plan.json"
 
 CLEAN_TF = """\
 resource "aws_s3_bucket_public_access_block" "assets" {
@@ -57,13 +58,6 @@ resource "aws_key_pair" "deployer" {
 runner = CliRunner()
 
 
-def checkov_option() -> list[str]:
-    """Use TFGEN_CHECKOV (set by the Makefile); plain pytest falls back to the repo's venv."""
-    if os.environ.get("TFGEN_CHECKOV"):
-        return []
-    return ["--checkov", str(REPO / ".venv-checkov" / "bin" / "checkov")]
-
-
 def write(folder: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         path = folder / rel
@@ -73,7 +67,7 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 
 def tfgen_scan(*args: str):
-    return runner.invoke(app, ["scan", *args, *checkov_option()], catch_exceptions=False)
+    return runner.invoke(app, ["scan", *args], catch_exceptions=False)
 
 
 @pytest.fixture
@@ -210,9 +204,7 @@ def test_missing_checkov_exits_2_with_install_instructions(
     assert "make setup" in result.output and "pip install checkov==" in result.output
 
 
-def test_checkov_option_wins_and_must_be_executable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_checkov_option_wins_and_must_be_executable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TFGEN_CHECKOV", str(tmp_path / "also-missing"))
     with pytest.raises(ToolError, match="--checkov"):
         scan_mod.find_checkov(tmp_path / "missing")
@@ -226,9 +218,7 @@ def test_broken_checkov_is_a_tool_error(tmp_path: Path) -> None:
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'Traceback: boom' >&2\nexit 3\n")
     fake.chmod(0o755)
-    result = runner.invoke(
-        app, ["scan", str(tmp_path), "--checkov", str(fake)], catch_exceptions=False
-    )
+    result = runner.invoke(app, ["scan", str(tmp_path), "--checkov", str(fake)], catch_exceptions=False)
     assert result.exit_code == 2
     assert "checkov failed (exit 3)" in result.output and "boom" in result.output
 
@@ -246,7 +236,7 @@ def test_usage_errors_exit_2(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, {"main.tf": CLEAN_TF})
-    result = runner.invoke(app, ["scan", *args, *checkov_option()], catch_exceptions=False)
+    result = tfgen_scan(*args)
     assert result.exit_code == 2
     assert message in result.output
 
@@ -343,19 +333,14 @@ def test_scan_plan_is_the_public_entry_point_for_plans(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_plan_with_scan_prints_the_scan_summary(
-    tmp_path: Path, provider_mirror: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
-) -> None:
+def test_plan_with_scan_prints_the_scan_summary(tmp_path: Path, provider_mirror: Path) -> None:
     """`tfgen plan --env dev --scan` on a null-provider project: real terraform plan, then the
     real checkov over its JSON through `tfgen.scan.scan_plan`; the summary follows the plan."""
-    if not os.environ.get("TFGEN_CHECKOV"):
-        monkeypatch.setenv("TFGEN_CHECKOV", str(REPO / ".venv-checkov" / "bin" / "checkov"))
     project = tmp_path / "project"
     shutil.copytree(RUN_FIXTURE, project)
     result = runner.invoke(
         app,
-        ["plan", "--env", "dev", "--scan", "--project", str(project),
-         "--plugin-dir", str(provider_mirror)],
+        ["plan", "--env", "dev", "--scan", "--project", str(project), "--plugin-dir", str(provider_mirror)],
         catch_exceptions=False,
     )
     assert result.exit_code == 2, result.output  # changes, and a clean scan keeps it 2

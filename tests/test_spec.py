@@ -6,7 +6,9 @@ import json
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
+from helpers import EXTRA_SPECS, REFERENCE_SPEC, REPO, TEST_SPECS
 from tfgen.cli import app
 from tfgen.errors import SpecError
 from tfgen.spec import load_spec
@@ -43,17 +45,17 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_reference_and_test_specs_are_valid() -> None:
-    from conftest import TEST_SPECS
-
-    for path in TEST_SPECS.values():
+    for path in [*TEST_SPECS.values(), *EXTRA_SPECS.values()]:
         spec = load_spec(path)
         assert spec.environments
 
 
 def test_profiles_resolve_with_documented_precedence(tmp_path: Path) -> None:
-    text = BASE.replace("  prod:\n    profile: high-power\n",
-                        "  prod:\n    profile: high-power\n    database:\n      read_replicas: 3\n"
-                        "    app:\n      instance_type: m7i.large\n")
+    text = BASE.replace(
+        "  prod:\n    profile: high-power\n",
+        "  prod:\n    profile: high-power\n    database:\n      read_replicas: 3\n"
+        "    app:\n      instance_type: m7i.large\n",
+    )
     text = text.replace("azs: 2", "azs: 2\napp:\n  instance_type: t3.small")
     spec = load_spec(write(tmp_path, text))
     dev, prod = spec.environments
@@ -85,8 +87,7 @@ def test_duplicate_key_is_reported(tmp_path: Path) -> None:
 def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
     text = BASE.replace("cache:\n  engine: valkey", "cache:\n  engine: valkey\n  node_typ: x")
     lines = errors_of(tmp_path, text)
-    assert lines == [f"{tmp_path / 'app.yaml'}:10: cache.node_typ: unknown key: did you mean "
-                     "`node_type`?"]
+    assert lines == [f"{tmp_path / 'app.yaml'}:10: cache.node_typ: unknown key: did you mean `node_type`?"]
 
 
 def test_error_in_environment_override_names_its_path_and_line(tmp_path: Path) -> None:
@@ -99,8 +100,10 @@ def test_error_in_environment_override_names_its_path_and_line(tmp_path: Path) -
 
 def test_unknown_key_in_override(tmp_path: Path) -> None:
     lines = errors_of(tmp_path, BASE + "    database:\n      instance_clas: db.t4g.small\n")
-    assert lines == [f"{tmp_path / 'app.yaml'}:16: environments.prod.database.instance_clas: "
-                     "unknown key: did you mean `instance_class`?"]
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:16: environments.prod.database.instance_clas: "
+        "unknown key: did you mean `instance_class`?"
+    ]
 
 
 def test_missing_required_key(tmp_path: Path) -> None:
@@ -121,8 +124,7 @@ def test_cidr_too_small_for_the_subnets(tmp_path: Path) -> None:
 
 
 def test_explicit_subnet_prefix_must_fit_the_azs(tmp_path: Path) -> None:
-    text = BASE.replace("azs: 2", "azs: 3") + \
-        "network:\n  cidr: 10.0.0.0/24\n  subnet_prefix_length: 27\n"
+    text = BASE.replace("azs: 2", "azs: 3") + "network:\n  cidr: 10.0.0.0/24\n  subnet_prefix_length: 27\n"
     lines = errors_of(tmp_path, text)
     assert len(lines) == 1 and "network.subnet_prefix_length:" in lines[0]
     assert "4 subnet tiers x 3 AZ slots of /27" in lines[0]
@@ -132,24 +134,32 @@ def test_min_desired_max_order(tmp_path: Path) -> None:
     text = BASE + "    app:\n      desired_capacity: 9\n      max_size: 4\n"
     lines = errors_of(tmp_path, text)
     assert len(lines) == 1
-    assert "environments.prod.app.desired_capacity: needs min_size <= desired_capacity <= " \
+    assert (
+        "environments.prod.app.desired_capacity: needs min_size <= desired_capacity <= "
         "max_size, got 2 <= 9 <= 4" in lines[0]
+    )
 
 
 def test_multi_az_needs_two_azs(tmp_path: Path) -> None:
-    text = BASE.replace("  prod:\n    profile: high-power\n", "") + \
-        "    azs: 1\n    database:\n      multi_az: true\n"
+    text = (
+        BASE.replace("  prod:\n    profile: high-power\n", "")
+        + "    azs: 1\n    database:\n      multi_az: true\n"
+    )
     lines = errors_of(tmp_path, text)
-    assert lines == [f"{tmp_path / 'app.yaml'}:15: environments.dev.database.multi_az: Multi-AZ "
-                     "needs azs >= 2, got 1 (environment dev, profile low-power)"]
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:15: environments.dev.database.multi_az: Multi-AZ "
+        "needs azs >= 2, got 1 (environment dev, profile low-power)"
+    ]
 
 
 def test_failover_needs_replicas(tmp_path: Path) -> None:
     text = BASE + "    cache:\n      replicas: 0\n"
     lines = errors_of(tmp_path, text)
     assert len(lines) == 1
-    assert "environments.prod.profile: profile high-power sets cache.automatic_failover: " \
+    assert (
+        "environments.prod.profile: profile high-power sets cache.automatic_failover: "
         "automatic failover needs replicas >= 1" in lines[0]
+    )
 
 
 def test_read_replicas_need_backups(tmp_path: Path) -> None:
@@ -162,10 +172,12 @@ def test_read_replicas_need_backups(tmp_path: Path) -> None:
 def test_profile_keys_cannot_be_set_in_the_base(tmp_path: Path) -> None:
     text = BASE.replace("  engine: postgres", "  engine: postgres\n  multi_az: true")
     lines = errors_of(tmp_path, text)
-    assert lines == [f"{tmp_path / 'app.yaml'}:8: database.multi_az: is chosen by each "
-                     "environment's profile, which would override it here: set it under "
-                     "environments.<env>.database.multi_az (precedence: base < profile < "
-                     "environment)"]
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:8: database.multi_az: is chosen by each "
+        "environment's profile, which would override it here: set it under "
+        "environments.<env>.database.multi_az (precedence: base < profile < "
+        "environment)"
+    ]
 
 
 def test_shared_keys_cannot_be_overridden(tmp_path: Path) -> None:
@@ -200,10 +212,12 @@ def test_az_count_is_sane(tmp_path: Path) -> None:
 def test_password_key_is_refused_with_pointer(tmp_path: Path) -> None:
     text = BASE.replace("  engine: postgres", "  engine: postgres\n  password: hunter2")
     lines = errors_of(tmp_path, text)
-    assert lines == [f"{tmp_path / 'app.yaml'}:8: database.password: literal secrets are not "
-                     "accepted: the master password is generated and kept by RDS in Secrets "
-                     "Manager (manage_master_user_password); the app reads it through the secret "
-                     "ARN tfgen passes"]
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:8: database.password: literal secrets are not "
+        "accepted: the master password is generated and kept by RDS in Secrets "
+        "Manager (manage_master_user_password); the app reads it through the secret "
+        "ARN tfgen passes"
+    ]
 
 
 def test_aws_access_key_anywhere_is_refused(tmp_path: Path) -> None:
@@ -227,24 +241,27 @@ def test_missing_user_data_file(tmp_path: Path) -> None:
 
 
 def test_cdn_needs_static_and_us_east_1_certificate(tmp_path: Path) -> None:
-    text = BASE + ("cdn:\n  aliases: [cdn.example.com]\n  certificate_arn: "
-                   "arn:aws:acm:eu-west-1:123456789012:certificate/abc\n")
+    text = BASE + (
+        "cdn:\n  aliases: [cdn.example.com]\n  certificate_arn: "
+        "arn:aws:acm:eu-west-1:123456789012:certificate/abc\n"
+    )
     lines = errors_of(tmp_path, text)
     assert any("cdn: a CDN needs the `static:` bucket section" in line for line in lines)
-    assert any("cdn.certificate_arn: CloudFront only takes ACM certificates from us-east-1" in line
-               for line in lines)
+    assert any(
+        "cdn.certificate_arn: CloudFront only takes ACM certificates from us-east-1" in line for line in lines
+    )
 
 
 def test_optional_tiers_can_be_left_out(tmp_path: Path) -> None:
     text = BASE.replace("database:\n  engine: postgres\ncache:\n  engine: valkey\n", "")
     spec = load_spec(write(tmp_path, text))
-    assert all(e.database is None and e.cache is None and e.cdn is None
-               for e in spec.environments)
+    assert all(e.database is None and e.cache is None and e.cdn is None for e in spec.environments)
 
 
 def test_every_problem_reported_at_once(tmp_path: Path) -> None:
     text = BASE.replace("azs: 2", "azs: 2\nzones: 3").replace(
-        "  engine: valkey", "  engine: valkey\n  auth_token: abc")
+        "  engine: valkey", "  engine: valkey\n  auth_token: abc"
+    )
     lines = errors_of(tmp_path, text)
     assert len(lines) == 2
     assert "zones: unknown key" in lines[0] and "cache.auth_token: literal secrets" in lines[1]
@@ -260,8 +277,10 @@ def test_cli_validate_exit_codes_and_no_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(bad)], catch_exceptions=False)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert f"error: {bad}:12: environments.dev.profile: invalid value 'medium-power': expected " \
+    assert (
+        f"error: {bad}:12: environments.dev.profile: invalid value 'medium-power': expected "
         "'low-power' or 'high-power'" in result.output
+    )
     missing = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")], catch_exceptions=False)
     assert missing.exit_code == 2 and "spec file not found" in missing.output
 
@@ -271,12 +290,27 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert schema["title"] == "tfgen app spec"
-    assert {"name", "region", "environments", "load_balancer"} <= set(schema["properties"])
+    assert set(schema["properties"]) == {
+        "name",
+        "region",
+        "azs",
+        "tags",
+        "state",
+        "network",
+        "load_balancer",
+        "app",
+        "database",
+        "cache",
+        "static",
+        "cdn",
+        "monitoring",
+        "usage",
+        "environments",
+    }
     assert schema["additionalProperties"] is False
 
 
 def test_committed_schema_matches_and_example_points_at_it() -> None:
-    from conftest import REFERENCE_SPEC, REPO
     from tfgen.spec import json_schema
 
     committed = json.loads((REPO / "tfgen.schema.json").read_text())
@@ -286,9 +320,7 @@ def test_committed_schema_matches_and_example_points_at_it() -> None:
 
 
 def test_schema_validates_the_reference_spec_with_jsonschema() -> None:
-    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra")
     import yaml
-    from conftest import REFERENCE_SPEC
     from tfgen.spec import json_schema
 
     jsonschema.validate(yaml.safe_load(REFERENCE_SPEC.read_text()), json_schema())
@@ -306,8 +338,10 @@ def test_user_data_with_the_boot_marker_is_refused_and_crlf_is_normalised(tmp_pa
 
 def test_cdn_alias_cannot_be_the_alb_origin_name(tmp_path: Path) -> None:
     text = BASE.replace("0f1e2d3c-4b5a-6978\n", "0f1e2d3c-4b5a-6978\n  domain_names: [app.example.com]\n")
-    text += ("static: {}\ncdn:\n  aliases: [app.example.com]\n  certificate_arn: "
-             "arn:aws:acm:us-east-1:123456789012:certificate/abc\n")
+    text += (
+        "static: {}\ncdn:\n  aliases: [app.example.com]\n  certificate_arn: "
+        "arn:aws:acm:us-east-1:123456789012:certificate/abc\n"
+    )
     lines = errors_of(tmp_path, text)
     assert len(lines) == 1 and "cdn.aliases: app.example.com is the ALB's origin name" in lines[0]
 
@@ -319,8 +353,9 @@ def test_numbers_are_strict(tmp_path: Path, value: str) -> None:
 
 
 def test_tags_are_checked(tmp_path: Path) -> None:
-    text = BASE.replace("azs: 2", 'azs: 2\ntags:\n  "": x\n  Environment: y\n  "aws:x": z\n'
-                        f'  long: {"v" * 300}')
+    text = BASE.replace(
+        "azs: 2", f'azs: 2\ntags:\n  "": x\n  Environment: y\n  "aws:x": z\n  long: {"v" * 300}'
+    )
     lines = errors_of(tmp_path, text)
     assert any("tags.Environment: is set by tfgen on every resource" in line for line in lines)
     assert any("tags.aws:x: the aws: prefix is reserved by AWS" in line for line in lines)
@@ -330,8 +365,10 @@ def test_tags_are_checked(tmp_path: Path) -> None:
 
 def test_empty_optional_tier_is_not_silently_dropped(tmp_path: Path) -> None:
     lines = errors_of(tmp_path, BASE + "static:\n")
-    assert lines == [f"{tmp_path / 'app.yaml'}:15: static: is empty, which would silently mean "
-                     "no static: write `static: {}` for one with the defaults, or remove the key"]
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:15: static: is empty, which would silently mean "
+        "no static: write `static: {}` for one with the defaults, or remove the key"
+    ]
 
 
 def test_mysql_version_needs_major_minor(tmp_path: Path) -> None:
@@ -367,10 +404,15 @@ def test_high_power_needs_two_azs_where_the_count_is_written(tmp_path: Path) -> 
         "Multi-AZ needs azs >= 2, got 1 (environment prod, profile high-power)",
     ]
     # An environment's own `azs: 1` is blamed on its line (this used to crash the validator).
-    assert errors_of(tmp_path, BASE + "    azs: 1\n") == [*profile_says, (
-        f"{spec}:15: environments.prod.azs: high-power needs at least 2 AZs, got 1 "
-        "(environment prod, profile high-power)")]
+    assert errors_of(tmp_path, BASE + "    azs: 1\n") == [
+        *profile_says,
+        (
+            f"{spec}:15: environments.prod.azs: high-power needs at least 2 AZs, got 1 "
+            "(environment prod, profile high-power)"
+        ),
+    ]
     # A base `azs: 1` is one line for all environments, naming the one whose profile needs more.
-    assert errors_of(tmp_path, BASE.replace("azs: 2", "azs: 1")) == [(
-        f"{spec}:3: azs: high-power needs at least 2 AZs, got 1 "
-        "(environment prod, profile high-power)"), *profile_says]
+    assert errors_of(tmp_path, BASE.replace("azs: 2", "azs: 1")) == [
+        (f"{spec}:3: azs: high-power needs at least 2 AZs, got 1 (environment prod, profile high-power)"),
+        *profile_says,
+    ]

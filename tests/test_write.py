@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TEST_SPECS
+from helpers import TEST_SPECS
 from tfgen.cli import app
 from tfgen.errors import TfgenError
 from tfgen.write import MANIFEST, write_tree
@@ -23,19 +23,19 @@ def init(*args: str) -> tuple[int, str]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
+def spec_and_out(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the minimal spec, and the folder `tfgen init` renders it into."""
     spec = tmp_path / "app.yaml"
     shutil.copy(TEST_SPECS["minimal"], spec)
     return spec, tmp_path / "out"
 
 
-def test_first_init_creates_every_file_with_one_status_line_each(project) -> None:
-    spec, out = project
+def test_first_init_creates_every_file_with_one_status_line_each(spec_and_out) -> None:
+    spec, out = spec_and_out
     code, output = init(str(spec), "--out", str(out))
     assert code == 0
     lines = output.strip().splitlines()
@@ -49,8 +49,8 @@ def test_first_init_creates_every_file_with_one_status_line_each(project) -> Non
     assert set(manifest["files"]) == set(on_disk)
 
 
-def test_second_init_is_identical_and_keeps_mtimes(project) -> None:
-    spec, out = project
+def test_second_init_is_identical_and_keeps_mtimes(spec_and_out) -> None:
+    spec, out = spec_and_out
     init(str(spec), "--out", str(out))
     target = out / "envs/dev/main.tf"
     os.utime(target, (1_000_000, 1_000_000))
@@ -60,8 +60,8 @@ def test_second_init_is_identical_and_keeps_mtimes(project) -> None:
     assert target.stat().st_mtime == 1_000_000
 
 
-def test_changed_spec_overwrites_files_tfgen_wrote(project) -> None:
-    spec, out = project
+def test_changed_spec_overwrites_files_tfgen_wrote(spec_and_out) -> None:
+    spec, out = spec_and_out
     init(str(spec), "--out", str(out))
     spec.write_text(spec.read_text().replace("profile: low-power", "profile: high-power"))
     code, output = init(str(spec), "--out", str(out))
@@ -70,8 +70,8 @@ def test_changed_spec_overwrites_files_tfgen_wrote(project) -> None:
     assert "single_nat_gateway      = false" in (out / "envs/dev/terraform.tfvars").read_text()
 
 
-def test_user_edit_is_a_conflict_and_nothing_is_written(project) -> None:
-    spec, out = project
+def test_user_edit_is_a_conflict_and_nothing_is_written(spec_and_out) -> None:
+    spec, out = spec_and_out
     init(str(spec), "--out", str(out))
     edited = out / "envs/dev/main.tf"
     edited.write_text(edited.read_text() + "# my change\n")
@@ -94,8 +94,8 @@ def test_user_edit_is_a_conflict_and_nothing_is_written(project) -> None:
     assert "# my change" not in edited.read_text()
 
 
-def test_a_file_tfgen_never_wrote_is_a_conflict(project) -> None:
-    spec, out = project
+def test_a_file_tfgen_never_wrote_is_a_conflict(spec_and_out) -> None:
+    spec, out = spec_and_out
     (out / "envs/dev").mkdir(parents=True)
     (out / "envs/dev/main.tf").write_text("# hand-written\n")
     code, output = init(str(spec), "--out", str(out))
@@ -104,8 +104,8 @@ def test_a_file_tfgen_never_wrote_is_a_conflict(project) -> None:
     assert not (out / "modules").exists()
 
 
-def test_dry_run_writes_nothing(project) -> None:
-    spec, out = project
+def test_dry_run_writes_nothing(spec_and_out) -> None:
+    spec, out = spec_and_out
     code, output = init(str(spec), "--out", str(out), "--dry-run")
     assert code == 0
     assert "create  envs/dev/main.tf" in output
@@ -113,8 +113,8 @@ def test_dry_run_writes_nothing(project) -> None:
     assert not out.exists()
 
 
-def test_only_limits_what_is_written(project) -> None:
-    spec, out = project
+def test_only_limits_what_is_written(spec_and_out) -> None:
+    spec, out = spec_and_out
     code, output = init(str(spec), "--out", str(out), "--only", "modules")
     assert code == 0
     written = [p for p in snapshot(out) if p != MANIFEST]
@@ -123,8 +123,8 @@ def test_only_limits_what_is_written(project) -> None:
     assert code == 2 and "matches none of the rendered files" in output
 
 
-def test_invalid_spec_writes_nothing(project) -> None:
-    spec, out = project
+def test_invalid_spec_writes_nothing(spec_and_out) -> None:
+    spec, out = spec_and_out
     spec.write_text(spec.read_text().replace("profile: low-power", "profile: turbo"))
     code, output = init(str(spec), "--out", str(out))
     assert code == 2
@@ -133,8 +133,8 @@ def test_invalid_spec_writes_nothing(project) -> None:
     assert not out.exists()
 
 
-def test_force_and_skip_together_is_a_usage_error(project) -> None:
-    spec, out = project
+def test_force_and_skip_together_is_a_usage_error(spec_and_out) -> None:
+    spec, out = spec_and_out
     code, output = init(str(spec), "--out", str(out), "--force", "--skip")
     assert code == 2 and "contradict" in output
 
@@ -202,8 +202,8 @@ def test_template_error_writes_nothing(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_files_no_longer_rendered_are_reported_as_orphans_and_kept(project) -> None:
-    spec, out = project
+def test_files_no_longer_rendered_are_reported_as_orphans_and_kept(spec_and_out) -> None:
+    spec, out = spec_and_out
     init(str(spec), "--out", str(out))
     spec.write_text(spec.read_text() + "  qa:\n    profile: low-power\n")
     assert init(str(spec), "--out", str(out))[0] == 0
@@ -221,8 +221,8 @@ def test_files_no_longer_rendered_are_reported_as_orphans_and_kept(project) -> N
     assert "envs/qa/main.tf" not in json.loads((out / MANIFEST).read_text())["files"]
 
 
-def test_only_keeps_the_records_of_other_files(project) -> None:
-    spec, out = project
+def test_only_keeps_the_records_of_other_files(spec_and_out) -> None:
+    spec, out = spec_and_out
     init(str(spec), "--out", str(out))
     before = json.loads((out / MANIFEST).read_text())["files"]
     assert init(str(spec), "--out", str(out), "--only", "modules")[0] == 0

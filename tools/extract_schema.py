@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "generator" / "tfgen" / "data" / "aws_provider_schema.json"
 TEMPLATES = ROOT / "generator" / "tfgen" / "templates"
 
+
 def _words(text: str) -> list[str]:
     """Whitespace-separated words of a block of text."""
     return text.split()
@@ -117,8 +118,17 @@ def fetch_tarball(package: str, version: str, wheel_dir: Path) -> Path:
     if not glob.glob(pattern):
         print(f"pip download {package}=={version} -> {wheel_dir}", file=sys.stderr)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-             f"{package}=={version}", "-d", str(wheel_dir)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                f"{package}=={version}",
+                "-d",
+                str(wheel_dir),
+            ],
             check=True,
         )
     wheel = Path(sorted(glob.glob(pattern))[0])
@@ -153,15 +163,17 @@ class Extractor:
         self.classes: dict[tuple[str, str], str] = {}
         for fqn, t in self.types.items():
             if t.get("kind") != "class" or t.get("base") not in (
-                "cdktn.TerraformResource", "cdktn.TerraformDataSource"
+                "cdktn.TerraformResource",
+                "cdktn.TerraformDataSource",
             ):
                 continue
             m = CLASS_LINK_RE.search(t.get("docs", {}).get("summary", ""))
             if not m:
                 continue
             if (m.group(1), m.group(2)) != (provider, provider_version):
-                raise SystemExit(f"{fqn}: links to {m.group(1)} {m.group(2)}, expected "
-                                 f"{provider} {provider_version}")
+                raise SystemExit(
+                    f"{fqn}: links to {m.group(1)} {m.group(2)}, expected {provider} {provider_version}"
+                )
             kind = "resource" if m.group(3) == "resources" else "data"
             self.classes[(kind, m.group(4))] = fqn
         self.warnings: list[str] = []
@@ -224,8 +236,7 @@ class Extractor:
         """Schema of one resource or data-source type, from its Config struct."""
         fqn = self.classes.get((kind, name))
         if fqn is None:
-            raise SystemExit(f"{kind} {name}: not in the {self.provider} {self.provider_version} "
-                             "assembly")
+            raise SystemExit(f"{kind} {name}: not in the {self.provider} {self.provider_version} assembly")
         params = self.types[fqn]["initializer"]["parameters"]
         config = [p for p in params if p["name"] == "config"][0]["type"]["fqn"]
         return self.node(config, f"{kind}.{name}")
@@ -303,9 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     tmp_out.write_text(text, encoding="utf-8")
     os.replace(tmp_out, args.out)
     n_res, n_data = len(doc["resources"]), len(doc["data_sources"])
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
-          f"{n_res} resource types, {n_data} data sources, {len(text) / 1024:.0f} KiB "
-          f"({doc['provider']} {doc['provider_version']} from {doc['source']})")
+    print(
+        f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}: "
+        f"{n_res} resource types, {n_data} data sources, {len(text) / 1024:.0f} KiB "
+        f"({doc['provider']} {doc['provider_version']} from {doc['source']})"
+    )
     return 0
 
 

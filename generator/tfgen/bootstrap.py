@@ -116,8 +116,7 @@ def tls_only_policy(bucket: str, region: str = "us-east-1") -> dict[str, Any]:
 
 
 PUBLIC_ACCESS_BLOCK = {
-    k: True
-    for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 }
 Step = tuple[str, str]
 """(setting, what happened): "ok", "set", or what is missing."""
@@ -132,13 +131,10 @@ def bootstrap(project: Project | Path | str, env: str, *, client: Any = None) ->
     report = BootstrapReport(backend)
     try:
         report.created = _ensure_bucket(s3, backend)
-        for step in (_ensure_versioning, _ensure_encryption, _ensure_public_access_block,
-                     _ensure_tls_only):
+        for step in (_ensure_versioning, _ensure_encryption, _ensure_public_access_block, _ensure_tls_only):
             report.steps.append(step(s3, backend))
     except (ClientError, BotoCoreError) as err:
-        raise ToolError(
-            f"bootstrap {env}: S3 call failed for bucket {backend.bucket}: {err}"
-        ) from err
+        raise ToolError(f"bootstrap {env}: S3 call failed for bucket {backend.bucket}: {err}") from err
     return report
 
 
@@ -181,10 +177,8 @@ def _ensure_encryption(s3: Any, backend: StateBackend) -> Step:
         return ("encryption", "ok")
     except ClientError:
         pass
-    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
-            "BucketKeyEnabled": True}
-    s3.put_bucket_encryption(Bucket=backend.bucket,
-                             ServerSideEncryptionConfiguration={"Rules": [rule]})
+    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}
+    s3.put_bucket_encryption(Bucket=backend.bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
     return ("encryption", "set (AES256)")
 
 
@@ -197,8 +191,7 @@ def _ensure_public_access_block(s3: Any, backend: StateBackend) -> Step:
         current = {}
     if all(current.get(k) for k in PUBLIC_ACCESS_BLOCK):
         return ("public access block", "ok")
-    s3.put_public_access_block(Bucket=backend.bucket,
-                               PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    s3.put_public_access_block(Bucket=backend.bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
     return ("public access block", "set")
 
 
@@ -210,10 +203,13 @@ def _ensure_tls_only(s3: Any, backend: StateBackend) -> Step:
     except ClientError:
         policy = ""
     if not policy:
-        s3.put_bucket_policy(Bucket=backend.bucket,
-                             Policy=json.dumps(tls_only_policy(backend.bucket, backend.region)))
+        s3.put_bucket_policy(
+            Bucket=backend.bucket, Policy=json.dumps(tls_only_policy(backend.bucket, backend.region))
+        )
         return ("TLS-only policy", "set")
     if re.search(r'"aws:SecureTransport"\s*:\s*"?false', policy):
         return ("TLS-only policy", "ok")
-    return ("TLS-only policy", "missing: the bucket has its own policy, add a Deny on "
-                               "aws:SecureTransport=false to it")
+    return (
+        "TLS-only policy",
+        "missing: the bucket has its own policy, add a Deny on aws:SecureTransport=false to it",
+    )

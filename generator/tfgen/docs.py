@@ -13,6 +13,7 @@ from dataclasses import dataclass
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
 BLOCK = re.compile(r'^(variable|output) "([^"]+)" \{\n(.*?)^\}', re.M | re.S)
 
+
 @dataclass(frozen=True)
 class Item:
     kind: str
@@ -29,9 +30,15 @@ def _attr(body: str, name: str) -> str | None:
         return None
     value = match.group(1)
     if value.rstrip().endswith(("{", "[", "(")):
-        rest = body[match.end():]
-        depth = value.count("{") + value.count("[") + value.count("(") - value.count("}") \
-            - value.count("]") - value.count(")")
+        rest = body[match.end() :]
+        depth = (
+            value.count("{")
+            + value.count("[")
+            + value.count("(")
+            - value.count("}")
+            - value.count("]")
+            - value.count(")")
+        )
         lines = [value]
         for line in rest.splitlines()[1:]:
             lines.append(line.strip())
@@ -78,13 +85,17 @@ def docs_tables(variables_tf: str, outputs_tf: str) -> str:
     """The inputs and outputs tables (what terraform-docs puts between its markers)."""
     inputs = read_blocks(variables_tf, "variable")
     outputs = read_blocks(outputs_tf, "output")
-    lines = [BEGIN, "## Inputs", "", "| Name | Description | Type | Default | Required |",
-             "|------|-------------|------|---------|:--------:|"]
+    lines = [
+        BEGIN,
+        "## Inputs",
+        "",
+        "| Name | Description | Type | Default | Required |",
+        "|------|-------------|------|---------|:--------:|",
+    ]
     for v in inputs:
         default = f"`{_cell(v.default)}`" if v.default is not None else "n/a"
         required = "no" if v.default is not None else "yes"
-        lines.append(f"| {v.name} | {_cell(v.description)} | `{_cell(v.type)}` | {default} | "
-                     f"{required} |")
+        lines.append(f"| {v.name} | {_cell(v.description)} | `{_cell(v.type)}` | {default} | {required} |")
     lines += ["", "## Outputs", "", "| Name | Description |", "|------|-------------|"]
     lines += [f"| {o.name} | {_cell(o.description)} |" for o in outputs]
     lines.append(END)

@@ -98,9 +98,7 @@ def check_state_bucket(project: Project, env: str) -> Check:
 
         s3_client(backend.region).head_bucket(Bucket=backend.bucket)
     except (BotoCoreError, ClientError, TfgenError) as err:
-        return Check(
-            name, False, f"s3://{backend.bucket} not usable: {err}", f"tfgen bootstrap --env {env}"
-        )
+        return Check(name, False, f"s3://{backend.bucket} not usable: {err}", f"tfgen bootstrap --env {env}")
     return Check(name, True, f"s3://{backend.bucket} ({backend.region})")
 
 
@@ -116,8 +114,6 @@ def doctor(project: Path | str = ".", env: str | None = None) -> DoctorReport:
             report.checks.append(check_state_bucket(proj, name))
         else:
             report.checks.append(
-                Check(
-                    f"state bucket ({name})", False, "not checked", "fix the AWS credentials first"
-                )
+                Check(f"state bucket ({name})", False, "not checked", "fix the AWS credentials first")
             )
     return report

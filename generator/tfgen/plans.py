@@ -76,8 +76,7 @@ class PlanSummary:
 
     def counts(self) -> dict[str, int]:
         return {
-            a: sum(c.action == a for c in self.changes)
-            for a in ("create", "update", "delete", "replace")
+            a: sum(c.action == a for c in self.changes) for a in ("create", "update", "delete", "replace")
         }
 
     @property
@@ -167,8 +166,12 @@ class PlanOutcome:
                 "exit_code": self.exit_code,
             }
         cost = self.cost.to_json() if self.cost is not None else None
-        return {**self.summary.to_json(), "plan_file": str(self.plan_file),
-                "monthly_cost_delta": cost, "exit_code": self.exit_code}
+        return {
+            **self.summary.to_json(),
+            "plan_file": str(self.plan_file),
+            "monthly_cost_delta": cost,
+            "exit_code": self.exit_code,
+        }
 
 
 # Worst first: an interrupt outranks an error, an error outranks changes.
@@ -190,14 +193,9 @@ def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
             result = "changes" if o.summary.has_changes else "no changes"
             rows.append((o.env, *(str(n[a]) for a in header[1:5]), result))
         else:
-            rows.append(
-                (o.env, "-", "-", "-", "-", "interrupted" if o.exit_code == 130 else "error")
-            )
+            rows.append((o.env, "-", "-", "-", "-", "interrupted" if o.exit_code == 130 else "error"))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
+    return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
 
 
 def plan_report(outcome: PlanOutcome, style: Style = plain) -> list[str]:
@@ -215,7 +213,5 @@ def plan_report(outcome: PlanOutcome, style: Style = plain) -> list[str]:
     if outcome.cost is not None:
         lines += outcome.cost.lines()
     if outcome.summary.has_changes:
-        lines.append(
-            f"saved plan: {outcome.plan_file}; apply it with: tfgen apply --env {outcome.env}"
-        )
+        lines.append(f"saved plan: {outcome.plan_file}; apply it with: tfgen apply --env {outcome.env}")
     return lines

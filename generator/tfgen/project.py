@@ -46,9 +46,7 @@ class Project:
     def load(cls, root: Path | str = ".") -> Project:
         root = Path(root).resolve()
         if not (root / "envs").is_dir():
-            raise UsageError(
-                f"{root} has no envs/ folder: pass --project DIR of a rendered project"
-            )
+            raise UsageError(f"{root} has no envs/ folder: pass --project DIR of a rendered project")
         path = root / MANIFEST
         manifest: dict[str, Any] = {}
         if path.is_file():
@@ -61,9 +59,7 @@ class Project:
     def environments(self) -> list[str]:
         """Environment names: the manifest's order, else the envs/ folders sorted."""
         on_disk = sorted(
-            p.name
-            for p in (self.root / "envs").iterdir()
-            if (p / "main.tf").exists() or any(p.glob("*.tf"))
+            p.name for p in (self.root / "envs").iterdir() if (p / "main.tf").exists() or any(p.glob("*.tf"))
         )
         declared = list(self.manifest.get("environments", {}))
         return [e for e in declared if e in on_disk] or on_disk

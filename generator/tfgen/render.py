@@ -18,8 +18,18 @@ from .errors import TfgenError
 from .hcl import hcl, hcl_object, hcl_string
 from .spec import AppSpec, Environment
 
-__all__ = ["TEMPLATES", "env_modules", "env_tags", "hcl", "hcl_object", "hcl_string",
-           "modules_for", "project_meta", "render", "spec_reference"]
+__all__ = [
+    "TEMPLATES",
+    "env_modules",
+    "env_tags",
+    "hcl",
+    "hcl_object",
+    "hcl_string",
+    "modules_for",
+    "project_meta",
+    "render",
+    "spec_reference",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
@@ -59,8 +69,13 @@ def env_modules(spec: AppSpec, environment: Environment) -> list[ModuleDef]:
 
 def env_tags(environment: Environment, spec: AppSpec) -> dict[str, str]:
     """The tags every resource of an environment carries (provider default_tags)."""
-    return {"App": spec.name, "Environment": environment.name, "Profile": environment.profile,
-            "ManagedBy": "tfgen", **environment.tags}
+    return {
+        "App": spec.name,
+        "Environment": environment.name,
+        "Profile": environment.profile,
+        "ManagedBy": "tfgen",
+        **environment.tags,
+    }
 
 
 class _Renderer:
@@ -97,8 +112,9 @@ def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
     facts = {module.name: module.facts(spec) for module in modules}
     for module in modules:
         for name in MODULE_FILES:
-            template = "modules/versions.tf.j2" if name == "versions.tf" else \
-                f"modules/{module.name}/{name}.j2"
+            template = (
+                "modules/versions.tf.j2" if name == "versions.tf" else f"modules/{module.name}/{name}.j2"
+            )
             out.put(f"modules/{module.name}/{name}", template, module=module, m=facts[module.name])
     out.files["modules/asg/user_data.sh.tftpl"] = user_data_template(spec)
     for environment in spec.environments:

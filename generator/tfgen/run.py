@@ -180,9 +180,7 @@ def confirm(
         return
     how = "--yes with CI=true" if protected else "--yes"
     if ask is None:
-        raise UsageError(
-            f"{action} {env}: confirmation needed: type the environment's name, or pass {how}"
-        )
+        raise UsageError(f"{action} {env}: confirmation needed: type the environment's name, or pass {how}")
     kind = "protected environment" if protected else "environment"
     try:
         answer = ask(f"{action} the {kind} {env}? Type its name to confirm")
@@ -190,8 +188,7 @@ def confirm(
         raise UsageError(f"{action} {env}: not confirmed (pass {how} in CI)") from err
     if answer.strip() != env:
         raise UsageError(
-            f"{action} {env}: not confirmed: you typed {answer.strip()!r}, not {env!r}"
-            f" (in CI pass {how})"
+            f"{action} {env}: not confirmed: you typed {answer.strip()!r}, not {env!r} (in CI pass {how})"
         )
 
 
@@ -201,20 +198,15 @@ def load_saved_plan(project: Project, env: str, plan_file: Path | None = None) -
     meta_file = plan_file.with_suffix(".meta.json")
     again = f"run tfgen plan --env {env} again"
     if not plan_file.is_file() or not meta_file.is_file():
-        raise TfgenError(
-            f"apply {env}: no saved plan at {plan_file}: run tfgen plan --env {env} first"
-        )
+        raise TfgenError(f"apply {env}: no saved plan at {plan_file}: run tfgen plan --env {env} first")
     try:
         meta = json.loads(meta_file.read_text())
         meta_env, meta_sha, meta_fp = meta["env"], meta["plan_sha256"], meta["fingerprint"]
     except (ValueError, KeyError, TypeError) as err:
-        raise TfgenError(
-            f"apply {env}: the plan metadata {meta_file} is unreadable: {again}"
-        ) from err
+        raise TfgenError(f"apply {env}: the plan metadata {meta_file} is unreadable: {again}") from err
     if meta_env != env:
         raise TfgenError(
-            f"apply {env}: the saved plan {plan_file} was made for env {meta_env}, "
-            f"not {env}: {again}"
+            f"apply {env}: the saved plan {plan_file} was made for env {meta_env}, not {env}: {again}"
         )
     if file_sha256(plan_file) != meta_sha:
         raise TfgenError(
@@ -222,9 +214,7 @@ def load_saved_plan(project: Project, env: str, plan_file: Path | None = None) -
             f"since tfgen plan wrote it: {again}"
         )
     if config_fingerprint(project, env) != meta_fp:
-        raise TfgenError(
-            f"apply {env}: the configuration changed since this plan was made: {again}"
-        )
+        raise TfgenError(f"apply {env}: the configuration changed since this plan was made: {again}")
     return plan_file
 
 
@@ -281,14 +271,10 @@ def destroy_env(
     tf.destroy(lock_timeout=lock_timeout)
 
 
-def outputs(
-    project: Project, env: str, name: str | None = None, *, plugin_dir: Path | None = None
-) -> Any:
+def outputs(project: Project, env: str, name: str | None = None, *, plugin_dir: Path | None = None) -> Any:
     """The environment's outputs (name -> value), or one output's value."""
     tf = _terraform(project, env, plugin_dir=plugin_dir, sink=None)
     ensure_init(tf, project.env_dir(env))
     if name is not None:
         return tf.output(name)
     return tf.outputs()
-
-

@@ -147,9 +147,7 @@ def _python_terraform_cli() -> type:
                 kwargs.pop(own_option, None)
             argv = self.generate_cmd_string(cmd, *args, **kwargs)
             try:
-                self.last = run_process(
-                    argv, cwd=Path(self.working_dir), env=self.env, sink=self.sink
-                )
+                self.last = run_process(argv, cwd=Path(self.working_dir), env=self.env, sink=self.sink)
             finally:
                 self.temp_var_files.clean_up()
             return self.last.returncode, self.last.stdout, self.last.stderr
@@ -218,9 +216,7 @@ class Terraform:
         """The terraform version, e.g. "1.11.4"."""
         from python_terraform import IsFlagged
 
-        result = self._check(
-            "version", self._call("version", self._cli.cmd, "version", json=IsFlagged)
-        )
+        result = self._check("version", self._call("version", self._cli.cmd, "version", json=IsFlagged))
         try:
             return str(json.loads(result.stdout)["terraform_version"])
         except (ValueError, KeyError):
@@ -254,9 +250,7 @@ class Terraform:
         """terraform show -json of a saved plan."""
         from python_terraform import IsFlagged
 
-        result = self._check(
-            "show", self._call("show", self._cli.cmd, "show", str(plan), json=IsFlagged)
-        )
+        result = self._check("show", self._call("show", self._cli.cmd, "show", str(plan), json=IsFlagged))
         try:
             return dict(json.loads(result.stdout))
         except ValueError as err:
@@ -267,9 +261,7 @@ class Terraform:
         options: dict[str, Any] = {"var": None, "skip_plan": True}
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
-        return self._check(
-            "apply", self._call("apply", self._cli.apply, str(plan), stream=True, **options)
-        )
+        return self._check("apply", self._call("apply", self._cli.apply, str(plan), stream=True, **options))
 
     def destroy(self, *, lock_timeout: str | None = None) -> TfResult:
         """terraform destroy -auto-approve (python-terraform's default -force no longer exists)."""
@@ -278,9 +270,7 @@ class Terraform:
         options: dict[str, Any] = {"var": None, "force": IsNotFlagged, "auto_approve": True}
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
-        return self._check(
-            "destroy", self._call("destroy", self._cli.destroy, stream=True, **options)
-        )
+        return self._check("destroy", self._call("destroy", self._cli.destroy, stream=True, **options))
 
     def outputs(self) -> dict[str, Any]:
         """All outputs: name -> {"value", "type", "sensitive"}."""

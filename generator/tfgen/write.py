@@ -45,8 +45,10 @@ class WriteResult:
 
     def status_lines(self) -> list[str]:
         lines = [f"{status:>9}  {path}" for path, status in self.statuses.items()]
-        return lines + [f"{'orphan':>9}  {path}  (no longer rendered from the spec: delete it "
-                        "when you are done with it)" for path in self.orphans]
+        return lines + [
+            f"{'orphan':>9}  {path}  (no longer rendered from the spec: delete it when you are done with it)"
+            for path in self.orphans
+        ]
 
     def summary(self, dry_run: bool = False) -> str:
         counts = {s: 0 for s in STATUSES}
@@ -71,11 +73,13 @@ def _in_scope(rel: str, only: list[str] | None) -> bool:
     return not prefixes or any(rel == p or rel.startswith(p + "/") for p in prefixes)
 
 
-def orphans(root: Path, files: dict[str, str], manifest: dict[str, Any],
-            only: list[str] | None) -> list[str]:
+def orphans(root: Path, files: dict[str, str], manifest: dict[str, Any], only: list[str] | None) -> list[str]:
     """Files tfgen wrote before that this rendering no longer produces, still on disk."""
-    return [rel for rel in sorted(manifest.get("files", {}))
-            if rel not in files and _in_scope(rel, only) and (root / rel).is_file()]
+    return [
+        rel
+        for rel in sorted(manifest.get("files", {}))
+        if rel not in files and _in_scope(rel, only) and (root / rel).is_file()
+    ]
 
 
 def plan_writes(
@@ -122,8 +126,9 @@ def write_tree(
     root = Path(root)
     if only:
         prefixes = [p.strip("/") for p in only]
-        files = {p: t for p, t in files.items()
-                 if any(p == pre or p.startswith(pre + "/") for pre in prefixes)}
+        files = {
+            p: t for p, t in files.items() if any(p == pre or p.startswith(pre + "/") for pre in prefixes)
+        }
         if not files:
             raise UsageError(f"--only {' '.join(only)} matches none of the rendered files")
     existing = root
@@ -139,8 +144,11 @@ def write_tree(
     to_write = {p: files[p] for p, s in result.statuses.items() if s in ("create", "overwrite")}
     # Files no longer rendered stay recorded (and reported) until the user deletes them;
     # records outside --only are kept as they are.
-    recorded = {p: h for p, h in manifest.get("files", {}).items()
-                if p in files or p in result.orphans or not _in_scope(p, only)}
+    recorded = {
+        p: h
+        for p, h in manifest.get("files", {}).items()
+        if p in files or p in result.orphans or not _in_scope(p, only)
+    }
     for rel, status in result.statuses.items():
         if status in ("create", "overwrite", "identical"):
             recorded[rel] = sha256(files[rel])
@@ -167,8 +175,7 @@ def _commit(root: Path, files: dict[str, str]) -> None:
         for rel, text in files.items():
             target = root / rel
             _make_dirs(target.parent, created_dirs)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tfgen-tmp",
-                                       dir=target.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tfgen-tmp", dir=target.parent)
             tmp = Path(tmp_name)
             staged.append((tmp, target))
             with os.fdopen(fd, "wb") as handle:
@@ -195,9 +202,7 @@ def _commit(root: Path, files: dict[str, str]) -> None:
                 folder.rmdir()
         if isinstance(err, OSError):
             where = getattr(err, "filename", None) or root
-            raise TfgenError(
-                f"could not write {where}: {err.strerror or err}; nothing was changed"
-            ) from None
+            raise TfgenError(f"could not write {where}: {err.strerror or err}; nothing was changed") from None
         raise
 
 

@@ -31,6 +31,13 @@ MODULE = ModuleDef(
     summary="Application Load Balancer terminating TLS: HTTP->HTTPS redirect, TLS 1.3 policy, "
     "health-checked target group, access logs, optional WAF, alarms.",
     tfvars=tfvars,
-    contract=("lb_arn", "lb_arn_suffix", "lb_dns_name", "lb_zone_id", "target_group_arn",
-              "target_group_arn_suffix", "https_listener_arn"),
+    contract=(
+        "lb_arn",
+        "lb_arn_suffix",
+        "lb_dns_name",
+        "lb_zone_id",
+        "target_group_arn",
+        "target_group_arn_suffix",
+        "https_listener_arn",
+    ),
 )

@@ -36,6 +36,11 @@ MODULE = ModuleDef(
     "SSH) and an Auto Scaling group across the private subnets with CPU target tracking and "
     "rolling instance refresh.",
     tfvars=tfvars,
-    contract=("autoscaling_group_name", "iam_role_name", "iam_role_arn", "launch_template_id",
-              "log_group_name"),
+    contract=(
+        "autoscaling_group_name",
+        "iam_role_name",
+        "iam_role_arn",
+        "launch_template_id",
+        "log_group_name",
+    ),
 )

@@ -39,6 +39,5 @@ MODULE = ModuleDef(
     "transit, generated auth token in Secrets Manager, failover per profile, alarms.",
     facts=facts,
     tfvars=tfvars,
-    contract=("primary_endpoint_address", "reader_endpoint_address", "port",
-              "auth_token_secret_arn"),
+    contract=("primary_endpoint_address", "reader_endpoint_address", "port", "auth_token_secret_arn"),
 )

@@ -23,8 +23,7 @@ MODULE = ModuleDef(
     name="monitoring",
     section="monitoring",
     model=Monitoring,
-    summary="SNS topic for alarms (encrypted, email subscription) and an AWS Budgets "
-    "monthly cost budget.",
+    summary="SNS topic for alarms (encrypted, email subscription) and an AWS Budgets monthly cost budget.",
     tfvars=tfvars,
     contract=("sns_topic_arn",),
 )

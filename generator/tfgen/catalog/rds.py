@@ -12,9 +12,21 @@ if TYPE_CHECKING:
 
 GIB = 1073741824
 # Memory of an instance class by size, GiB, for t/m classes (4 GiB per vCPU).
-SIZE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32,
-            "4xlarge": 64, "8xlarge": 128, "12xlarge": 192, "16xlarge": 256, "24xlarge": 384,
-            "32xlarge": 512, "48xlarge": 768}
+SIZE_GIB = {
+    "micro": 1,
+    "small": 2,
+    "medium": 4,
+    "large": 8,
+    "xlarge": 16,
+    "2xlarge": 32,
+    "4xlarge": 64,
+    "8xlarge": 128,
+    "12xlarge": 192,
+    "16xlarge": 256,
+    "24xlarge": 384,
+    "32xlarge": 512,
+    "48xlarge": 768,
+}
 
 
 def instance_memory(instance_class: str) -> float:

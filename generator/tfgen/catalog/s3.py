@@ -12,13 +12,36 @@ if TYPE_CHECKING:
 
 # Regions opened before ap-southeast-3 deliver ALB access logs from a regional ELB account; the
 # provider's aws_elb_service_account knows exactly these (and fails elsewhere).
-ELB_ACCOUNT_REGIONS = frozenset({
-    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "cn-north-1",
-    "cn-northwest-1", "eu-central-1", "eu-north-1", "eu-south-1", "eu-west-1", "eu-west-2",
-    "eu-west-3", "me-south-1", "sa-east-1", "us-east-1", "us-east-2", "us-gov-east-1",
-    "us-gov-west-1", "us-west-1", "us-west-2",
-})
+ELB_ACCOUNT_REGIONS = frozenset(
+    {
+        "af-south-1",
+        "ap-east-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ca-central-1",
+        "cn-north-1",
+        "cn-northwest-1",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "me-south-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-gov-east-1",
+        "us-gov-west-1",
+        "us-west-1",
+        "us-west-2",
+    }
+)
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:
@@ -27,8 +50,9 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         "static": spec.tier_used("static"),
         "elb_account_region": spec.region in ELB_ACCOUNT_REGIONS,
         # Environments whose spec turns static versioning off (named in the checkov skip).
-        "unversioned": [e.name for e in spec.environments
-                        if e.static is not None and not e.static.versioning],
+        "unversioned": [
+            e.name for e in spec.environments if e.static is not None and not e.static.versioning
+        ],
     }
 
 

@@ -35,8 +35,11 @@ def main() -> None:
     except Exception as err:  # a bug in tfgen, not the user's fault: still no traceback
         if os.environ.get("TFGEN_DEBUG"):
             raise
-        typer.echo(f"internal error: {type(err).__name__}: {err} (this is a bug in tfgen; "
-                   "TFGEN_DEBUG=1 shows the traceback)", err=True)
+        typer.echo(
+            f"internal error: {type(err).__name__}: {err} (this is a bug in tfgen; "
+            "TFGEN_DEBUG=1 shows the traceback)",
+            err=True,
+        )
         sys.exit(70)
 
 

@@ -35,10 +35,7 @@ PluginDirOpt = Annotated[
         help="Offline provider mirror (filesystem mirror layout); default $TFGEN_PLUGIN_MIRROR.",
     ),
 ]
-YesOpt = Annotated[
-    bool, typer.Option("--yes", "-y", help="Do not ask; a protected env also needs CI=true.")
-]
-
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask; a protected env also needs CI=true.")]
 
 
 def echo(line: str = "") -> None:

@@ -38,9 +38,7 @@ def init(
         app_spec = load_spec(spec)
         files = render(app_spec, spec_ref=spec_reference(spec, out))
         meta = project_meta(app_spec, files, spec, out)
-        result = write_tree(
-            out, files, dry_run=dry_run, force=force, skip=skip, only=only or [], meta=meta
-        )
+        result = write_tree(out, files, dry_run=dry_run, force=force, skip=skip, only=only or [], meta=meta)
     except TfgenError as err:
         fail(err)
     for line in result.status_lines():

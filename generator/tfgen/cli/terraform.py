@@ -25,21 +25,11 @@ def _ask(question: str) -> str:
 
 @app.command("plan")
 def plan_cmd(
-    env: Annotated[
-        str | None, typer.Option("--env", "-e", help="Environment: a folder under envs/.")
-    ] = None,
-    all_envs: Annotated[
-        bool, typer.Option("--all", help="Plan every environment in parallel.")
-    ] = False,
-    jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Parallel plans with --all (0: auto).")
-    ] = 0,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON (CI).")
-    ] = False,
-    scan: Annotated[
-        bool, typer.Option("--scan", help="Scan the plan JSON (tfgen scan --plan).")
-    ] = False,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment: a folder under envs/.")] = None,
+    all_envs: Annotated[bool, typer.Option("--all", help="Plan every environment in parallel.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel plans with --all (0: auto).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (CI).")] = False,
+    scan: Annotated[bool, typer.Option("--scan", help="Scan the plan JSON (tfgen scan --plan).")] = False,
     project: ProjectOpt = Path("."),
     lock_timeout: LockTimeoutOpt = None,
     plugin_dir: PluginDirOpt = None,
@@ -188,7 +178,5 @@ def output_cmd(
         echo(json.dumps({k: v.get("value") for k, v in values.items()}, indent=2, sort_keys=True))
     else:
         for key in sorted(values):
-            shown = (
-                "<sensitive>" if values[key].get("sensitive") else json.dumps(values[key]["value"])
-            )
+            shown = "<sensitive>" if values[key].get("sensitive") else json.dumps(values[key]["value"])
             echo(f"{key} = {shown}")

@@ -24,9 +24,7 @@ class GateFinding:
 def sort_findings(findings: list[GateFinding]) -> list[GateFinding]:
     """Findings in a stable order: gate order, then file, line and message."""
     order = {g: i for i, g in enumerate(GATES)}
-    return sorted(
-        findings, key=lambda f: (order.get(f.gate, 99), f.file, f.line or 0, f.message)
-    )
+    return sorted(findings, key=lambda f: (order.get(f.gate, 99), f.file, f.line or 0, f.message))
 
 
 @dataclass

@@ -136,9 +136,7 @@ def is_labelled_block_list(value: Any) -> bool:
         isinstance(value, list)
         and bool(value)
         and all(
-            isinstance(v, dict)
-            and v
-            and all(is_meta(k) or is_block_list([b]) for k, b in v.items())
+            isinstance(v, dict) and v and all(is_meta(k) or is_block_list([b]) for k, b in v.items())
             for v in value
         )
     )
@@ -165,15 +163,21 @@ def labelled(doc: dict[str, Any], block_type: str, depth: int) -> Labelled:
 
 def block_line(tf: TfFile, block_type: str, labels: tuple[str, ...]) -> int | None:
     """Line of `block_type "l1" "l2" {` in the file text."""
-    pat = r"^[ \t]*" + re.escape(block_type) + "".join(
-        r"\s+\"?" + re.escape(lab) + r"\"?" for lab in labels
-    ) + r"\s*\{"
+    pat = (
+        r"^[ \t]*"
+        + re.escape(block_type)
+        + "".join(r"\s+\"?" + re.escape(lab) + r"\"?" for lab in labels)
+        + r"\s*\{"
+    )
     return tf.line_of(pat)
 
 
 def block_offset(tf: TfFile, block_type: str, labels: tuple[str, ...]) -> int:
     """Offset of `block_type "l1" "l2" {` in the file text (0 when not found)."""
-    pat = r"^[ \t]*" + re.escape(block_type) + "".join(
-        r"\s+\"?" + re.escape(lab) + r"\"?" for lab in labels
-    ) + r"\s*\{"
+    pat = (
+        r"^[ \t]*"
+        + re.escape(block_type)
+        + "".join(r"\s+\"?" + re.escape(lab) + r"\"?" for lab in labels)
+        + r"\s*\{"
+    )
     return tf.offset_of(pat)

@@ -18,7 +18,7 @@ def _error(stderr: str) -> tuple[str, int | None]:
     text = ANSI.sub("", stderr)
     m = re.search(r"Error: ([^\n]+)", text)
     summary = m.group(1).strip() if m else "terraform fmt failed"
-    ln = re.search(r" line (\d+)", text[m.start():]) if m else None
+    ln = re.search(r" line (\d+)", text[m.start() :]) if m else None
     return summary, int(ln.group(1)) if ln else None
 
 
@@ -73,6 +73,9 @@ def _check_folder(top: Path, root_abs: Path) -> list[GateFinding]:
                 findings.append(GateFinding("fmt", rel, line, f"terraform fmt cannot read it: {summary}"))
     if not findings:
         summary, _ = _error(proc.stderr)
-        findings.append(GateFinding("fmt", top.relative_to(root_abs).as_posix() or ".", None,
-                                f"terraform fmt failed: {summary}"))
+        findings.append(
+            GateFinding(
+                "fmt", top.relative_to(root_abs).as_posix() or ".", None, f"terraform fmt failed: {summary}"
+            )
+        )
     return findings

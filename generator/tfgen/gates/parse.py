@@ -10,11 +10,7 @@ from ._tree import ParsedTree, parse_tree
 
 def parse_findings(project: ParsedTree) -> list[GateFinding]:
     """Findings for the files of an already loaded project that did not parse."""
-    return [
-        GateFinding("parse", f.rel, f.error_line, f.error)
-        for f in project.files
-        if f.error is not None
-    ]
+    return [GateFinding("parse", f.rel, f.error_line, f.error) for f in project.files if f.error is not None]
 
 
 def check_parse(root: Path) -> list[GateFinding]:

@@ -39,9 +39,7 @@ _NAME = r"[A-Za-z_][\w-]*"
 REF_PATTERNS = {
     "var": re.compile(_NOT_AFTER + rf"var\.({_NAME})"),
     "local": re.compile(_NOT_AFTER + rf"local\.({_NAME})"),
-    "module": re.compile(
-        _NOT_AFTER + rf"module\.({_NAME})(?:\s*\[[^\]]*\])?(?:\s*\.\s*({_NAME}))?"
-    ),
+    "module": re.compile(_NOT_AFTER + rf"module\.({_NAME})(?:\s*\[[^\]]*\])?(?:\s*\.\s*({_NAME}))?"),
     "data": re.compile(_NOT_AFTER + rf"data\.({_NAME})\.({_NAME})"),
     "resource": re.compile(_NOT_AFTER + rf"((?:aws|random)_[a-z0-9_]+)\.({_NAME})"),
 }
@@ -99,7 +97,7 @@ def expression_code(value: str) -> str:
     if value.startswith('"<<') and value.endswith('"'):  # heredoc: hcl2 keeps it raw
         body = value[1:-1]
         nl = body.find("\n")
-        _scan_template(body[nl + 1:] if nl >= 0 else "", 0, out, quoted=False)
+        _scan_template(body[nl + 1 :] if nl >= 0 else "", 0, out, quoted=False)
     elif len(value) >= 2 and value.startswith('"') and value.endswith('"'):
         _scan_template(value, 1, out, quoted=True)
     elif value.startswith("${") and value.endswith("}"):
@@ -178,19 +176,23 @@ def build_module(path: Path, files: list[TfFile]) -> Module:
             declare(tf, f'module "{name}"', f"module.{name}", block_line(tf, "module", (name,)))
             mod.modules[name] = (tf, body)
         for (rtype, name), _ in labelled(tf.doc, "resource", 2):
-            declare(tf, f'resource "{rtype}" "{name}"', f"{rtype}.{name}",
-                    block_line(tf, "resource", (rtype, name)))
+            declare(
+                tf,
+                f'resource "{rtype}" "{name}"',
+                f"{rtype}.{name}",
+                block_line(tf, "resource", (rtype, name)),
+            )
             mod.resources.add((rtype, name))
         for (dtype, name), _ in labelled(tf.doc, "data", 2):
-            declare(tf, f'data "{dtype}" "{name}"', f"data.{dtype}.{name}",
-                    block_line(tf, "data", (dtype, name)))
+            declare(
+                tf, f'data "{dtype}" "{name}"', f"data.{dtype}.{name}", block_line(tf, "data", (dtype, name))
+            )
             mod.data.add((dtype, name))
         for body in tf.doc.get("locals", []) or []:
             for name in body:
                 if is_meta(name):
                     continue
-                declare(tf, f'local "{name}"', f"local.{name}", tf.line_of(
-                    rf"^[ \t]*{re.escape(name)}\s*="))
+                declare(tf, f'local "{name}"', f"local.{name}", tf.line_of(rf"^[ \t]*{re.escape(name)}\s*="))
                 mod.locals.add(name)
     return mod
 
@@ -266,11 +268,17 @@ class _Checker:
     def check_ref(self, mod: Module, tf: TfFile, kind: str, m: re.Match[str]) -> None:
         """One reference found in `tf`."""
         if kind == "var" and m.group(1) not in mod.variables:
-            self.add(tf, _ref_line(tf, f"var.{m.group(1)}"),
-                     f'reference to undeclared input variable "{m.group(1)}" (var.{m.group(1)})')
+            self.add(
+                tf,
+                _ref_line(tf, f"var.{m.group(1)}"),
+                f'reference to undeclared input variable "{m.group(1)}" (var.{m.group(1)})',
+            )
         elif kind == "local" and m.group(1) not in mod.locals:
-            self.add(tf, _ref_line(tf, f"local.{m.group(1)}"),
-                     f'reference to undeclared local value "{m.group(1)}" (local.{m.group(1)})')
+            self.add(
+                tf,
+                _ref_line(tf, f"local.{m.group(1)}"),
+                f'reference to undeclared local value "{m.group(1)}" (local.{m.group(1)})',
+            )
         elif kind == "data" and (m.group(1), m.group(2)) not in mod.data:
             ref = f"data.{m.group(1)}.{m.group(2)}"
             self.add(tf, _ref_line(tf, ref), f"reference to undeclared data source {ref}")
@@ -280,8 +288,11 @@ class _Checker:
         elif kind == "module":
             name, output = m.group(1), m.group(2)
             if name not in mod.modules:
-                self.add(tf, _ref_line(tf, f"module.{name}"),
-                         f'reference to undeclared module "{name}" (module.{name})')
+                self.add(
+                    tf,
+                    _ref_line(tf, f"module.{name}"),
+                    f'reference to undeclared module "{name}" (module.{name})',
+                )
                 return
             if not output:
                 return
@@ -289,9 +300,12 @@ class _Checker:
             target = self.module_at(source) if source and source.is_dir() else None
             if target is not None and target.parsed and output not in target.outputs:
                 line = _ref_line(tf, f"module.{name}.{output}") or _ref_line(tf, f"module.{name}")
-                self.add(tf, line,
-                         f'module "{name}" ({self.show(source)}) has no output "{output}" '
-                         f"(module.{name}.{output})")
+                self.add(
+                    tf,
+                    line,
+                    f'module "{name}" ({self.show(source)}) has no output "{output}" '
+                    f"(module.{name}.{output})",
+                )
 
     def show(self, path: Path | None) -> str:
         """A module folder for messages: relative to the project root when inside it."""
@@ -313,8 +327,9 @@ class _Checker:
             return  # registry/git source: not followed
         target = self.module_at(source) if source.is_dir() else None
         if target is None:
-            self.add(tf, line, f'module "{name}": source {unquote(body["source"])} is not a '
-                               "folder with .tf files")
+            self.add(
+                tf, line, f'module "{name}": source {unquote(body["source"])} is not a folder with .tf files'
+            )
             return
         if not target.parsed:
             return
@@ -323,13 +338,16 @@ class _Checker:
             if is_meta(arg) or arg in MODULE_META:
                 continue
             if arg not in target.variables:
-                self.add(tf, tf.line_of(rf"^[ \t]*{re.escape(arg)}\s*=", tf.offset_of(
-                    rf'^[ \t]*module\s+"{re.escape(name)}"')),
-                    f'module "{name}": argument "{arg}" is not a variable of {where}')
+                self.add(
+                    tf,
+                    tf.line_of(
+                        rf"^[ \t]*{re.escape(arg)}\s*=", tf.offset_of(rf'^[ \t]*module\s+"{re.escape(name)}"')
+                    ),
+                    f'module "{name}": argument "{arg}" is not a variable of {where}',
+                )
         for var, has_default in sorted(target.variables.items()):
             if not has_default and var not in body:
-                self.add(tf, line, f'module "{name}": required variable "{var}" of {where} '
-                                   "is not set")
+                self.add(tf, line, f'module "{name}": required variable "{var}" of {where} is not set')
 
 
 def reference_findings(project: ParsedTree) -> tuple[list[GateFinding], int]:
@@ -342,4 +360,3 @@ def reference_findings(project: ParsedTree) -> tuple[list[GateFinding], int]:
 def check_references(root: Path) -> list[GateFinding]:
     """Every var/local/module/data/resource reference resolves, per module folder."""
     return reference_findings(parse_tree(root))[0]
-

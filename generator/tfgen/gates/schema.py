@@ -65,8 +65,9 @@ class _Walker:
         line = self.tf.line_of(self._key_pattern(key), start)
         self.findings.append(GateFinding("schema", self.tf.rel, line, message))
 
-    def body(self, body: dict[str, Any], node: dict[str, Any], where: str, top: bool,
-             start: int | None = None) -> None:
+    def body(
+        self, body: dict[str, Any], node: dict[str, Any], where: str, top: bool, start: int | None = None
+    ) -> None:
         """Check `body` (hcl2 dict) against `node` ({arguments, blocks}); `where` names it."""
         start = self.start if start is None else start
         arguments: dict[str, Any] = node.get("arguments", {})
@@ -91,39 +92,53 @@ class _Walker:
             if key in arguments:
                 nested = arguments[key].get("nested")
                 if block_form and nested is None:
-                    self.add(key, f'{where}: "{key}" is an argument, not a block: '
-                                  f"write {key} = ...", start)
+                    self.add(key, f'{where}: "{key}" is an argument, not a block: write {key} = ...', start)
                 elif block_form:  # SDKv2 attribute of object type: blocks are allowed too
                     for item in value:
                         self.body(item, nested, f"{where}.{key}", False, self.offset(key, start))
             elif key in blocks:
                 spec = blocks[key]
                 if not block_form:
-                    self.add(key, f'{where}: "{key}" is a block, not an argument: '
-                                  f"write {key} {{ ... }}", start)
+                    self.add(
+                        key, f'{where}: "{key}" is a block, not an argument: write {key} {{ ... }}', start
+                    )
                     continue
                 if spec.get("max_items") == 1 and len(value) > 1:
-                    self.add(key, f'{where}: block "{key}" may appear at most once, '
-                                  f"found {len(value)}", start)
+                    self.add(
+                        key, f'{where}: block "{key}" may appear at most once, found {len(value)}', start
+                    )
                 if not spec.get("any"):
                     for item in value:
                         self.body(item, spec, f"{where}.{key}", False, self.offset(key, start))
             else:
                 kind = "block" if block_form else "argument"
                 self.add(key, f'{where}: unknown {kind} "{key}"', start)
-        for name, spec in sorted(arguments.items()):
-            if spec.get("required") and name not in present:
-                self.findings.append(GateFinding(
-                    "schema", self.tf.rel, self.line_at(start),
-                    f'{where}: missing required argument "{name}"'))
-        for name, spec in sorted(blocks.items()):
-            if spec.get("required") and name not in present:
-                self.findings.append(GateFinding(
-                    "schema", self.tf.rel, self.line_at(start),
-                    f'{where}: missing required block "{name}"'))
+        self.missing(arguments, blocks, present, where, start)
 
-    def dynamic(self, name: str, dyn: dict[str, Any], arguments: dict[str, Any],
-                blocks: dict[str, Any], where: str, start: int) -> None:
+    def missing(
+        self,
+        arguments: dict[str, Any],
+        blocks: dict[str, Any],
+        present: set[str],
+        where: str,
+        start: int,
+    ) -> None:
+        """A finding for each required argument or block the body lacks."""
+        for kind, specs in (("argument", arguments), ("block", blocks)):
+            for name, spec in sorted(specs.items()):
+                if spec.get("required") and name not in present:
+                    message = f'{where}: missing required {kind} "{name}"'
+                    self.findings.append(GateFinding("schema", self.tf.rel, self.line_at(start), message))
+
+    def dynamic(
+        self,
+        name: str,
+        dyn: dict[str, Any],
+        arguments: dict[str, Any],
+        blocks: dict[str, Any],
+        where: str,
+        start: int,
+    ) -> None:
         """A `dynamic "name" { for_each ... content { ... } }` block stands for block `name`."""
         if name in arguments and arguments[name].get("nested") is not None:
             spec: dict[str, Any] | None = arguments[name]["nested"]
@@ -163,10 +178,15 @@ def schema_findings(project: ParsedTree) -> tuple[list[GateFinding], int, int]:
         for (dtype, dname), body in labelled(tf.doc, "data", 2):
             if dtype not in data_sources:
                 if dtype.startswith("aws_"):  # our provider: a type we lack is a mistake
-                    findings.append(GateFinding(
-                        "schema", tf.rel, block_line(tf, "data", (dtype, dname)),
-                        f"data.{dtype}.{dname}: unknown data source type; run `make schema` "
-                        "after adding it to tools/extract_schema.py"))
+                    findings.append(
+                        GateFinding(
+                            "schema",
+                            tf.rel,
+                            block_line(tf, "data", (dtype, dname)),
+                            f"data.{dtype}.{dname}: unknown data source type; run `make schema` "
+                            "after adding it to tools/extract_schema.py",
+                        )
+                    )
                 continue
             n_data += 1
             walker = _Walker(tf, block_offset(tf, "data", (dtype, dname)))

@@ -100,8 +100,7 @@ class ScanInput:
         """The options that change a result (part of the cache key)."""
         options = [f"framework={self.framework}", f"mode={'plan' if self.is_plan else 'dir'}"]
         return options + [
-            f"target={t.relative_to(self.root).as_posix() if t != self.root else '.'}"
-            for t in self.targets
+            f"target={t.relative_to(self.root).as_posix() if t != self.root else '.'}" for t in self.targets
         ]
 
 
@@ -110,8 +109,9 @@ def plan_input(plan: Path) -> ScanInput:
     if not plan.is_file():
         raise UsageError(f"--plan {plan}: no such file")
     resolved = plan.resolve()
-    return ScanInput(resolved.parent, [(plan.name, resolved)], [resolved], plan_project(plan),
-                     str(plan), is_plan=True)
+    return ScanInput(
+        resolved.parent, [(plan.name, resolved)], [resolved], plan_project(plan), str(plan), is_plan=True
+    )
 
 
 def folder_input(directory: Path) -> ScanInput:
@@ -148,16 +148,16 @@ def scan(
     cache_dir = what.root / CACHE_DIR
     key = ""
     if use_cache:
-        key = cache_key(what.scanned, policies_dir, checkov_fingerprint(executable),
-                        what.options())
+        key = cache_key(what.scanned, policies_dir, checkov_fingerprint(executable), what.options())
         cached = load_cached(cache_dir, key)
         if cached is not None:
             cached.target = what.label
             return cached
 
     started = time.monotonic()
-    reports = run_checkov(executable, what.root, what.targets, what.framework, policies_dir,
-                          is_plan=what.is_plan)
+    reports = run_checkov(
+        executable, what.root, what.targets, what.framework, policies_dir, is_plan=what.is_plan
+    )
     result = parse_report(reports["json"], root=what.root)
     result.target = what.label
     result.policies = _display(policies_dir)

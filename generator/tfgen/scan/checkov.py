@@ -35,8 +35,11 @@ INSTALL_HINT = (
     "(or pass --checkov PATH)"
 )
 
-_CHECKOV_OUTPUTS = {"json": "results_json.json", "sarif": "results_sarif.sarif",
-                    "junitxml": "results_junitxml.xml"}
+_CHECKOV_OUTPUTS = {
+    "json": "results_json.json",
+    "sarif": "results_sarif.sarif",
+    "junitxml": "results_junitxml.xml",
+}
 
 
 def find_checkov(option: Path | str | None = None) -> Path:
@@ -91,9 +94,7 @@ def _site_packages(checkov: Path) -> list[Path]:
 def installed_checkov_version(checkov: Path) -> str:
     """The version from the installation's version.py (fast); `?` when it cannot be read."""
     for site in _site_packages(checkov.resolve()):
-        match = re.search(
-            r"version\s*=\s*['\"]([^'\"]+)", _read(site / "checkov" / "version.py")
-        )
+        match = re.search(r"version\s*=\s*['\"]([^'\"]+)", _read(site / "checkov" / "version.py"))
         if match:
             return match.group(1)
     return "?"
@@ -155,9 +156,7 @@ def run_checkov(
     """Run checkov once and return its json, sarif and junitxml reports as text."""
     with tempfile.TemporaryDirectory(prefix="tfgen-scan-") as tmp:
         out_dir = Path(tmp)
-        cmd = checkov_command(
-            executable, root, targets, framework, policies, out_dir, is_plan=is_plan
-        )
+        cmd = checkov_command(executable, root, targets, framework, policies, out_dir, is_plan=is_plan)
         try:
             proc = subprocess.run(
                 cmd,

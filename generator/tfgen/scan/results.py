@@ -72,9 +72,7 @@ class ScanResult:
                 lines.append(f"  {resource}  {file}:{line}  {check_id}{times}  {reason}")
         for path in self.parsing_errors:
             lines.append(f"could not parse: {path} (not scanned)")
-        lines.append(
-            f"passed {self.passed}, failed {len(self.failed)}, skipped {len(self.skipped)}"
-        )
+        lines.append(f"passed {self.passed}, failed {len(self.failed)}, skipped {len(self.skipped)}")
         return lines
 
     def to_cache(self) -> dict[str, object]:

@@ -33,8 +33,7 @@ def resolve_policies_dir(option: Path | None, project: Path | None) -> Path | No
         chosen = repo_policies_dir()
     if chosen is not None and any(chosen.glob("*.py")) and not (chosen / "__init__.py").is_file():
         raise UsageError(
-            f"{chosen}: Python policies need an __init__.py next to them, "
-            "or checkov silently ignores them"
+            f"{chosen}: Python policies need an __init__.py next to them, or checkov silently ignores them"
         )
     return chosen
 
@@ -53,9 +52,7 @@ def walk_files(root: Path, suffixes: Iterable[str]) -> list[Path]:
     suffixes = tuple(suffixes)
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIR_NAMES
-        )
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIR_NAMES)
         found.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(suffixes))
     return found
 

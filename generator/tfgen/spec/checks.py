@@ -87,15 +87,15 @@ def check_network(c: EnvCheck) -> None:
         need = c.env.azs if network.subnet_prefix_length else MAX_AZ_SLOTS
         if prefix > 28 or slots < need:
             c.say(
-                c.at("network", "subnet_prefix_length") if network.subnet_prefix_length
+                c.at("network", "subnet_prefix_length")
+                if network.subnet_prefix_length
                 else c.at("network", "cidr"),
                 f"{vpc} is too small for {len(TIERS)} subnet tiers x {need} AZ slots of /{prefix} "
                 f"(AWS's smallest subnet is /28): use a larger CIDR or set "
                 f"network.subnet_prefix_length",
             )
     if network.flow_log_retention_days not in CLOUDWATCH_RETENTION:
-        c.say(c.at("network", "flow_log_retention_days"),
-              f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
+        c.say(c.at("network", "flow_log_retention_days"), f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
 
 
 def check_azs(c: EnvCheck) -> None:
@@ -109,16 +109,17 @@ def check_azs(c: EnvCheck) -> None:
 
 def check_monitoring(c: EnvCheck) -> None:
     if c.env.monitoring.log_retention_days not in CLOUDWATCH_RETENTION:
-        c.say(c.at("monitoring", "log_retention_days"),
-              f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
+        c.say(c.at("monitoring", "log_retention_days"), f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
 
 
 def check_app(c: EnvCheck) -> None:
     app = c.env.app
     if not app.min_size <= app.desired_capacity <= app.max_size:
-        c.say(c.at("app", "desired_capacity"),
-              f"needs min_size <= desired_capacity <= max_size, got {app.min_size} <= "
-              f"{app.desired_capacity} <= {app.max_size}")
+        c.say(
+            c.at("app", "desired_capacity"),
+            f"needs min_size <= desired_capacity <= max_size, got {app.min_size} <= "
+            f"{app.desired_capacity} <= {app.max_size}",
+        )
 
 
 def check_database(c: EnvCheck) -> None:
@@ -128,14 +129,20 @@ def check_database(c: EnvCheck) -> None:
     if db.multi_az and c.env.azs < 2:
         c.say(c.at("database", "multi_az"), f"Multi-AZ needs azs >= 2, got {c.env.azs}")
     if db.read_replicas and db.backup_retention_days < 1:
-        c.say(c.at("database", "read_replicas"),
-              "read replicas need automated backups: set backup_retention_days >= 1")
+        c.say(
+            c.at("database", "read_replicas"),
+            "read replicas need automated backups: set backup_retention_days >= 1",
+        )
     if db.engine == "mysql" and db.engine_version and "." not in db.engine_version:
-        c.say(c.at("database", "engine_version"),
-              f"MySQL versions are major.minor (e.g. 8.4 or 8.0.40), got {db.engine_version!r}")
+        c.say(
+            c.at("database", "engine_version"),
+            f"MySQL versions are major.minor (e.g. 8.4 or 8.0.40), got {db.engine_version!r}",
+        )
     if db.max_allocated_storage < db.allocated_storage:
-        c.say(c.at("database", "max_allocated_storage"),
-              f"must be >= allocated_storage ({db.allocated_storage})")
+        c.say(
+            c.at("database", "max_allocated_storage"),
+            f"must be >= allocated_storage ({db.allocated_storage})",
+        )
 
 
 def check_cache(c: EnvCheck) -> None:
@@ -145,8 +152,7 @@ def check_cache(c: EnvCheck) -> None:
     if cache.automatic_failover and cache.replicas < 1:
         c.say(c.at("cache", "automatic_failover"), "automatic failover needs replicas >= 1")
     if cache.automatic_failover and c.env.azs < 2:
-        c.say(c.at("cache", "automatic_failover"),
-              f"automatic failover needs azs >= 2, got {c.env.azs}")
+        c.say(c.at("cache", "automatic_failover"), f"automatic failover needs azs >= 2, got {c.env.azs}")
 
 
 def check_cdn(c: EnvCheck) -> None:
@@ -158,13 +164,17 @@ def check_cdn(c: EnvCheck) -> None:
     if cdn.aliases and not cdn.certificate_arn:
         c.say(c.at("cdn", "certificate_arn"), "CloudFront aliases need an ACM certificate in us-east-1")
     if cdn.dynamic_paths and not lb.domain_names:
-        c.say(c.at("cdn", "dynamic_paths"),
-              "CloudFront reaches the ALB over HTTPS by a name its certificate covers: "
-              "set load_balancer.domain_names")
+        c.say(
+            c.at("cdn", "dynamic_paths"),
+            "CloudFront reaches the ALB over HTTPS by a name its certificate covers: "
+            "set load_balancer.domain_names",
+        )
     if lb.domain_names and lb.domain_names[0] in cdn.aliases:
-        c.problems.add(c.at("cdn", "aliases"),
-                       f"{lb.domain_names[0]} is the ALB's origin name for CloudFront; as a CDN "
-                       "alias too, CloudFront would fetch from itself")
+        c.problems.add(
+            c.at("cdn", "aliases"),
+            f"{lb.domain_names[0]} is the ALB's origin name for CloudFront; as a CDN "
+            "alias too, CloudFront would fetch from itself",
+        )
     if cdn.certificate_arn and ":us-east-1:" not in cdn.certificate_arn:
         c.say(c.at("cdn", "certificate_arn"), "CloudFront only takes ACM certificates from us-east-1")
 
@@ -172,18 +182,32 @@ def check_cdn(c: EnvCheck) -> None:
 def check_load_balancer(c: EnvCheck) -> None:
     region = c.data["region"]
     if f":{region}:" not in c.env.load_balancer.certificate_arn:
-        c.say(c.at("load_balancer", "certificate_arn"),
-              f"the ALB's certificate must be in the spec's region {region}")
+        c.say(
+            c.at("load_balancer", "certificate_arn"),
+            f"the ALB's certificate must be in the spec's region {region}",
+        )
 
 
 def check_names(c: EnvCheck) -> None:
     if len(f"{c.data['name']}-{c.env.name}") > 28:
-        c.say(("name",), f"`{c.data['name']}-{c.env.name}` is too long for AWS resource names "
-                         "(ALB and target group names take at most 32 characters): shorten one")
+        c.say(
+            ("name",),
+            f"`{c.data['name']}-{c.env.name}` is too long for AWS resource names "
+            "(ALB and target group names take at most 32 characters): shorten one",
+        )
 
 
-TIER_CHECKS = (check_network, check_azs, check_monitoring, check_app, check_database, check_cache,
-               check_cdn, check_load_balancer, check_names)
+TIER_CHECKS = (
+    check_network,
+    check_azs,
+    check_monitoring,
+    check_app,
+    check_database,
+    check_cache,
+    check_cdn,
+    check_load_balancer,
+    check_names,
+)
 
 
 # --------------------------------------------------------------------------- secrets
@@ -194,7 +218,7 @@ def read_user_data(data: dict[str, Any], source_dir: Path, problems: Problems) -
     rel = (data.get("app") or {}).get("user_data")
     if not isinstance(rel, str):
         return None  # absent (a wrong type is the model's problem)
-    path = (source_dir / rel)
+    path = source_dir / rel
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -202,17 +226,23 @@ def read_user_data(data: dict[str, Any], source_dir: Path, problems: Problems) -
         problems.add(("app", "user_data"), f"cannot read {rel} (relative to the spec): {reason}")
         return None
     if any(line.strip() == BOOT_MARKER for line in text.splitlines()):
-        problems.add(("app", "user_data"),
-                     f"{rel} contains a line `{BOOT_MARKER}`, the marker tfgen's boot "
-                     "script uses to embed it: rename that line")
+        problems.add(
+            ("app", "user_data"),
+            f"{rel} contains a line `{BOOT_MARKER}`, the marker tfgen's boot "
+            "script uses to embed it: rename that line",
+        )
     if AWS_ACCESS_KEY.search(text):
-        problems.add(("app", "user_data"),
-                     f"{rel} contains what looks like an AWS access key id: give the instance "
-                     "role the access it needs (app.iam_policy_arns) instead of keys")
+        problems.add(
+            ("app", "user_data"),
+            f"{rel} contains what looks like an AWS access key id: give the instance "
+            "role the access it needs (app.iam_policy_arns) instead of keys",
+        )
     if len(text.encode()) > USER_DATA_MAX_BYTES:
-        problems.add(("app", "user_data"),
-                     f"{rel} is {len(text.encode())} bytes; EC2 user data is limited to 16 KB "
-                     "base64-encoded: fetch larger setup from S3 or bake it into the AMI")
+        problems.add(
+            ("app", "user_data"),
+            f"{rel} is {len(text.encode())} bytes; EC2 user data is limited to 16 KB "
+            "base64-encoded: fetch larger setup from S3 or bake it into the AMI",
+        )
     return text
 
 
@@ -231,7 +261,10 @@ def find_literal_secrets(value: Any, loc: Loc, problems: Problems) -> None:
             find_literal_secrets(item, (*loc, index), problems)
     elif isinstance(value, str):
         if AWS_ACCESS_KEY.search(value):
-            problems.add(loc, "looks like an AWS access key id: tfgen uses IAM roles instead of "
-                              "keys (instance profile for the app, your own credentials for terraform)")
+            problems.add(
+                loc,
+                "looks like an AWS access key id: tfgen uses IAM roles instead of "
+                "keys (instance profile for the app, your own credentials for terraform)",
+            )
         elif AWS_SECRET_KEY.search(value) and not value.startswith(("arn:", "/")):
             problems.add(loc, "looks like an AWS secret access key: remove it and use IAM roles")

@@ -22,17 +22,37 @@ AMI = r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]+)$"
 EMAIL = r"^[^@\s\"'\\]+@[^@\s\"'\\]+\.[a-z]{2,}$"
 TAG_KEY = r"^[A-Za-z0-9 _.:/=+@-]{1,128}$"
 RESERVED_TAGS = ("App", "Environment", "Profile", "ManagedBy")
-CLOUDWATCH_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-                        1827, 2192, 2557, 2922, 3288, 3653]
+CLOUDWATCH_RETENTION = [
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+]
 
 TIERS = ("public", "private", "database", "cache")
 MAX_AZ_SLOTS = 8  # subnets per tier are laid out for up to 8 AZs so adding an AZ never moves CIDRs
 
 ProfileName = Literal["low-power", "high-power"]
 
-Tags = dict[
-    Annotated[str, Field(pattern=TAG_KEY)], Annotated[str, Field(max_length=256)]
-]
+Tags = dict[Annotated[str, Field(pattern=TAG_KEY)], Annotated[str, Field(max_length=256)]]
 
 
 class Section(BaseModel):

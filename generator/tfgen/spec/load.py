@@ -39,8 +39,12 @@ def environment_model() -> type[Section]:
         "azs": (int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
         "tags": (Tags | None, Field(None, description="Extra tags for this environment.")),
         **{m.section: (_partial(m.model) | None, None) for m in MODULES},
-        "usage": (_partial(Usage) | None, Field(None, description="This environment's traffic "
-                                                "(overrides the top-level usage, key by key).")),
+        "usage": (
+            _partial(Usage) | None,
+            Field(
+                None, description="This environment's traffic (overrides the top-level usage, key by key)."
+            ),
+        ),
     }
     return create_model(
         "EnvironmentSpec",
@@ -56,8 +60,16 @@ def spec_file_model() -> type[Section]:
     from ..catalog import MODULES
 
     fields: dict[str, Any] = {
-        "name": (str, Field(..., pattern=SAFE_NAME, min_length=2, max_length=20,
-                            description="App name: lowercase letters, digits, dashes.")),
+        "name": (
+            str,
+            Field(
+                ...,
+                pattern=SAFE_NAME,
+                min_length=2,
+                max_length=20,
+                description="App name: lowercase letters, digits, dashes.",
+            ),
+        ),
         "region": (str, Field(..., pattern=REGION, description="AWS region, e.g. eu-west-1.")),
         "azs": (int, Field(2, ge=1, le=6, description="Number of availability zones to spread over.")),
         "tags": (Tags, Field(default_factory=dict, description="Tags on every resource.")),
@@ -174,8 +186,11 @@ def check_empty_sections(data: dict[str, Any], problems: Problems) -> None:
 
     for tier in optional_sections():
         if tier in data and data[tier] is None:
-            problems.add((tier,), f"is empty, which would silently mean no {tier}: write "
-                                  f"`{tier}: {{}}` for one with the defaults, or remove the key")
+            problems.add(
+                (tier,),
+                f"is empty, which would silently mean no {tier}: write "
+                f"`{tier}: {{}}` for one with the defaults, or remove the key",
+            )
 
 
 def check_tags(data: dict[str, Any], problems: Problems) -> None:
@@ -184,13 +199,17 @@ def check_tags(data: dict[str, Any], problems: Problems) -> None:
     assert isinstance(envs, dict)
     for where, tags in [(("tags",), data.get("tags"))] + [
         (("environments", name, "tags"), env.get("tags"))
-        for name, env in envs.items() if isinstance(env, dict)
+        for name, env in envs.items()
+        if isinstance(env, dict)
     ]:
         if not isinstance(tags, dict):
             continue
         for key in sorted(set(tags) & set(RESERVED_TAGS)):
-            problems.add((*where, key), "is set by tfgen on every resource (App, Environment, "
-                                        "Profile, ManagedBy): choose another tag name")
+            problems.add(
+                (*where, key),
+                "is set by tfgen on every resource (App, Environment, "
+                "Profile, ManagedBy): choose another tag name",
+            )
         for key in sorted(k for k in tags if str(k).lower().startswith("aws:")):
             problems.add((*where, key), "the aws: prefix is reserved by AWS")
 
@@ -208,19 +227,24 @@ def check_layers(data: dict[str, Any], problems: Problems) -> None:
             )
     for env_name, env_data in data["environments"].items():
         if not re.match(ENV_NAME, env_name):
-            problems.add(("environments", env_name),
-                         "environment names are 1-12 lowercase letters or digits, starting with a "
-                         "letter (they become folder and resource names)")
+            problems.add(
+                ("environments", env_name),
+                "environment names are 1-12 lowercase letters or digits, starting with a "
+                "letter (they become folder and resource names)",
+            )
         for section, key in sorted(SHARED_KEYS):
             if isinstance(env_data.get(section), dict) and key in env_data[section]:
-                problems.add(("environments", env_name, section, key),
-                             "is shared by all environments (the module is rendered for it): set "
-                             f"it once at {section}.{key}")
+                problems.add(
+                    ("environments", env_name, section, key),
+                    "is shared by all environments (the module is rendered for it): set "
+                    f"it once at {section}.{key}",
+                )
         for tier in optional_sections():
             if isinstance(env_data.get(tier), dict) and data.get(tier) is None:
-                problems.add(("environments", env_name, tier),
-                             f"overrides a tier the base spec does not have: add a top-level "
-                             f"`{tier}:` section first")
+                problems.add(
+                    ("environments", env_name, tier),
+                    f"overrides a tier the base spec does not have: add a top-level `{tier}:` section first",
+                )
 
 
 def json_schema() -> dict[str, Any]:

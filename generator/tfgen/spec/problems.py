@@ -57,15 +57,19 @@ class Problems:
         path = ".".join(str(p) for p in (where.section, where.key, *where.rest))
         return path, None, f"{message} (value from profile {where.profile})"
 
-    def from_validation(self, err: ValidationError, prefix: Loc, model: type[BaseModel],
-                        union_tags: frozenset[str]) -> None:
+    def from_validation(
+        self, err: ValidationError, prefix: Loc, model: type[BaseModel], union_tags: frozenset[str]
+    ) -> None:
         """Add pydantic's errors; `union_tags` are the type names pydantic puts in error paths."""
         reported = {p.path for p in self.items}
         for e in err.errors():
             loc = tuple(p for p in e["loc"] if p not in union_tags and p != "[key]")
             if "[key]" in e["loc"]:
-                self.add((*prefix, *loc), f"invalid key {e.get('input')!r}: tag keys are 1-128 "
-                                          "letters, digits, spaces and _ . : / = + @ -")
+                self.add(
+                    (*prefix, *loc),
+                    f"invalid key {e.get('input')!r}: tag keys are 1-128 "
+                    "letters, digits, spaces and _ . : / = + @ -",
+                )
                 continue
             if ".".join(str(p) for p in (*prefix, *loc)) in reported:
                 continue  # already explained better (e.g. a literal secret)

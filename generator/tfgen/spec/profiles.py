@@ -100,8 +100,7 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
         except ValidationError as err:
             ok = False
             for e in err.errors():
-                problems.add(_where(origin, module.section, tuple(e["loc"])),
-                             message_for(e, module.model))
+                problems.add(_where(origin, module.section, tuple(e["loc"])), message_for(e, module.model))
     if not ok:
         return None
     usage, usage_origin = _resolve_usage(data, name)
@@ -125,8 +124,10 @@ def _resolve_usage(data: dict[str, Any], name: str) -> tuple[Usage, dict[str, st
     """
     merged: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    layers = [("usage", data.get("usage")),
-              (f"environments.{name}.usage", data["environments"][name].get("usage"))]
+    layers = [
+        ("usage", data.get("usage")),
+        (f"environments.{name}.usage", data["environments"][name].get("usage")),
+    ]
     for where, layer in layers:
         for key, value in (layer or {}).items():
             if value is not None:

@@ -30,7 +30,9 @@ class Network(Section):
 
     cidr: str = Field("10.0.0.0/16", description="VPC CIDR block, e.g. 10.0.0.0/16.")
     subnet_prefix_length: int | None = Field(
-        None, ge=16, le=28,
+        None,
+        ge=16,
+        le=28,
         description="Prefix length of every subnet; default leaves room for 8 AZs per tier.",
     )
     nat: Literal["single", "per_az"] = Field(
@@ -199,12 +201,16 @@ class Usage(Section):
     """
 
     requests_per_month: int = Field(
-        10_000_000, ge=0, le=10**13,
+        10_000_000,
+        ge=0,
+        le=10**13,
         description="HTTP requests viewers make per month (CloudFront with a CDN, the ALB "
         "otherwise); also drives the ALB's LCUs.",
     )
     egress_gb: float = Field(
-        50.0, ge=0, le=10**8,
+        50.0,
+        ge=0,
+        le=10**8,
         description="GB per month sent to the internet (CloudFront with a CDN, EC2 data "
         "transfer out otherwise); also drives the ALB's LCUs.",
     )
@@ -212,21 +218,25 @@ class Usage(Section):
         20.0, ge=0, le=10**8, description="GB per month the NAT gateway(s) process (app egress)."
     )
     log_gb: float = Field(
-        5.0, ge=0, le=10**8,
+        5.0,
+        ge=0,
+        le=10**8,
         description="GB per month of app, database and cache logs ingested by CloudWatch Logs.",
     )
     flow_log_gb: float = Field(
         5.0, ge=0, le=10**8, description="GB per month of VPC flow logs ingested by CloudWatch Logs."
     )
-    static_storage_gb: float = Field(
-        5.0, ge=0, le=10**8, description="GB stored in the static-files bucket."
-    )
+    static_storage_gb: float = Field(5.0, ge=0, le=10**8, description="GB stored in the static-files bucket.")
     static_requests_per_month: int = Field(
-        1_000_000, ge=0, le=10**13,
+        1_000_000,
+        ge=0,
+        le=10**13,
         description="GET requests per month to the static bucket (CloudFront cache misses).",
     )
     db_change_gb_per_day: float = Field(
-        0.5, ge=0, le=10**6,
+        0.5,
+        ge=0,
+        le=10**6,
         description="GB of database data changed per day: the incremental backups kept for "
         "the retention period.",
     )

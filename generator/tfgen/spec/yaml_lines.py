@@ -37,24 +37,34 @@ class _Budget:
         self.left = MAX_NODES
 
 
-def _walk(node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], name: str,
-          budget: _Budget) -> None:
+def _walk(
+    node: Any, loc: Loc, lines: dict[Loc, int], problems: list[Problem], name: str, budget: _Budget
+) -> None:
     import yaml
 
     budget.left -= 1
     if budget.left < 0:
-        raise SpecError([Problem(node.start_mark.line + 1, "", "the spec expands to more than "
-                                 f"{MAX_NODES} values (YAML aliases nested too deep?)", name)])
+        raise SpecError(
+            [
+                Problem(
+                    node.start_mark.line + 1,
+                    "",
+                    f"the spec expands to more than {MAX_NODES} values (YAML aliases nested too deep?)",
+                    name,
+                )
+            ]
+        )
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             line = key_node.start_mark.line + 1
-            if not (isinstance(key_node, yaml.ScalarNode)
-                    and key_node.tag == "tag:yaml.org,2002:str") and key != "<<":
+            if (
+                not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str")
+                and key != "<<"
+            ):
                 dotted = ".".join(str(p) for p in (*loc, key))
-                problems.append(Problem(line, dotted, f"keys must be text: quote it (\"{key}\")",
-                                        name))
+                problems.append(Problem(line, dotted, f'keys must be text: quote it ("{key}")', name))
             if key in seen and key != "<<":
                 dotted = ".".join(str(p) for p in (*loc, key))
                 problems.append(

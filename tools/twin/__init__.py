@@ -1,0 +1,1 @@
+"""tfgen's offline twin of the hashicorp/aws and hashicorp/random Terraform providers."""
