@@ -9,6 +9,7 @@ block, so a module that gains a KMS key or an alarm fails here until the estimat
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -649,6 +650,84 @@ def test_plan_report_and_json_show_the_cost_delta() -> None:
     data = outcome.to_json()["monthly_cost_delta"]
     assert data["total"] == pytest.approx(delta.total) and data["partial"] is True
     assert len(data["items"]) == len(delta.items)
+
+
+@pytest.mark.slow
+def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
+    rendered: dict[str, Path], tmp_path: Path
+) -> None:
+    """The real terraform plans the reference project's prod through the provider twin
+    (tools/twin); the plan's cost delta prices each created resource from the plan's own values,
+    and must agree with the spec-only estimate of those resources."""
+    mirror = REPO / ".tools" / "provider-mirror"
+    twin = mirror / "registry.terraform.io/hashicorp/aws/6.69.1/linux_amd64/terraform-provider-aws_v6.69.1_x5"
+    assert twin.is_file(), "the provider twin is missing: run `make setup`"
+    tree = tmp_path / "ref"
+    shutil.copytree(rendered["reference"], tree)
+    (tree / "envs" / "prod" / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
+    result = runner.invoke(
+        app, ["plan", "--env", "prod", "--json", "--project", str(tree), "--plugin-dir", str(mirror)]
+    )
+    assert result.exit_code == 2, result.output[-3000:]  # changes
+    delta = json.loads(result.output)["monthly_cost_delta"]
+    assert delta["region"] == "eu-west-1" and delta["partial"] is False
+    by_type: dict[str, float] = {}
+    for item in delta["items"]:
+        assert item["action"] == "create"
+        by_type[item["type"]] = by_type.get(item["type"], 0.0) + item["monthly"]
+    r7g, node = EU["rds"]["postgres"]["db.r7g.large"], EU["elasticache"]["valkey"]["cache.t4g.small"]
+    assert by_type == pytest.approx(
+        {
+            "aws_nat_gateway": 3 * U["nat_gateway_hour"] * 730,
+            "aws_eip": 3 * U["public_ipv4_hour"] * 730,
+            "aws_lb": 1 * U["alb_hour"] * 730,
+            "aws_autoscaling_group": 3 * EU["ec2"]["t3.small"] * 730,
+            # primary Multi-AZ with 2 x 20 GB and its managed secret; the replica (storage unknown)
+            "aws_db_instance": 2 * r7g * 730 + 40 * U["rds_gp3_gb_month"] + U["secret_month"] + r7g * 730,
+            "aws_elasticache_replication_group": 2 * node * 730,
+            "aws_kms_key": 6 * U["kms_key_month"],
+            "aws_secretsmanager_secret": 1 * U["secret_month"],
+            "aws_cloudwatch_metric_alarm": 16 * U["cloudwatch_alarm_month"],
+        },
+        rel=1e-12,
+    )
+    est = estimates_of(REFERENCE_SPEC)["prod"]
+    same = (
+        "app.instances",
+        "network.nat",
+        "load_balancer.hours",
+        "database.instance",
+        "database.storage",
+        "database.replicas",
+        "cache.primary",
+        "cache.replicas",
+        "security.kms",
+        "security.secrets",
+        "monitoring.alarms",
+    )
+    nat_ips = 3 * U["public_ipv4_hour"] * 730  # the estimate's public IPv4 also counts the ALB's
+    assert delta["total"] == pytest.approx(sum(est.item(k).monthly for k in same) + nat_ips, rel=1e-12)
+
+
+def test_alike_changes_share_a_line_in_the_plan_report() -> None:
+    from tfgen.cost.plan_delta import plan_cost_delta
+
+    def alarm(name: str) -> dict[str, Any]:
+        change = {"actions": ["create"], "before": None, "after": {"alarm_name": name}}
+        return {
+            "address": f"module.alb.aws_cloudwatch_metric_alarm.{name}",
+            "module_address": "module.alb",
+            "type": "aws_cloudwatch_metric_alarm",
+            "change": change,
+        }
+
+    plan = {"resource_changes": [alarm("a"), alarm("b"), alarm("c")]}
+    delta = plan_cost_delta(plan, "eu-west-1", PriceTable.load())
+    assert len(delta.items) == 3 and delta.total == pytest.approx(3 * U["cloudwatch_alarm_month"])
+    assert delta.lines() == [
+        "monthly cost: +$0.30 (eu-west-1, on-demand, before usage)",
+        "      +$0.30  3 x aws_cloudwatch_metric_alarm (create)  alarm (1 x $0.1/month) each",
+    ]
 
 
 def test_a_plan_without_priced_changes_prints_no_cost_line() -> None:

@@ -62,16 +62,26 @@ class CostDelta:
         return text
 
     def lines(self) -> list[str]:
-        """The headline and one line per item, for `tfgen plan`."""
+        """The headline and one line per item, for `tfgen plan`; alike items share a line
+        (a new environment's sixteen alarms are one line, not sixteen)."""
         if not self.items:
             return []
-        out = [self.headline()]
+        groups: dict[tuple[str, str, str, float | None], list[DeltaItem]] = {}
         for i in self.items:
-            if i.monthly is None:
-                out.append(f"  {'unpriced':>10}  {i.address}  ({i.missing})")
+            groups.setdefault((i.type, i.action, i.detail, i.monthly), []).append(i)
+        out = [self.headline()]
+        for (type_, action, detail, monthly), items in groups.items():
+            first = items[0]
+            if monthly is None:
+                what = first.address if len(items) == 1 else f"{len(items)} x {type_} ({action})"
+                out.append(f"  {'unpriced':>10}  {what}  ({first.missing})")
+                continue
+            total = monthly * len(items)
+            figure = ("+" if total > 0 else "") + money(total)
+            if len(items) == 1:
+                out.append(f"  {figure:>10}  {first.address}  {detail}")
             else:
-                sign = "+" if i.monthly > 0 else ""
-                out.append(f"  {sign + money(i.monthly):>10}  {i.address}  {i.detail}")
+                out.append(f"  {figure:>10}  {len(items)} x {type_} ({action})  {detail} each")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -173,7 +183,13 @@ def _db(r: RegionPrices, h: float, v: Values, rc: dict[str, Any], p: _Plan, side
     parts = [_hourly(r.rds(str(engine), str(klass)), copies, h, what)]
     storage = v.get("allocated_storage")
     if isinstance(storage, int | float) and storage:
-        parts.append(_monthly(r.unit("rds_gp3_gb_month"), copies * storage, "GB gp3"))
+        gp3 = r.unit("rds_gp3_gb_month")
+        gb = copies * storage
+        parts.append(
+            Priced(None, "gp3 storage", gp3.missing)
+            if gp3.amount is None
+            else Priced(gb * gp3.amount, f"gp3 storage ({gb:g} GB x ${unit_price(gp3.amount)}/GB-month)")
+        )
     if v.get("manage_master_user_password"):
         parts.append(_monthly(r.unit("secret_month"), 1, "master password secret"))
     return _sum(parts)
