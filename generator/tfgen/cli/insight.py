@@ -79,8 +79,6 @@ def cost_cmd(
     project: ProjectOpt = Path("."),
 ) -> None:
     """Estimate each environment's monthly AWS cost from the spec alone (offline, no plan)."""
-    import json
-
     from ..cost import PriceTable, estimate
     from ..cost import report as rep
     from ..spec import PROFILES, load_spec
@@ -92,30 +90,23 @@ def cost_cmd(
         app_spec = load_spec(project_spec(spec, project))
         envs = select_envs(app_spec, env)
         table = PriceTable.load(prices)
+        code = 0
         if compare is not None:
             from ..cost.compare import compare as compare_profiles
 
             for profile in compare:
                 _choice(profile, tuple(PROFILES), "--compare")
             comparisons = compare_profiles(app_spec, compare, [e.name for e in envs], table)
-            if fmt == "json":
-                echo(json.dumps(rep.compare_json(app_spec.name, comparisons, table), indent=2))
-            elif fmt == "markdown":
-                echo("\n".join(rep.compare_markdown_lines(app_spec.name, comparisons, table)))
-            else:
-                echo("\n".join(rep.compare_table_lines(app_spec.name, comparisons, table)))
-            if any(c.errors for c in comparisons):
-                raise typer.Exit(2)
-            return
-        estimates = [estimate(e, app_spec.region, table) for e in envs]
+            text = rep.compare_output(app_spec.name, comparisons, table, fmt)
+            code = 2 if any(c.errors for c in comparisons) else 0
+        else:
+            estimates = [estimate(e, app_spec.region, table) for e in envs]
+            text = rep.output(app_spec.name, estimates, table, fmt)
     except TfgenError as err:
         fail(err)
-    if fmt == "json":
-        echo(json.dumps(rep.to_json(app_spec.name, estimates, table), indent=2))
-    elif fmt == "markdown":
-        echo("\n".join(rep.markdown_lines(app_spec.name, estimates, table)))
-    else:
-        echo("\n".join(rep.table_lines(app_spec.name, estimates, table)))
+    echo(text)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("diagram")

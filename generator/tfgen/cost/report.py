@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -281,3 +282,19 @@ def compare_json(app: str, comparisons: list[Comparison], table: PriceTable) -> 
         )
     profiles = list(comparisons[0].profiles) if comparisons else []
     return {**_header_json(app, table), "profiles": profiles, "environments": envs}
+
+
+def output(app: str, estimates: list[Estimate], table: PriceTable, fmt: str) -> str:
+    """What `tfgen cost` prints, in one of FORMATS."""
+    if fmt == "json":
+        return json.dumps(to_json(app, estimates, table), indent=2)
+    lines = markdown_lines if fmt == "markdown" else table_lines
+    return "\n".join(lines(app, estimates, table))
+
+
+def compare_output(app: str, comparisons: list[Comparison], table: PriceTable, fmt: str) -> str:
+    """What `tfgen cost --compare` prints, in one of FORMATS."""
+    if fmt == "json":
+        return json.dumps(compare_json(app, comparisons, table), indent=2)
+    lines = compare_markdown_lines if fmt == "markdown" else compare_table_lines
+    return "\n".join(lines(app, comparisons, table))
