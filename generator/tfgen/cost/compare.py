@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from ..errors import SpecError
 from ..spec.model import AppSpec
-from .estimate import Estimate, LineItem, estimate
+from .estimate import estimate
+from .items import Estimate, LineItem
 from .prices import PriceTable
 
 WHY = {

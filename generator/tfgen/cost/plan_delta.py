@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .estimate import money, unit_price
+from .items import money, unit_price
 from .prices import Price, PriceTable, RegionPrices
 
 Values = dict[str, Any]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .compare import Comparison, Row
-from .estimate import NOT_ESTIMATED, Estimate, LineItem, iter_components, money, number
+from .items import NOT_ESTIMATED, Estimate, LineItem, iter_components, money, number
 from .prices import PriceTable
 
 FORMATS = ("table", "json", "markdown")
