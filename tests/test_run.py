@@ -91,8 +91,10 @@ def test_init_plan_show_apply_output_destroy_cycle(project: Path) -> None:
     assert "module.app  null_resource.this" in first.output
     saved = project / "envs/dev/.tfgen"
     assert (saved / "dev.tfplan").is_file()
-    plan_json = json.loads((saved / "dev.plan.json").read_text())
-    assert {r["address"] for r in plan_json["resource_changes"]} == {
+    # The summary comes from the plan's own -json messages: no `show -json`, no plan JSON kept.
+    assert not (saved / "dev.plan.json").exists()
+    summary = json.loads(cli("plan", "--env", "dev", "--json", "--project", p).output)
+    assert {r["address"] for r in summary["resources"]} == {
         "module.app.null_resource.this",
         "module.app.null_resource.worker[0]",
     }

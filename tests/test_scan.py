@@ -265,10 +265,10 @@ def test_policies_default_to_the_project_then_tfgen(tmp_path: Path) -> None:
 
 def test_cache_key_tracks_files_policies_checkov_and_options(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": CLEAN_TF, "pol/__init__.py": "", "pol/a.yaml": "x: 1"})
-    files = [("main.tf", tmp_path / "main.tf")]
     policies = tmp_path / "pol"
 
     def key(**overrides) -> str:
+        files = {"main.tf": (tmp_path / "main.tf").read_bytes()}
         args = {"fingerprint": "checkov-a", "options": ["framework=terraform"]} | overrides
         return scan_mod.cache_key(files, policies, **args)
 
@@ -333,9 +333,10 @@ def test_scan_plan_is_the_public_entry_point_for_plans(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_plan_with_scan_prints_the_scan_summary(tmp_path: Path, provider_mirror: Path) -> None:
-    """`tfgen plan --env dev --scan` on a null-provider project: real terraform plan, then the
-    real checkov over its JSON through `tfgen.scan.scan_plan`; the summary follows the plan."""
+def test_plan_scan_where_no_check_applies_is_an_error(tmp_path: Path, provider_mirror: Path) -> None:
+    """`tfgen plan --env dev --scan` on a null-provider project: the real plan, then the real
+    checkov over its JSON, which has nothing to check. A scan that proved nothing is an error,
+    not clean. (A plan scan that finds and passes checks: tests/test_e2e.py.)"""
     project = tmp_path / "project"
     shutil.copytree(RUN_FIXTURE, project)
     result = runner.invoke(
@@ -343,14 +344,10 @@ def test_plan_with_scan_prints_the_scan_summary(tmp_path: Path, provider_mirror:
         ["plan", "--env", "dev", "--scan", "--project", str(project), "--plugin-dir", str(provider_mirror)],
         catch_exceptions=False,
     )
-    assert result.exit_code == 2, result.output  # changes, and a clean scan keeps it 2
-    lines = result.output.splitlines()
+    assert result.exit_code == 1, result.output
     plan_json = project / "envs" / "dev" / ".tfgen" / "dev.plan.json"
     assert plan_json.is_file()
-    header = next(i for i, line in enumerate(lines) if line.startswith("scan "))
-    assert "dev.plan.json" in lines[header], lines[header]
-    assert f"checkov {scan_mod.CHECKOV_VERSION}" in lines[header]
+    lines = result.output.splitlines()
     plan_headline = next(i for i, line in enumerate(lines) if line.startswith("== dev"))
-    assert plan_headline < header
-    assert lines[-1].startswith("passed ") and lines[-1].endswith("failed 0, skipped 0")
-    assert (plan_json.parent / scan_mod.CACHE_DIR).is_dir()  # cached next to the plan
+    error = next(i for i, line in enumerate(lines) if "checkov ran no check at all" in line)
+    assert plan_headline < error and "dev.plan.json" in lines[error], result.output

@@ -40,16 +40,51 @@ class Change:
         return self.action in ("delete", "replace")
 
 
+def _ordered(changes: list[Change]) -> tuple[Change, ...]:
+    """Deletions and replacements first, then by module and address."""
+    order = {a: i for i, a in enumerate((*ACTIONS, "read"))}
+    return tuple(sorted(changes, key=lambda c: (order[c.action], c.module, c.address)))
+
+
 @dataclass(frozen=True)
 class PlanSummary:
-    """What a plan would do, from `terraform show -json`."""
+    """What a plan would do: from `terraform plan -json`'s messages, or `terraform show -json`."""
 
     env: str
     changes: tuple[Change, ...]
     output_changes: tuple[str, ...] = ()
 
     @classmethod
+    def from_messages(cls, env: str, messages: list[dict[str, Any]]) -> PlanSummary:
+        """From the machine-readable messages `terraform plan -json` prints."""
+        changes = []
+        outputs: set[str] = set()
+        for message in messages:
+            kind = message.get("type")
+            if kind == "planned_change":
+                change = message.get("change", {})
+                resource = change.get("resource", {})
+                action = change.get("action")
+                if action in ("create", "update", "delete", "replace", "read"):
+                    changes.append(
+                        Change(
+                            resource.get("addr", "?"),
+                            resource.get("module", ""),
+                            resource.get("resource_type", "?"),
+                            action,
+                        )
+                    )
+            elif kind == "outputs":
+                outputs |= {
+                    name
+                    for name, out in message.get("outputs", {}).items()
+                    if out.get("action") not in ("noop", None)
+                }
+        return cls(env, _ordered(changes), tuple(sorted(outputs)))
+
+    @classmethod
     def from_plan_json(cls, env: str, plan: dict[str, Any]) -> PlanSummary:
+        """From `terraform show -json` of a saved plan."""
         changes = []
         for rc in plan.get("resource_changes", []):
             actions = list(rc.get("change", {}).get("actions", []))
@@ -60,8 +95,6 @@ class PlanSummary:
             else:
                 continue  # no-op, forget
             changes.append(Change(rc["address"], rc.get("module_address", ""), rc["type"], action))
-        order = {a: i for i, a in enumerate((*ACTIONS, "read"))}
-        changes.sort(key=lambda c: (order[c.action], c.module, c.address))
         outputs = tuple(
             sorted(
                 name
@@ -69,7 +102,7 @@ class PlanSummary:
                 if oc.get("actions") not in (["no-op"], None)
             )
         )
-        return cls(env, tuple(changes), outputs)
+        return cls(env, _ordered(changes), outputs)
 
     def counts(self) -> dict[str, int]:
         return {

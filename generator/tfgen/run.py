@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import TfgenError, UsageError
 from .fingerprints import config_fingerprint, ensure_init, file_sha256
+from .plan_json import mark_unknowns
 from .plans import PlanOutcome, PlanSummary
 from .project import Project
 from .terraform import (
@@ -53,8 +54,13 @@ def plan_env(
     lock_timeout: str | None = None,
     plugin_dir: Path | None = None,
     sink: LineSink | None = None,
+    keep_json: bool = False,
 ) -> PlanOutcome:
-    """Init when needed, plan into envs/<env>/.tfgen/<env>.tfplan, summarise the plan."""
+    """Init when needed, plan into envs/<env>/.tfgen/<env>.tfplan, summarise the plan.
+
+    `keep_json` also writes the plan's `terraform show -json` next to it, for a plan scan; the
+    summary itself comes from the plan's own `-json` messages (no second terraform process).
+    """
     started = time.monotonic()
     env_dir = project.env_dir(env)
     tf = _terraform(project, env, plugin_dir=plugin_dir, sink=sink)
@@ -66,31 +72,32 @@ def plan_env(
     meta_file = plan_file.with_suffix(".meta.json")
     meta_file.unlink(missing_ok=True)  # a failed plan leaves nothing to apply
     try:
-        tf.plan(plan_file, lock_timeout=lock_timeout)
+        planned = tf.plan(plan_file, lock_timeout=lock_timeout)
     except TfgenError as err:
         if init_ran or "terraform init" not in "\n".join(err.lines()):
             raise
         tf.init(lock_timeout=lock_timeout)  # .terraform changed under us: init once, retry
         init_ran = True
-        tf.plan(plan_file, lock_timeout=lock_timeout)
-    plan = tf.show_json(plan_file)
+        planned = tf.plan(plan_file, lock_timeout=lock_timeout)
     plan_json = plan_file.with_suffix(".plan.json")
-    plan_json.write_text(json.dumps(plan))
+    plan_json.unlink(missing_ok=True)
+    if keep_json:
+        plan_json.write_text(json.dumps(mark_unknowns(tf.show_json(plan_file))))
     meta = {
         "env": env,
         "plan_file": plan_file.name,
         "plan_sha256": file_sha256(plan_file),
         "fingerprint": fingerprint,
         "render_sha256": project.manifest.get("render_sha256"),
-        "terraform_version": plan.get("terraform_version"),
+        "terraform_version": planned.terraform_version,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     meta_file.write_text(json.dumps(meta, indent=2) + "\n")
     return PlanOutcome(
         env,
-        PlanSummary.from_plan_json(env, plan),
+        PlanSummary.from_messages(env, planned.messages),
         plan_file,
-        plan_json,
+        plan_json if keep_json else None,
         init_ran,
         time.monotonic() - started,
     )
@@ -104,6 +111,7 @@ def plan_all(
     lock_timeout: str | None = None,
     plugin_dir: Path | None = None,
     on_done: Callable[[PlanOutcome], None] | None = None,
+    keep_json: bool = False,
 ) -> list[PlanOutcome]:
     """Plan several environments in parallel; each outcome is reported whole, as it finishes."""
     names = envs or project.environments()
@@ -122,6 +130,7 @@ def plan_all(
                 lock_timeout=lock_timeout,
                 plugin_dir=plugin_dir,
                 sink=lambda stream, line: log.append(line),
+                keep_json=keep_json,
             )
         except TfgenError as err:
             outcome = PlanOutcome(env, error=err)

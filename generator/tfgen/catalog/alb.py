@@ -24,12 +24,19 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     }
 
 
+def facts(spec: AppSpec) -> dict[str, Any]:
+    # Environments without a web ACL (named in the CKV2_AWS_28 skip; a plan scan sees them).
+    no_waf = [env.name for env in spec.environments if not env.load_balancer.waf_web_acl_arn]
+    return {"no_waf": ", ".join(no_waf)}
+
+
 MODULE = ModuleDef(
     name="alb",
     section="load_balancer",
     model=LoadBalancer,
     summary="Application Load Balancer terminating TLS: HTTP->HTTPS redirect, TLS 1.3 policy, "
     "health-checked target group, access logs, optional WAF, alarms.",
+    facts=facts,
     tfvars=tfvars,
     contract=(
         "lb_arn",

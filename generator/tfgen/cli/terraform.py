@@ -52,10 +52,13 @@ def plan_cmd(
                 lock_timeout=lock_timeout,
                 plugin_dir=plugin_dir,
                 on_done=None if as_json else lambda o: echo("\n".join(plan_report(o, _hot))),
+                keep_json=scan,
             )
         else:
             assert env is not None
-            outcomes = [run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir)]
+            outcomes = [
+                run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir, keep_json=scan)
+            ]
             if not as_json:
                 echo("\n".join(plan_report(outcomes[0], _hot)))
     except TfgenError as err:
@@ -74,20 +77,30 @@ def plan_cmd(
 
 
 def _scan_plans(outcomes: list[Any], *, summary_to_stderr: bool) -> bool:
-    """`plan --scan`: scan each saved plan's JSON; False when any scan found something."""
+    """`plan --scan`: scan each saved plan's JSON; False when any scan found something.
+
+    The scans run side by side (each is a checkov process, mostly start-up); their summaries
+    are printed whole, in the environments' order.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..scan import scan
 
-    clean = True
-    for outcome in outcomes:
-        if outcome.plan_json is None:
-            continue
-        try:
-            result = scan(plan=outcome.plan_json)
-        except TfgenError as err:
-            fail(TfgenError(err.message, exit_code=1))
-        for line in result.summary_lines():
-            typer.echo(line, err=summary_to_stderr)
-        clean = clean and result.exit_code == 0
+    plans = [o.plan_json for o in outcomes if o.plan_json is not None]
+    if not plans:
+        return True
+    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(scan, plan=plan) for plan in plans]
+        clean = True
+        for future in futures:
+            try:
+                result = future.result()
+            except TfgenError as err:
+                fail(TfgenError(err.message, exit_code=1))
+            for line in result.summary_lines():
+                typer.echo(line, err=summary_to_stderr)
+            clean = clean and result.exit_code == 0
     return clean
 
 
