@@ -1,6 +1,13 @@
-"""A saved plan's `terraform show -json`, prepared for a plan scan.
+"""A saved plan's `terraform show -json`, prepared for a plan scan and safe to keep on disk.
 
-A plan lists every value it knows; what terraform computes during apply (ids, ARNs, a bucket's
+Sensitive values: terraform marks them with a mask beside each value (`after_sensitive`,
+`before_sensitive`, `sensitive_values`, an output's `sensitive`, a variable's declaration):
+`true` for a whole value, or a structure of the value's shape with `true` at the sensitive
+leaves. Every masked value is replaced by REDACTED; the structure, addresses and actions (what
+the summary and the plan scan read) stay.
+
+Unknown values:
+a plan lists every value it knows; what terraform computes during apply (ids, ARNs, a bucket's
 domain name) it marks in `after_unknown` and leaves out. A scanner reading the plan would take
 "not known yet" for "not set" and report, say, CloudFront logging as off because the log
 bucket's name is not known before the bucket exists. Each unknown value is filled with
@@ -100,3 +107,64 @@ def mark_unknowns(plan: dict[str, Any]) -> dict[str, Any]:
             change["after"] = fill_unknown(change.get("after"), mask, expr)
     _fill_module(plan.get("planned_values", {}).get("root_module", {}), unknown, config)
     return plan
+
+
+REDACTED = "(sensitive value redacted by tfgen)"
+
+
+def mask(value: Any, sensitive: Any) -> Any:
+    """`value` with every part the `sensitive` mask marks replaced by REDACTED."""
+    if sensitive is True:
+        return REDACTED if value is not None else None
+    if isinstance(value, dict) and isinstance(sensitive, dict):
+        return {k: mask(v, sensitive.get(k, False)) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(sensitive, list):
+        return [mask(v, sensitive[i] if i < len(sensitive) else False) for i, v in enumerate(value)]
+    return value
+
+
+def _change(change: dict[str, Any]) -> None:
+    for side in ("before", "after"):
+        if side in change:
+            change[side] = mask(change[side], change.get(f"{side}_sensitive", False))
+
+
+def _module(module: dict[str, Any]) -> None:
+    """A `root_module` of planned_values or prior_state, recursively."""
+    for resource in module.get("resources", []):
+        if "values" in resource:
+            resource["values"] = mask(resource["values"], resource.get("sensitive_values", {}))
+    for child in module.get("child_modules", []):
+        _module(child)
+
+
+def _outputs(outputs: dict[str, Any]) -> None:
+    for output in outputs.values():
+        if isinstance(output, dict) and output.get("sensitive"):
+            output["value"] = REDACTED
+
+
+def redact_plan(plan: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the plan with every sensitive value replaced."""
+    plan = copy.deepcopy(plan)
+    for key in ("resource_changes", "resource_drift"):
+        for rc in plan.get(key, []):
+            _change(rc.get("change", {}))
+    for oc in plan.get("output_changes", {}).values():
+        _change(oc)
+    planned = plan.get("planned_values", {})
+    _module(planned.get("root_module", {}))
+    _outputs(planned.get("outputs", {}))
+    prior = plan.get("prior_state", {}).get("values", {})
+    _module(prior.get("root_module", {}))
+    _outputs(prior.get("outputs", {}))
+    declared = plan.get("configuration", {}).get("root_module", {}).get("variables", {})
+    for name, variable in plan.get("variables", {}).items():
+        if declared.get(name, {}).get("sensitive") and isinstance(variable, dict):
+            variable["value"] = REDACTED
+    return plan
+
+
+def prepare_for_scan(plan: dict[str, Any]) -> dict[str, Any]:
+    """What `tfgen plan --scan` keeps: unknowns read as set, no sensitive value."""
+    return redact_plan(mark_unknowns(plan))

@@ -180,9 +180,9 @@ class PlanOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 no changes, 2 changes, 1 error, 130 interrupted (like -detailed-exitcode)."""
+        """0 no changes, 2 changes, 1 error, 128+signal when stopped (like -detailed-exitcode)."""
         if self.error is not None:
-            return 130 if isinstance(self.error, Interrupted) else 1
+            return self.error.exit_code if isinstance(self.error, Interrupted) else 1
         return 2 if self.summary and self.summary.has_changes else 0
 
     def to_json(self) -> dict[str, Any]:
@@ -197,12 +197,12 @@ class PlanOutcome:
 
 
 # Worst first: an interrupt outranks an error, an error outranks changes.
-_EXIT_RANK = {0: 0, 2: 1, 1: 2, 130: 3}
+_EXIT_RANK = {0: 0, 2: 1, 1: 2}
 
 
 def overall_exit_code(outcomes: Iterable[PlanOutcome]) -> int:
     """The exit code of several environments' plans: the worst of theirs."""
-    return max((o.exit_code for o in outcomes), key=lambda code: _EXIT_RANK[code], default=0)
+    return max((o.exit_code for o in outcomes), key=lambda code: _EXIT_RANK.get(code, 3), default=0)
 
 
 def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
@@ -215,7 +215,9 @@ def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
             result = "changes" if o.summary.has_changes else "no changes"
             rows.append((o.env, *(str(n[a]) for a in header[1:5]), result))
         else:
-            rows.append((o.env, "-", "-", "-", "-", "interrupted" if o.exit_code == 130 else "error"))
+            rows.append(
+                (o.env, "-", "-", "-", "-", "interrupted" if isinstance(o.error, Interrupted) else "error")
+            )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import TfgenError, UsageError
 from .fingerprints import config_fingerprint, ensure_init, file_sha256
-from .plan_json import mark_unknowns
+from .plan_json import prepare_for_scan
 from .plans import PlanOutcome, PlanSummary
 from .project import Project
 from .terraform import (
@@ -66,11 +66,10 @@ def plan_env(
     tf = _terraform(project, env, plugin_dir=plugin_dir, sink=sink)
     fingerprint = config_fingerprint(project, env)
     init_ran = ensure_init(tf, env_dir, lock_timeout=lock_timeout)
-    state_dir = project.state_dir(env)
-    state_dir.mkdir(exist_ok=True)
     plan_file = project.plan_path(env)
     meta_file = plan_file.with_suffix(".meta.json")
     meta_file.unlink(missing_ok=True)  # a failed plan leaves nothing to apply
+    private_file(plan_file)  # terraform writes into it: a saved plan holds the state
     try:
         planned = tf.plan(plan_file, lock_timeout=lock_timeout)
     except TfgenError as err:
@@ -82,7 +81,7 @@ def plan_env(
     plan_json = plan_file.with_suffix(".plan.json")
     plan_json.unlink(missing_ok=True)
     if keep_json:
-        plan_json.write_text(json.dumps(mark_unknowns(tf.show_json(plan_file))))
+        write_private(plan_json, json.dumps(prepare_for_scan(tf.show_json(plan_file))))
     meta = {
         "env": env,
         "plan_file": plan_file.name,
@@ -92,7 +91,7 @@ def plan_env(
         "terraform_version": planned.terraform_version,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    meta_file.write_text(json.dumps(meta, indent=2) + "\n")
+    write_private(meta_file, json.dumps(meta, indent=2) + "\n")
     return PlanOutcome(
         env,
         PlanSummary.from_messages(env, planned.messages),
@@ -134,6 +133,8 @@ def plan_all(
             )
         except TfgenError as err:
             outcome = PlanOutcome(env, error=err)
+        except OSError as err:  # the environment's files, not tfgen: that row fails alone
+            outcome = PlanOutcome(env, error=TfgenError(f"env {env}: {err}"))
         outcome.log = log
         if on_done is not None:
             with report_lock:
@@ -174,7 +175,10 @@ def confirm(
         return
     how = "--yes with CI=true" if protected else "--yes"
     if ask is None:
-        raise UsageError(f"{action} {env}: confirmation needed: type the environment's name, or pass {how}")
+        raise UsageError(
+            f"{action} {env}: confirmation needed, and there is no terminal to type the "
+            f"environment's name in (input is piped or closed): pass {how}"
+        )
     kind = "protected environment" if protected else "environment"
     try:
         answer = ask(f"{action} the {kind} {env}? Type its name to confirm")
@@ -241,8 +245,23 @@ def apply_env(
 
 
 def _discard(plan_file: Path) -> None:
-    for path in (plan_file, plan_file.with_suffix(".meta.json")):
-        path.unlink(missing_ok=True)
+    """An applied (or failed) plan is used up: remove it and what was kept with it."""
+    for suffix in (".tfplan", ".meta.json", ".plan.json"):
+        plan_file.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """An empty file only its owner can read, in a folder only its owner can enter."""
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def write_private(path: Path, text: str) -> None:
+    private_file(path)
+    path.write_text(text)
 
 
 def destroy_env(

@@ -31,13 +31,21 @@ import dataclasses
 import functools
 import json
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import TfgenError, ToolError
-from .terraform_process import LineSink, TfResult, forward_sigint, interrupted, run_process
+from .terraform_process import (
+    LineSink,
+    TfResult,
+    forward_sigint,
+    interrupted,
+    run_process,
+    stop_signal,
+)
 from .terraform_setup import INSTALL_HINT, find_terraform, plugin_mirror, terraform_env
 
 __all__ = [
@@ -65,7 +73,10 @@ _BOX = re.compile(r"^[\s│╷╵]+")
 
 
 class Interrupted(TfgenError):
-    """Ctrl-C: terraform was asked to stop, and it did."""
+    """Ctrl-C (or SIGTERM, SIGHUP): terraform was asked to stop, and it did.
+
+    The exit code is 128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.
+    """
 
     exit_code = 130
 
@@ -230,9 +241,11 @@ class Terraform:
         result: TfResult | None = self._cli.last
         assert result is not None, f"python-terraform did not run terraform {what}"
         if result.interrupted:
+            signum = stop_signal()
             raise Interrupted(
-                f"terraform {what} for env {self.label} was interrupted; terraform stopped "
-                "and released the state lock"
+                f"terraform {what} for env {self.label} was interrupted "
+                f"({signal.Signals(signum).name}); terraform stopped and released the state lock",
+                exit_code=128 + signum,
             )
         return result
 
