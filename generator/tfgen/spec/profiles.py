@@ -65,8 +65,14 @@ def profile_value(value: ProfileValue, azs: int) -> Any:
     return value(azs) if callable(value) else value
 
 
-def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> Environment | None:
-    """Merge defaults < base < profile < overrides for one environment and validate it."""
+def resolve_environment(
+    data: dict[str, Any], name: str, problems: Problems
+) -> tuple[Environment, frozenset[str]]:
+    """Merge defaults < base < profile < overrides for one environment and validate it.
+
+    Returns the environment with the sections that validated, and the names of those that did
+    not (their problems are reported): checks that need only the others can still run.
+    """
     from ..catalog import MODULES
 
     env = data["environments"][name]
@@ -90,19 +96,21 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
                 origin[(section, key)] = ("environments", name, section, key)
         merged[section] = layer
     sections: dict[str, Section] = {}
-    ok = True
+    invalid: set[str] = set()
+    reported = {p.path for p in problems.items}  # the spec file's own check said it already
     for module in MODULES:
         if module.section not in merged:
             continue
         try:
             sections[module.section] = module.model.model_validate(merged[module.section])
         except ValidationError as err:
-            ok = False
+            invalid.add(module.section)
             for e in err.errors():
-                problems.add(_where(origin, module.section, tuple(e["loc"])), message_for(e, module.model))
-    if not ok:
-        return None
-    return Environment(
+                where = _where(origin, module.section, tuple(e["loc"]))
+                if isinstance(where, tuple) and ".".join(str(p) for p in where) in reported:
+                    continue
+                problems.add(where, message_for(e, module.model))
+    environment = Environment(
         name=name,
         profile=env["profile"],
         protected=is_protected(name, bool(env.get("protected"))),
@@ -110,6 +118,7 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
         tags={**(data.get("tags") or {}), **(env.get("tags") or {})},
         sections=sections,
     )
+    return environment, frozenset(invalid)
 
 
 def _where(origin: dict[tuple[str, str], Where], section: str, loc: tuple[Any, ...]) -> Where:
