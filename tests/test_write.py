@@ -354,7 +354,7 @@ from pathlib import Path
 import tfgen.commit as commit
 real, count = os.replace, {"n": 0}
 def slow(src, dst):
-    count["n"] += str(dst).endswith(".tf")
+    count["n"] += not str(dst).endswith("journal.json")
     if count["n"] == 2:
         Path(sys.argv[1], "renaming").touch()
         time.sleep(30)
@@ -384,6 +384,7 @@ def test_sigterm_mid_write_rolls_the_tree_back(spec_and_out) -> None:
     )
     deadline = time.monotonic() + 60
     while not (out / "renaming").exists() and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
     (out / "renaming").unlink()
     proc.send_signal(signal.SIGTERM)  # CI cancel, `timeout`, `docker stop`
