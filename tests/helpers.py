@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ EXTRA_SPECS = {
     "new-region": SPECS / "extra" / "new-region.yaml",  # static tier only, ap-south-2
     "mixed-cdn": SPECS / "extra" / "mixed-cdn.yaml",  # CDN settings differ per environment
     "quiet": SPECS / "extra" / "quiet.yaml",  # budget without an alarm email in dev
+    "switches": SPECS / "extra" / "switches.yaml",  # every switch the spec allows, turned off
 }
 
 # Environments of each test spec and the profile each one uses.
@@ -172,7 +174,8 @@ def skips(body: dict[str, Any]) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- golden trees
 
-IGNORED = {".tfgen/manifest.json"}
+# tfgen's own records in a project (manifest, write lock), not rendered files.
+IGNORED_PREFIX = ".tfgen/"
 
 
 def tree_files(root: Path, prefixes: tuple[str, ...] = ()) -> dict[str, bytes]:
@@ -182,7 +185,7 @@ def tree_files(root: Path, prefixes: tuple[str, ...] = ()) -> dict[str, bytes]:
         if not path.is_file():
             continue
         rel = path.relative_to(root).as_posix()
-        if rel in IGNORED or ".terraform" in rel.split("/") or "/.tfgen/" in rel:
+        if rel.startswith(IGNORED_PREFIX) or ".terraform" in rel.split("/") or "/.tfgen/" in rel:
             continue
         if prefixes and not rel.startswith(prefixes):
             continue
@@ -288,3 +291,43 @@ def failures(result: Any, prefix: str = "") -> str:
         for f in sorted(result.failed, key=lambda f: (f.file, f.resource, f.check_id))
         if f.file.startswith(prefix)
     ) + "".join(f"\n  could not parse: {p}" for p in result.parsing_errors)
+
+
+# --------------------------------------------------------------------------- a real terminal
+
+
+def run_in_terminal(argv: list[str], answer: str, prompt: str, timeout: float = 180) -> tuple[int, str]:
+    """Run `argv` with a pseudo-terminal for its input and output; type `answer` at `prompt`.
+
+    What a person at a terminal does: tfgen accepts a typed confirmation only from a TTY.
+    """
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stdin/stdout/stderr are the terminal
+        os.execvpe(argv[0], argv, os.environ)
+    output, typed = b"", False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not typed and prompt.encode() in output:
+                os.write(fd, answer.encode() + b"\r")
+                typed = True
+        else:
+            os.kill(pid, 9)
+            raise AssertionError(f"{argv} did not finish in {timeout}s: {output.decode(errors='replace')}")
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")

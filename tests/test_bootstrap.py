@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from tfgen.bootstrap import bootstrap, state_backend
+from tfgen.bootstrap import bootstrap, is_tls_only, state_backend, tls_only_policy
 from tfgen.doctor import doctor
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
-    proc = subprocess.Popen(
-        [server, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("moto_server did not start (pip install 'moto[server]')")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+from tfgen.errors import TfgenError
 
 
 @pytest.fixture
@@ -78,7 +49,13 @@ def test_bootstrap_creates_a_safe_state_bucket_once(aws: str, project: Path) -> 
 
     again = bootstrap(project, "dev")
     assert not again.created
-    assert [status for _, status in again.steps] == ["ok", "ok", "ok", "ok"]
+    assert again.steps == [
+        ("region", "ok (eu-west-1)"),
+        ("versioning", "ok"),
+        ("encryption", "ok"),
+        ("public access block", "ok"),
+        ("TLS-only policy", "ok"),
+    ]
 
 
 def test_bootstrap_repairs_an_existing_bucket_and_keeps_a_foreign_policy(aws, project) -> None:
@@ -105,7 +82,37 @@ def test_bootstrap_repairs_an_existing_bucket_and_keeps_a_foreign_policy(aws, pr
     report = bootstrap(project, "prod")
     steps = dict(report.steps)
     assert not report.created and steps["versioning"] == "enabled"
-    assert steps["TLS-only policy"].startswith("missing")
+    # A policy without the TLS-only Deny is not a pass: the Deny is added next to its statements.
+    assert steps["TLS-only policy"].startswith("added")
+    policy = json.loads(client.get_bucket_policy(Bucket="shop-tfstate-prod-123")["Policy"])
+    assert [s["Action"] for s in policy["Statement"]] == ["s3:DeleteBucket", "s3:*"]
+    assert is_tls_only(policy)
+    assert dict(bootstrap(project, "prod").steps)["TLS-only policy"] == "ok"
+
+
+def test_tls_only_means_a_deny_of_insecure_transport() -> None:
+    deny = tls_only_policy("b", "eu-west-1")
+    assert is_tls_only(deny)
+    allow = json.loads(json.dumps(deny).replace('"Deny"', '"Allow"'))
+    assert not is_tls_only(allow)  # an Allow conditioned on insecure transport is not TLS-only
+    some_actions = json.loads(json.dumps(deny).replace('"s3:*"', '"s3:GetObject"'))
+    assert not is_tls_only(some_actions)
+    secure = json.loads(json.dumps(deny).replace('"false"', '"true"'))
+    assert not is_tls_only(secure)
+    assert not is_tls_only({"Statement": []})
+
+
+def test_a_bucket_in_another_region_is_reported(aws, project) -> None:
+    import boto3
+
+    # In us-east-1 (no location constraint), while the backend says eu-west-1.
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="shop-tfstate-prod-123")
+    with pytest.raises(
+        TfgenError,
+        match=r"is in us-east-1, but the backend says eu-west-1: set "
+        r"state.region to us-east-1",
+    ):
+        bootstrap(project, "prod")
 
 
 def test_bucket_and_region_come_from_backend_tf_without_a_manifest(aws, project) -> None:

@@ -395,7 +395,8 @@ def test_bad_usage_gets_one_line_with_key_and_line_and_no_traceback(tmp_path: Pa
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"error: {tmp_path / 'app.yaml'}:16: usage.egress_gb: Input should be greater than or "
-        "equal to 0 (got -3)",
+        "equal to 0 (got -3): GB per month sent to the internet (CloudFront with a CDN, EC2 data "
+        "transfer out otherwise); also drives the ALB's LCUs.",
         f"error: {tmp_path / 'app.yaml'}:21: environments.dev.usage.egres_gb: unknown key: "
         "did you mean `egress_gb`?",
     ]
@@ -460,7 +461,8 @@ def test_compare_table_and_markdown(tmp_path: Path) -> None:
 
 
 def test_compare_reports_an_environment_the_other_profile_cannot_have(tmp_path: Path) -> None:
-    spec = write(tmp_path, BASE.replace("azs: 3", "azs: 1"))
+    # dev's own override is fine for low-power and refused by high-power's HA guarantees
+    spec = write(tmp_path, BASE + "    app:\n      min_size: 1\n")
     result = cost(str(spec), "--compare", "low-power", "high-power")
     assert result.exit_code == 2
     assert "   under high-power: " in result.output

@@ -1,4 +1,7 @@
-"""The four gates (parse, fmt, schema, references): a correct tree passes, each broken one fails."""
+"""The gates (parse, fmt, schema, references): a correct tree passes, each broken one fails.
+
+The fifth gate, terraform validate, has its own tests (test_validate_gate.py).
+"""
 
 from __future__ import annotations
 
@@ -301,6 +304,7 @@ def test_correct_two_module_tree_passes_all_gates(tmp_path: Path) -> None:
         "fmt: ok (8 files)",
         "schema: ok (7 resources, 2 data sources)",
         "references: ok (3 modules)",
+        "validate: ok (1 environments)",
     ]
 
 
@@ -358,7 +362,7 @@ def test_fmt_gate_without_terraform_is_a_tool_error(tmp_path: Path, monkeypatch:
     root = tree(tmp_path)
     monkeypatch.delenv("TFGEN_TERRAFORM", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    with pytest.raises(ToolError, match="terraform not found: run `make setup`"):
+    with pytest.raises(ToolError, match="terraform not found: install Terraform >= 1.10"):
         check_fmt(root)
     monkeypatch.setenv("TFGEN_TERRAFORM", str(tmp_path / "no-such-terraform"))
     with pytest.raises(ToolError, match="terraform not found"):
@@ -675,12 +679,14 @@ def test_run_all_gates_collects_every_gate_in_order(tmp_path: Path) -> None:
         ("fmt", "modules/net/broken.tf"),
         ("fmt", "modules/net/typo.tf"),
         ("schema", "modules/net/typo.tf"),
+        ("validate", "envs/dev"),  # terraform cannot even init a tree with a broken file
     ]
-    assert report.lines()[-4:] == [
+    assert report.lines()[-5:] == [
         "parse: FAILED, 1 finding(s) (10 files)",
         "fmt: FAILED, 2 finding(s) (10 files)",
         "schema: FAILED, 1 finding(s) (8 resources, 2 data sources, 1 unparsed file(s) skipped)",
         "references: ok (2 modules, 1 unparsed file(s) skipped)",
+        "validate: FAILED, 1 finding(s) (1 environments)",
     ]
 
 

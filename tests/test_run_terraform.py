@@ -31,7 +31,7 @@ def raw(tf: Terraform):
 def test_plan_detailed_exitcode_2_means_changes_not_failure(dev: Terraform) -> None:
     code, _, _ = raw(dev).plan(out="raw.tfplan")
     assert code == 2  # the bug: a plan with changes "fails"
-    assert dev.plan(Path("a.tfplan")) is True  # the fix: changes, no error
+    assert dev.plan(Path("a.tfplan")).changes is True  # the fix: changes, no error
     assert (dev.working_dir / "a.tfplan").is_file()
 
 
@@ -107,7 +107,7 @@ def test_plugin_dir_is_used_when_the_user_has_a_cli_config(
     assert tf.env["TF_CLI_CONFIG_FILE"] == str(user_config)
     result = tf.init()
     assert f"-plugin-dir={plugin_mirror()}" in result.argv
-    assert tf.plan(Path("p.tfplan")) is True
+    assert tf.plan(Path("p.tfplan")).changes is True
 
 
 def test_a_missing_mirror_is_a_clear_error(tmp_path: Path) -> None:

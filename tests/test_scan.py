@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -265,10 +266,10 @@ def test_policies_default_to_the_project_then_tfgen(tmp_path: Path) -> None:
 
 def test_cache_key_tracks_files_policies_checkov_and_options(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": CLEAN_TF, "pol/__init__.py": "", "pol/a.yaml": "x: 1"})
-    files = [("main.tf", tmp_path / "main.tf")]
     policies = tmp_path / "pol"
 
     def key(**overrides) -> str:
+        files = {"main.tf": (tmp_path / "main.tf").read_bytes()}
         args = {"fingerprint": "checkov-a", "options": ["framework=terraform"]} | overrides
         return scan_mod.cache_key(files, policies, **args)
 
@@ -333,9 +334,10 @@ def test_scan_plan_is_the_public_entry_point_for_plans(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_plan_with_scan_prints_the_scan_summary(tmp_path: Path, provider_mirror: Path) -> None:
-    """`tfgen plan --env dev --scan` on a null-provider project: real terraform plan, then the
-    real checkov over its JSON through `tfgen.scan.scan_plan`; the summary follows the plan."""
+def test_plan_scan_where_no_check_applies_is_an_error(tmp_path: Path, provider_mirror: Path) -> None:
+    """`tfgen plan --env dev --scan` on a null-provider project: the real plan, then the real
+    checkov over its JSON, which has nothing to check. A scan that proved nothing is an error,
+    not clean. (A plan scan that finds and passes checks: tests/test_e2e.py.)"""
     project = tmp_path / "project"
     shutil.copytree(RUN_FIXTURE, project)
     result = runner.invoke(
@@ -343,14 +345,107 @@ def test_plan_with_scan_prints_the_scan_summary(tmp_path: Path, provider_mirror:
         ["plan", "--env", "dev", "--scan", "--project", str(project), "--plugin-dir", str(provider_mirror)],
         catch_exceptions=False,
     )
-    assert result.exit_code == 2, result.output  # changes, and a clean scan keeps it 2
-    lines = result.output.splitlines()
+    assert result.exit_code == 1, result.output
     plan_json = project / "envs" / "dev" / ".tfgen" / "dev.plan.json"
     assert plan_json.is_file()
-    header = next(i for i, line in enumerate(lines) if line.startswith("scan "))
-    assert "dev.plan.json" in lines[header], lines[header]
-    assert f"checkov {scan_mod.CHECKOV_VERSION}" in lines[header]
+    lines = result.output.splitlines()
     plan_headline = next(i for i, line in enumerate(lines) if line.startswith("== dev"))
-    assert plan_headline < header
-    assert lines[-1].startswith("passed ") and lines[-1].endswith("failed 0, skipped 0")
-    assert (plan_json.parent / scan_mod.CACHE_DIR).is_dir()  # cached next to the plan
+    error = next(i for i, line in enumerate(lines) if "checkov ran no check at all" in line)
+    assert plan_headline < error and "dev.plan.json" in lines[error], result.output
+
+
+# --------------------------------------------------------------------------- only tfgen decides
+
+SILENCED = ["CKV_AWS_24", "CKV_AWS_260", "TFGEN_AWS_004", "TFGEN_AWS_010", "CKV_AWS_20"]
+
+
+def failed_ids(result) -> set[str]:
+    return {f.check_id for f in result.failed}
+
+
+def test_a_checkov_config_in_the_project_cannot_switch_checks_off(tmp_path: Path) -> None:
+    """A `.checkov.yaml` in the scanned folder (or the working folder, or HOME) is not read:
+    the verdict is the same as without it, and the cache cannot remember a silenced scan."""
+    write(
+        tmp_path,
+        {
+            "modules/app/main.tf": INSECURE_TF,
+            "envs/dev/main.tf": 'module "app" {\n  source = "../../modules/app"\n}\n',
+        },
+    )
+    honest = scan_mod.scan(tmp_path, use_cache=False)
+    assert {"CKV_AWS_24", "TFGEN_AWS_004"} <= failed_ids(honest)
+    silencer = "skip-check:\n" + "".join(f"  - {c}\n" for c in SILENCED)
+    for place in (tmp_path, tmp_path / "envs"):
+        (place / ".checkov.yaml").write_text(silencer)
+    (tmp_path / ".checkov.yml").write_text(silencer)
+    fooled = scan_mod.scan(tmp_path)  # cached: a first scan with the file present
+    assert failed_ids(fooled) == failed_ids(honest) and fooled.exit_code == 1
+    for place in (tmp_path, tmp_path / "envs"):
+        (place / ".checkov.yaml").unlink()
+    again = scan_mod.scan(tmp_path)
+    assert again.from_cache and failed_ids(again) == failed_ids(honest)
+
+
+def test_checkov_variables_in_the_environment_cannot_switch_checks_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"main.tf": INSECURE_TF})
+    honest = scan_mod.scan(tmp_path, use_cache=False)
+    monkeypatch.setenv("CKV_SKIP_CHECK", ",".join(SILENCED))
+    monkeypatch.setenv("CKV_CHECK", "CKV_AWS_999")
+    monkeypatch.setenv("CKV_FRAMEWORK", "secrets")
+    monkeypatch.setenv("BC_API_KEY", "not-a-key")
+    assert "CKV_SKIP_CHECK" not in scan_mod.checkov_env() and "BC_API_KEY" not in scan_mod.checkov_env()
+    fooled = scan_mod.scan(tmp_path, use_cache=False)
+    assert failed_ids(fooled) == failed_ids(honest) and fooled.passed == honest.passed
+
+
+def test_a_config_passed_on_purpose_is_used_and_its_skips_listed(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": INSECURE_TF, "ck.yaml": "skip-check:\n  - CKV_AWS_24\n  - TFGEN_AWS_004\n"})
+    result = tfgen_scan(str(tmp_path), "--checkov-config", str(tmp_path / "ck.yaml"), "--no-cache")
+    assert result.exit_code == 1, result.output
+    listed = [line for line in result.output.splitlines() if "skip-check in" in line]
+    assert [re.search(r"  ([A-Z0-9_]+)  skip-check", line).group(1) for line in listed] == [
+        "CKV_AWS_24",
+        "TFGEN_AWS_004",
+    ]
+    assert all(line.startswith("  (every resource)") for line in listed)
+    assert "CKV_AWS_24 " not in result.output.split("skipped:")[0]  # not a finding any more
+    only = write(tmp_path, {"only.yaml": "check: CKV_AWS_1\n"}) / "only.yaml"
+    refused = tfgen_scan(str(tmp_path), "--checkov-config", str(only))
+    assert refused.exit_code == 2 and "`check:` runs only the listed checks" in refused.output
+
+
+def test_the_cache_key_covers_the_config_and_tfgen_s_version(tmp_path: Path) -> None:
+    files = {"main.tf": CLEAN_TF.encode()}
+    config = write(tmp_path, {"ck.yaml": "skip-check: CKV_AWS_1\n"}) / "ck.yaml"
+    base = scan_mod.cache_key(files, None, "checkov-a", ["tfgen=0.1.0"])
+    assert scan_mod.cache_key(files, None, "checkov-a", ["tfgen=0.1.1"]) != base
+    with_config = scan_mod.cache_key(files, None, "checkov-a", ["tfgen=0.1.0"], config)
+    assert with_config != base
+    config.write_text("skip-check: CKV_AWS_2\n")
+    assert scan_mod.cache_key(files, None, "checkov-a", ["tfgen=0.1.0"], config) != with_config
+
+
+def test_a_scan_that_ran_no_check_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": "locals {\n  x = 1\n}\n"})
+    result = tfgen_scan(str(tmp_path), "--no-cache")
+    assert result.exit_code == 2
+    assert "checkov ran no check at all (passed 0, failed 0), so nothing was proven" in result.output
+
+
+def test_sarif_has_what_code_scanning_shows(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": INSECURE_TF})
+    out = tmp_path / "scan.sarif"
+    assert tfgen_scan(str(tmp_path), "--format", "sarif", "--output", str(out), "--no-cache").exit_code == 1
+    sarif = json.loads(out.read_text())
+    (run,) = sarif["runs"]
+    assert run["automationDetails"] == {"id": f"tfgen-scan/{tmp_path}/"}
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert {"CKV_AWS_24", "TFGEN_AWS_004"} <= set(rules)
+    for rule in rules.values():
+        assert 0.0 <= float(rule["properties"]["security-severity"]) <= 10.0
+        assert rule["helpUri"].startswith("https://")
+    assert rules["TFGEN_AWS_004"]["properties"]["security-severity"] == "8.0"
+    assert rules["TFGEN_AWS_004"]["helpUri"].endswith("#security-scan")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import tfgen.scan as scan_mod
-from helpers import REPO, SSH_FROM_ANYWHERE, TEST_SPECS, failures
+from helpers import EXTRA_SPECS, REPO, SSH_FROM_ANYWHERE, TEST_SPECS, failures
 from tfgen.cli import app
 from typer.testing import CliRunner
 
@@ -28,7 +28,7 @@ CHECK_ID = re.compile(r"\b(CKV2?_AWS_\d+|TFGEN_AWS_\d+)\b")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(TEST_SPECS))
+@pytest.mark.parametrize("name", sorted([*TEST_SPECS, *EXTRA_SPECS]))
 def test_rendered_tree_has_zero_failed_checks(name: str, scans: dict[str, scan_mod.ScanResult]) -> None:
     result = scans[name]
     assert result.passed > 0, "checkov ran no checks at all"
@@ -36,6 +36,28 @@ def test_rendered_tree_has_zero_failed_checks(name: str, scans: dict[str, scan_m
     assert result.exit_code == 0 and not result.failed, (
         f"{name}: {len(result.failed)} failed checks:\n{failures(result)}"
     )
+
+
+# What each switch of switches.yaml turns off: (module file, check, the spec key the reason names).
+SWITCHES = [
+    ("modules/alb/main.tf", "CKV_AWS_91", "load_balancer.access_logs: false"),
+    ("modules/vpc/main.tf", "CKV_AWS_338", "network.flow_log_retention_days"),
+    ("modules/asg/main.tf", "CKV_AWS_338", "monitoring.log_retention_days"),
+    ("modules/rds/main.tf", "CKV_AWS_338", "monitoring.log_retention_days"),
+    ("modules/elasticache/main.tf", "CKV_AWS_338", "monitoring.log_retention_days"),
+    ("modules/rds/main.tf", "CKV_AWS_353", "database.performance_insights: false"),
+    ("modules/s3/main.tf", "CKV_AWS_21", "static.versioning: false"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("file", "check", "key"), SWITCHES, ids=[f"{c}-{f}" for f, c, _ in SWITCHES])
+def test_a_switched_off_check_is_skipped_naming_the_spec_key(
+    file: str, check: str, key: str, scans: dict[str, scan_mod.ScanResult]
+) -> None:
+    result = scans["switches"]
+    reasons = {f.reason for f in result.skipped if f.file == file and f.check_id == check}
+    assert reasons and all(key in reason and "dev, prod" in reason for reason in reasons), reasons
 
 
 @pytest.mark.slow

@@ -140,33 +140,17 @@ def test_min_desired_max_order(tmp_path: Path) -> None:
     )
 
 
-def test_multi_az_needs_two_azs(tmp_path: Path) -> None:
-    text = (
-        BASE.replace("  prod:\n    profile: high-power\n", "")
-        + "    azs: 1\n    database:\n      multi_az: true\n"
-    )
-    lines = errors_of(tmp_path, text)
-    assert lines == [
-        f"{tmp_path / 'app.yaml'}:15: environments.dev.database.multi_az: Multi-AZ "
-        "needs azs >= 2, got 1 (environment dev, profile low-power)"
-    ]
-
-
 def test_failover_needs_replicas(tmp_path: Path) -> None:
-    text = BASE + "    cache:\n      replicas: 0\n"
-    lines = errors_of(tmp_path, text)
-    assert len(lines) == 1
-    assert (
-        "environments.prod.profile: profile high-power sets cache.automatic_failover: "
-        "automatic failover needs replicas >= 1" in lines[0]
-    )
-
-
-def test_read_replicas_need_backups(tmp_path: Path) -> None:
-    text = BASE + "    database:\n      backup_retention_days: 0\n"
-    lines = errors_of(tmp_path, text)
-    assert len(lines) == 1
-    assert "read replicas need automated backups" in lines[0]
+    spec = tmp_path / "app.yaml"
+    lines = errors_of(tmp_path, BASE + "    cache:\n      replicas: 0\n")
+    assert lines == [
+        f"{spec}:14: environments.prod.profile: profile high-power sets cache.automatic_failover: "
+        "automatic failover needs replicas >= 1 (environment prod, profile high-power)",
+        # a high-power environment keeps what the HA policies check
+        f"{spec}:16: environments.prod.cache.replicas: high-power environments keep cache.replicas "
+        ">= 1 (the HA policies check it): remove the override, or give the environment profile "
+        "low-power (environment prod, profile high-power)",
+    ]
 
 
 def test_profile_keys_cannot_be_set_in_the_base(tmp_path: Path) -> None:
@@ -395,24 +379,211 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     assert lines and "expands to more than 100000 values" in lines[0]
 
 
-def test_high_power_needs_two_azs_where_the_count_is_written(tmp_path: Path) -> None:
-    spec = tmp_path / "app.yaml"
-    profile_says = [
-        f"{spec}:14: environments.prod.profile: profile high-power sets cache.automatic_failover: "
-        "automatic failover needs azs >= 2, got 1 (environment prod, profile high-power)",
-        f"{spec}:14: environments.prod.profile: profile high-power sets database.multi_az: "
-        "Multi-AZ needs azs >= 2, got 1 (environment prod, profile high-power)",
+def test_one_az_is_refused_with_the_reason(tmp_path: Path) -> None:
+    # An ALB needs subnets in two AZs and an RDS subnet group two AZs, whatever the profile.
+    text = BASE.replace("  prod:\n    profile: high-power\n", "") + "    azs: 1\n"
+    assert errors_of(tmp_path, text) == [
+        f"{tmp_path / 'app.yaml'}:13: environments.dev.azs: Input should be greater than or equal "
+        "to 2 (got 1): Number of availability zones, 2-6 (a load balancer and an RDS subnet group "
+        "need two; low-power still runs one instance and one NAT gateway)."
     ]
-    # An environment's own `azs: 1` is blamed on its line (this used to crash the validator).
-    assert errors_of(tmp_path, BASE + "    azs: 1\n") == [
-        *profile_says,
+
+
+def test_backups_cannot_be_turned_off(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE + "    database:\n      backup_retention_days: 0\n")
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:16: environments.prod.database.backup_retention_days: Input should "
+        "be greater than or equal to 1 (got 0): Days of automated backups, 1-35 (the way back from a "
+        "bad write). Profile key."
+    ]
+
+
+def test_az_count_is_at_most_the_regions(tmp_path: Path) -> None:
+    assert errors_of(tmp_path, BASE.replace("azs: 2", "azs: 4")) == [
+        f"{tmp_path / 'app.yaml'}:3: azs: eu-west-1 has 3 availability zones (eu-west-1a, "
+        "eu-west-1b, eu-west-1c), not 4"
+    ]
+
+
+# --------------------------------------------------------------------------- valid YAML, wrong for AWS
+
+
+def test_user_data_must_be_a_file_next_to_the_spec(tmp_path: Path) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.sh"
+    outside.write_text("#!/bin/sh\necho outside\n")
+    (tmp_path / "linked.sh").symlink_to(outside)
+    (tmp_path / "scripts").mkdir()
+    for value, message in [
+        ("/etc/passwd", "/etc/passwd is an absolute path: give a path relative to the spec"),
+        (f"../{outside.name}", f"../{outside.name} leads outside the spec's folder"),
+        ("linked.sh", "linked.sh leads outside the spec's folder"),
+        ("scripts", "scripts is not a file"),
+    ]:
+        lines = errors_of(tmp_path, BASE.replace("azs: 2", f"azs: 2\napp:\n  user_data: {value}"))
+        assert len(lines) == 1 and f"app.user_data: {message}" in lines[0], lines
+    outside.unlink()
+
+
+@pytest.mark.parametrize(
+    ("script", "line", "says"),
+    [
+        ("DB_PASSWORD=hunter22\n", 2, "sets DB_PASSWORD to a literal value"),
+        ("export API_TOKEN='abcd1234'\n", 2, "sets API_TOKEN to a literal value"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n", 2, "holds a private key"),
         (
-            f"{spec}:15: environments.prod.azs: high-power needs at least 2 AZs, got 1 "
-            "(environment prod, profile high-power)"
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+            2,
+            "holds an AWS secret access key",
         ),
+    ],
+)
+def test_secrets_in_user_data_are_refused_with_their_line(
+    tmp_path: Path, script: str, line: int, says: str
+) -> None:
+    (tmp_path / "boot.sh").write_text("#!/bin/bash\n" + script)
+    lines = errors_of(tmp_path, BASE.replace("azs: 2", "azs: 2\napp:\n  user_data: boot.sh"))
+    assert len(lines) == 1
+    assert f"app.user_data: boot.sh line {line} {says}" in lines[0]
+    assert "Secrets Manager" in lines[0] or "instance role" in lines[0]
+
+
+def test_user_data_reading_a_secret_at_boot_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "boot.sh").write_text(
+        '#!/bin/bash\nDB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id "$DB_SECRET_ARN")\n'
+        "TOKEN_URL=https://example.com/token\n"
+    )
+    load_spec(write(tmp_path, BASE.replace("azs: 2", "azs: 2\napp:\n  user_data: boot.sh")))
+
+
+def test_an_unknown_region_is_blamed_on_region_with_a_guess(tmp_path: Path) -> None:
+    lines = errors_of(tmp_path, BASE.replace("region: eu-west-1", "region: eu-wset-1"))
+    # The certificate (in eu-west-1) is not blamed for the region's typo.
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:2: region: 'eu-wset-1' is not an AWS region tfgen "
+        "knows: did you mean `eu-west-1`?"
     ]
-    # A base `azs: 1` is one line for all environments, naming the one whose profile needs more.
-    assert errors_of(tmp_path, BASE.replace("azs: 2", "azs: 1")) == [
-        (f"{spec}:3: azs: high-power needs at least 2 AZs, got 1 (environment prod, profile high-power)"),
-        *profile_says,
+
+
+@pytest.mark.parametrize(
+    ("where", "arn", "says"),
+    [
+        ("load_balancer", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "regional web ACL"),
+        ("load_balancer", "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/x/1", "in eu-west-1"),
+        ("cdn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/x/1", "only a global web ACL"),
+    ],
+)
+def test_web_acls_must_have_the_scope_their_resource_takes(
+    tmp_path: Path, where: str, arn: str, says: str
+) -> None:
+    if where == "cdn":
+        text = BASE + "static: {}\ncdn:\n  waf_web_acl_arn: " + arn + "\n"
+    else:
+        text = BASE.replace(
+            "certificate/0f1e2d3c-4b5a-6978\n", f"certificate/0f1e2d3c-4b5a-6978\n  waf_web_acl_arn: {arn}\n"
+        )
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and f"{where}.waf_web_acl_arn: " in lines[0] and says in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("bucket", "says"),
+    [
+        ("my..bucket", "no two dots in a row"),
+        ("192.168.1.1", "cannot look like an IP address"),
+        ("xn--bucket", "reserves the prefix xn--"),
+        ("bucket-s3alias", "reserves the suffix -s3alias"),
+        ("ab", "S3 bucket names are 3 to 63"),
+    ],
+)
+def test_state_bucket_names_follow_s3s_rules(tmp_path: Path, bucket: str, says: str) -> None:
+    lines = errors_of(tmp_path, BASE + f"state:\n  bucket: {json.dumps(bucket)}\n")
+    assert any("state.bucket: " in line and says in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("engine", "name"),
+    [("postgres", "user"), ("postgres", "postgres"), ("mysql", "rdsadmin"), ("mysql", "select")],
+)
+def test_reserved_master_user_names_are_refused(tmp_path: Path, engine: str, name: str) -> None:
+    text = BASE.replace("  engine: postgres", f"  engine: {engine}\n  username: {name}")
+    if engine == "mysql":
+        text = text.replace("  engine: mysql", '  engine: mysql\n  engine_version: "8.4"')
+    lines = errors_of(tmp_path, text)
+    assert lines and all(
+        f"database.username: {name!r} is a reserved word of {engine}" in line for line in lines
+    ), lines
+
+
+def test_at_most_fifty_tags_counting_tfgens_own(tmp_path: Path) -> None:
+    tags = "".join(f"  t{i}: v\n" for i in range(46))
+    lines = errors_of(tmp_path, BASE + "tags:\n" + tags)
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:15: tags: 46 tags plus the 5 tfgen sets is more than "
+        "the 50 AWS allows on a resource: drop some"
     ]
+    load_spec(write(tmp_path, BASE + "tags:\n" + "".join(f"  t{i}: v\n" for i in range(45))))
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("database:\n      multi_az: false", "database.multi_az true"),
+        ("database:\n      deletion_protection: false", "database.deletion_protection true"),
+        ("cache:\n      automatic_failover: false\n      replicas: 0", "cache.automatic_failover true"),
+        ("app:\n      min_size: 1", "app.min_size >= 2"),
+        ("load_balancer:\n      deletion_protection: false", "load_balancer.deletion_protection true"),
+    ],
+)
+def test_high_power_keeps_what_the_ha_policies_check(tmp_path: Path, override: str, key: str) -> None:
+    lines = errors_of(tmp_path, BASE + f"    {override}\n")
+    assert any(f"high-power environments keep {key} (the HA policies check it)" in line for line in lines), (
+        lines
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("my--shop", "has two dashes in a row"),
+        ("Shop", "has uppercase letters"),
+        ("shop-", "ends with a dash"),
+        ("9shop", "must start with a letter"),
+    ],
+)
+def test_name_rules_say_what_is_wrong(tmp_path: Path, name: str, says: str) -> None:
+    lines = errors_of(tmp_path, BASE.replace("name: shop", f"name: {json.dumps(name)}"))
+    assert any(f"name: {name!r} {says}" in line for line in lines), lines
+
+
+def test_a_size_conflict_is_reported_on_the_users_own_line(tmp_path: Path) -> None:
+    # prod's profile sets desired_capacity 2 and max_size 6; the user's min_size 7 is the culprit.
+    lines = errors_of(tmp_path, BASE + "    app:\n      min_size: 7\n")
+    assert lines == [
+        f"{tmp_path / 'app.yaml'}:16: environments.prod.app.min_size: needs min_size <= "
+        "desired_capacity <= max_size, got 7 <= 2 <= 6 (environment prod, profile "
+        "high-power)"
+    ]
+
+
+def test_undecodable_bytes_and_tabs_name_their_line(tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_bytes(BASE.replace("region: eu-west-1", "region: eu-west-1 # caf\xe9").encode("latin-1"))
+    with pytest.raises(SpecError) as info:
+        load_spec(spec)
+    assert info.value.lines() == [f"{spec}:2: byte 0xe9 is not UTF-8 text: save the spec as UTF-8"]
+    spec.write_text(BASE.replace("  certificate_arn", "\tcertificate_arn"))
+    with pytest.raises(SpecError) as info:
+        load_spec(spec)
+    assert "a tab character: indent with spaces" in info.value.lines()[0]
+
+
+def test_independent_problems_are_reported_in_one_pass(tmp_path: Path) -> None:
+    text = (
+        BASE.replace("azs: 2", "azs: 2\nzones: 3").replace(
+            "  engine: valkey", "  engine: valkey\n  node_type: cache.m9.huge!"
+        )
+        + "    app:\n      min_size: 9\n"
+        + "state:\n  bucket: bad..bucket\n"
+    )
+    paths = [line.split(": ")[1] for line in errors_of(tmp_path, text)]
+    assert paths == ["zones", "cache.node_type", "environments.prod.app.min_size", "state.bucket"]

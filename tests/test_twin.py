@@ -696,41 +696,6 @@ output "version_arn" {
     assert "No changes." in tf(root, "plan").stdout
 
 
-# -- the reference project tfgen renders ---------------------------------------------------------
-@pytest.mark.slow
-def test_reference_project_every_env_through_the_twin(tmp_path: Path) -> None:
-    """tfgen init examples/app.yaml; each env: init/validate/plan/apply/plan (no changes)/destroy."""
-    _require_twin()
-    out = tmp_path / "ref"
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "tfgen"),
-            "init",
-            str(REPO / "examples/app.yaml"),
-            "--out",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    envs = sorted(p.name for p in (out / "envs").iterdir() if p.is_dir())
-    assert envs == ["dev", "prod", "staging"]
-    counts = {}
-    for name in envs:
-        env_dir = out / "envs" / name
-        (env_dir / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
-        init(env_dir)
-        tf(env_dir, "validate")
-        plan = tf(env_dir, "plan", "-out=tfplan").stdout
-        counts[name] = int(re.search(r"Plan: (\d+) to add, 0 to change, 0 to destroy\.", plan).group(1))
-        tf(env_dir, "apply", "tfplan")
-        assert "No changes." in tf(env_dir, "plan", "-detailed-exitcode").stdout
-        done = tf(env_dir, "destroy", "-auto-approve").stdout
-        assert f"Destroy complete! Resources: {counts[name]} destroyed." in done
-    assert counts["prod"] > 130 and counts["dev"] < counts["prod"], counts
-
-
 def test_import_block_reads_the_object_from_the_cloud(initialized: Path, tmp_path: Path) -> None:
     """An import block adopts an object another state created (found in TFGEN_TWIN_CLOUD)."""
     env = tf_env(TFGEN_TWIN_CLOUD=str(tmp_path / "cloud"))
@@ -793,22 +758,3 @@ output "id" {
     second = outputs(root)
     assert second == {"version": 2, "id": first["id"]}
     assert "No changes." in tf(root, "plan", "-var=size=t3.small", "-var=length=20").stdout
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("spec", ["minimal", "low", "high", "mysql"])
-def test_other_specs_validate_and_plan_through_the_twin(
-    spec: str, rendered: dict[str, Path], tmp_path: Path
-) -> None:
-    """The test specs take other template branches: each env validates and plans."""
-    _require_twin()
-    tree = tmp_path / spec
-    shutil.copytree(rendered[spec], tree)
-    envs = sorted(p for p in (tree / "envs").iterdir() if p.is_dir())
-    assert envs
-    for env_dir in envs:
-        (env_dir / "backend_override.tf").write_text('terraform {\n  backend "local" {}\n}\n')
-        init(env_dir)
-        tf(env_dir, "validate")
-        plan = tf(env_dir, "plan", "-detailed-exitcode", ok=(2,)).stdout
-        assert re.search(r"Plan: \d+ to add, 0 to change, 0 to destroy\.", plan), plan[-2000:]

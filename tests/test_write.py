@@ -40,7 +40,7 @@ def test_first_init_creates_every_file_with_one_status_line_each(spec_and_out) -
     assert code == 0
     lines = output.strip().splitlines()
     created = [line.split()[1] for line in lines if line.split()[0] == "create"]
-    on_disk = [p for p in snapshot(out) if p != MANIFEST]
+    on_disk = [p for p in snapshot(out) if not p.startswith(".tfgen/")]  # tfgen's own records
     assert sorted(created) == sorted(on_disk)
     assert lines[-1] == f"{len(created)} create"
     manifest = json.loads((out / MANIFEST).read_text())
@@ -117,7 +117,7 @@ def test_only_limits_what_is_written(spec_and_out) -> None:
     spec, out = spec_and_out
     code, output = init(str(spec), "--out", str(out), "--only", "modules")
     assert code == 0
-    written = [p for p in snapshot(out) if p != MANIFEST]
+    written = [p for p in snapshot(out) if not p.startswith(".tfgen/")]
     assert written and all(p.startswith("modules/") for p in written)
     code, output = init(str(spec), "--out", str(out), "--only", "nothing-here")
     assert code == 2 and "matches none of the rendered files" in output
@@ -156,7 +156,7 @@ def test_failure_while_staging_leaves_the_previous_tree(tmp_path: Path, monkeypa
             raise OSError(28, "No space left on device", kwargs.get("dir"))
         return real_mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr("tfgen.write.tempfile.mkstemp", full_disk)
+    monkeypatch.setattr("tfgen.commit.tempfile.mkstemp", full_disk)
     with pytest.raises(TfgenError, match="No space left on device; nothing was changed"):
         write_tree(root, {"a/one.tf": "ONE\n", "c/new.tf": "new\n", "b/two.tf": "TWO\n"})
     assert snapshot(root) == before
@@ -179,7 +179,7 @@ def test_failure_during_renames_restores_replaced_files(tmp_path: Path, monkeypa
             raise OSError(28, "No space left on device", str(dst))
         return real_replace(src, dst)
 
-    monkeypatch.setattr("tfgen.write.os.replace", flaky_replace)
+    monkeypatch.setattr("tfgen.commit.os.replace", flaky_replace)
     with pytest.raises(TfgenError, match="No space left on device; nothing was changed"):
         write_tree(root, {"a/one.tf": "ONE\n", "b/two.tf": "TWO\n", "c/new.tf": "new\n"})
     assert snapshot(root) == before
@@ -235,3 +235,163 @@ def test_out_below_a_file_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     code, output = init(str(spec), "--out", str(tmp_path / "afile" / "sub"))
     assert code == 2 and "exists and is not a folder" in output
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_nothing_is_written_through_a_symbolic_link(spec_and_out, tmp_path: Path) -> None:
+    spec, out = spec_and_out
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out.mkdir()
+    (out / "modules").symlink_to(elsewhere)  # a folder link
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 2 and f"{out / 'modules'} is a symbolic link (to {elsewhere})" in output
+    assert list(elsewhere.iterdir()) == [] and not (out / "envs").exists()
+    (out / "modules").unlink()
+    outside = tmp_path / "victim.txt"
+    outside.write_text("keep me\n")
+    (out / "Makefile").symlink_to(outside)  # a file link
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 2 and f"{out / 'Makefile'} is a symbolic link" in output
+    assert outside.read_text() == "keep me\n"
+
+
+def test_a_second_writer_fails_fast(spec_and_out) -> None:
+    import fcntl
+
+    spec, out = spec_and_out
+    assert init(str(spec), "--out", str(out))[0] == 0
+    with (out / ".tfgen" / "lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another tfgen init is writing
+        code, output = init(str(spec), "--out", str(out), "--force")
+    assert code == 1 and f"another tfgen is writing {out}" in output
+    assert init(str(spec), "--out", str(out))[0] == 0  # free again
+
+
+CRASH_AFTER_RENAMES = """
+import os, sys
+from pathlib import Path
+import tfgen.commit as commit
+real, count = os.replace, {"n": 0}
+def crashing(src, dst):
+    real(src, dst)
+    count["n"] += str(dst).endswith(".tf")
+    if count["n"] == int(sys.argv[2]):
+        os._exit(137)  # like kill -9: no cleanup, no rollback
+commit.os.replace = crashing
+from tfgen.write import write_tree
+files = {f"modules/m{i}.tf": f"new {i}\\n" for i in range(6)}
+write_tree(Path(sys.argv[1]), files)
+"""
+
+
+def test_a_crash_between_renames_is_rolled_forward_by_the_next_run(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "proj"
+    old = {f"modules/m{i}.tf": f"old {i}\n" for i in range(6)}
+    write_tree(root, old)
+    crashed = subprocess.run([sys.executable, "-c", CRASH_AFTER_RENAMES, str(root), "3"])
+    assert crashed.returncode == 137
+    assert (root / ".tfgen" / "journal.json").is_file()  # the commit was in flight
+    halfway = {p: (root / p).read_text() for p in old}
+    assert sorted(halfway.values())[:3] == ["new 0\n", "new 1\n", "new 2\n"]  # half renamed
+    new = {f"modules/m{i}.tf": f"new {i}\n" for i in range(6)}
+    result = write_tree(root, new)  # the next run finishes the interrupted write first
+    assert set(result.statuses.values()) == {"identical"} and not result.conflicts
+    assert {p: (root / p).read_text() for p in new} == new
+    assert not (root / ".tfgen" / "journal.json").exists()
+    assert not list(root.rglob("*.tfgen-tmp"))
+    manifest = json.loads((root / MANIFEST).read_text())
+    assert set(manifest["files"]) == set(new)
+
+
+def test_temp_files_a_crash_left_are_cleaned_by_the_next_run(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    write_tree(root, {"modules/a.tf": "a\n"})
+    stray = root / "modules" / ".a.tf.x1y2z3.tfgen-tmp"  # killed while staging, before the journal
+    stray.write_text("half")
+    write_tree(root, {"modules/a.tf": "a\n"})
+    assert not stray.exists()
+
+
+@pytest.mark.parametrize(
+    "manifest", ['{"files": []}', "null", '{"files": {"a": 1}}', "[1]", '{"environments": []}', "{not json"]
+)
+def test_a_manifest_of_the_wrong_shape_is_reported_like_a_corrupted_one(
+    tmp_path: Path, manifest: str
+) -> None:
+    root = tmp_path / "proj"
+    write_tree(root, {"a.tf": "a\n"})
+    (root / MANIFEST).write_text(manifest)
+    with pytest.raises(TfgenError, match=r"manifest.json is not a valid tfgen manifest \(.*\): delete it"):
+        write_tree(root, {"a.tf": "b\n"})
+
+
+def test_a_write_error_names_the_target_file(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "proj"
+
+    real_replace = os.replace
+
+    def full_disk(src, dst):
+        if str(dst).endswith(".tf"):
+            raise OSError(28, "No space left on device", str(src))  # names the temp file
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("tfgen.commit.os.replace", full_disk)
+    with pytest.raises(TfgenError) as info:
+        write_tree(root, {"modules/a.tf": "a\n"})
+    assert info.value.message.startswith(f"could not write {root.resolve() / 'modules/a.tf'}: ")
+    assert "tfgen-tmp" not in info.value.message
+
+
+SLOW_RENAMES = """
+import os, sys, time
+from pathlib import Path
+import tfgen.commit as commit
+real, count, out = os.replace, {"n": 0}, sys.argv[1]
+def slow(src, dst):
+    count["n"] += not str(dst).endswith("journal.json")
+    if count["n"] == 2:
+        Path(out, "renaming").touch()
+        time.sleep(30)
+    return real(src, dst)
+commit.os.replace = slow
+sys.argv = ["tfgen", "init", sys.argv[2], "--out", sys.argv[1], "--force"]
+from tfgen.cli import main
+main()
+"""
+
+
+def test_sigterm_mid_write_rolls_the_tree_back(spec_and_out) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    spec, out = spec_and_out
+    assert init(str(spec), "--out", str(out))[0] == 0
+    before = snapshot(out)
+    spec.write_text(spec.read_text().replace("profile: low-power", "profile: high-power"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RENAMES, str(out), str(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "renaming").exists() and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    (out / "renaming").unlink()
+    proc.send_signal(signal.SIGTERM)  # CI cancel, `timeout`, `docker stop`
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and "stopped by SIGTERM" in err
+
+    def files(tree: dict[str, bytes]) -> dict[str, bytes]:
+        return {p: data for p, data in tree.items() if p != ".tfgen/lock"}  # names the writer's pid
+
+    assert files(snapshot(out)) == files(before)  # every rename undone, no temp file or journal

@@ -1,4 +1,7 @@
 """tfgen: a YAML app spec in, a production-grade Terraform project for AWS out."""
 
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+HOMEPAGE = "https://github.com/tfgen-dev/tfgen"
+"""Where tfgen lives: generated READMEs and SARIF help links point here."""
+
+__all__ = ["HOMEPAGE", "__version__"]

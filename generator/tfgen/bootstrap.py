@@ -8,13 +8,13 @@ table. boto3 is imported inside the functions: `tfgen --help` must not pay for i
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import TfgenError, ToolError, UsageError
 from .project import Project, read_manifest
+from .regions import partition
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,6 @@ def s3_client(region: str) -> Any:
     return boto3.client("s3", region_name=region)
 
 
-def partition(region: str) -> str:
-    """The ARN partition of a region (China and GovCloud have their own)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def tls_only_policy(bucket: str, region: str = "us-east-1") -> dict[str, Any]:
     arn = f"arn:{partition(region)}:s3:::{bucket}"
     return {
@@ -131,7 +122,13 @@ def bootstrap(project: Project | Path | str, env: str, *, client: Any = None) ->
     report = BootstrapReport(backend)
     try:
         report.created = _ensure_bucket(s3, backend)
-        for step in (_ensure_versioning, _ensure_encryption, _ensure_public_access_block, _ensure_tls_only):
+        for step in (
+            _ensure_region,
+            _ensure_versioning,
+            _ensure_encryption,
+            _ensure_public_access_block,
+            _ensure_tls_only,
+        ):
             report.steps.append(step(s3, backend))
     except (ClientError, BotoCoreError) as err:
         raise ToolError(f"bootstrap {env}: S3 call failed for bucket {backend.bucket}: {err}") from err
@@ -195,21 +192,66 @@ def _ensure_public_access_block(s3: Any, backend: StateBackend) -> Step:
     return ("public access block", "set")
 
 
+def is_tls_only(policy: dict[str, Any]) -> bool:
+    """Whether a bucket policy denies every request not made over TLS.
+
+    That is a Deny statement for everyone (`"*"`), on all S3 actions, conditioned on
+    `aws:SecureTransport` being false; an Allow with that condition is not one.
+    """
+    for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+            continue
+        principal = statement.get("Principal")
+        if principal not in ("*", {"AWS": "*"}, {"AWS": ["*"]}):
+            continue
+        actions = statement.get("Action")
+        if (actions if isinstance(actions, list) else [actions]) != ["s3:*"]:
+            continue
+        condition = statement.get("Condition", {}).get("Bool", {})
+        if str(condition.get("aws:SecureTransport", "")).lower() == "false":
+            return True
+    return False
+
+
 def _ensure_tls_only(s3: Any, backend: StateBackend) -> Step:
     from botocore.exceptions import ClientError
 
+    wanted = tls_only_policy(backend.bucket, backend.region)
     try:
-        policy = s3.get_bucket_policy(Bucket=backend.bucket)["Policy"]
+        text = s3.get_bucket_policy(Bucket=backend.bucket)["Policy"]
     except ClientError:
-        policy = ""
-    if not policy:
-        s3.put_bucket_policy(
-            Bucket=backend.bucket, Policy=json.dumps(tls_only_policy(backend.bucket, backend.region))
-        )
+        text = ""
+    if not text:
+        s3.put_bucket_policy(Bucket=backend.bucket, Policy=json.dumps(wanted))
         return ("TLS-only policy", "set")
-    if re.search(r'"aws:SecureTransport"\s*:\s*"?false', policy):
+    try:
+        policy = json.loads(text)
+    except ValueError:
+        raise TfgenError(
+            f"bootstrap {backend.env}: the policy of bucket {backend.bucket} is not "
+            "JSON; fix it, then run bootstrap again"
+        ) from None
+    if is_tls_only(policy):
         return ("TLS-only policy", "ok")
+    # The bucket has a policy of its own: keep every statement and add the Deny.
+    policy.setdefault("Statement", []).extend(wanted["Statement"])
+    s3.put_bucket_policy(Bucket=backend.bucket, Policy=json.dumps(policy))
     return (
         "TLS-only policy",
-        "missing: the bucket has its own policy, add a Deny on aws:SecureTransport=false to it",
+        "added (a Deny on aws:SecureTransport=false, next to the bucket's own statements)",
     )
+
+
+def _ensure_region(s3: Any, backend: StateBackend) -> Step:
+    """The bucket must be in the backend's region: terraform would fail to reach it otherwise."""
+    location = s3.get_bucket_location(Bucket=backend.bucket).get("LocationConstraint")
+    region = location or "us-east-1"  # S3 reports us-east-1 as no constraint
+    if region == "EU":
+        region = "eu-west-1"
+    if region != backend.region:
+        raise TfgenError(
+            f"bootstrap {backend.env}: bucket {backend.bucket} is in {region}, but the backend "
+            f"says {backend.region}: set state.region to {region} in the spec (or choose another "
+            "bucket name) and run tfgen init"
+        )
+    return ("region", f"ok ({region})")

@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+from .errors import TfgenError
 from .project import Project
 from .terraform import Terraform
 
@@ -34,6 +35,14 @@ def _terraform_blocks(text: str) -> list[str]:
     return blocks
 
 
+def _read_tf(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError as err:
+        hint = " (a dangling symbolic link?)" if path.is_symlink() else ""
+        raise TfgenError(f"cannot read {path}{hint}: {err.strerror or err}") from None
+
+
 def init_fingerprint(env_dir: Path, mirror: Path | None = None) -> str:
     """What `terraform init` depends on: backend and provider requirements, module calls, lock file.
 
@@ -49,7 +58,9 @@ def init_fingerprint(env_dir: Path, mirror: Path | None = None) -> str:
             continue
         seen.add(folder)
         for tf in sorted(folder.glob("*.tf")):
-            text = tf.read_text(errors="replace")
+            if tf.is_dir():
+                continue  # terraform reads files only
+            text = _read_tf(tf)
             for block in _terraform_blocks(text):
                 digest.update(f"{tf.name}\0{block}\0".encode())
             for name, source, version in _MODULE_CALL.findall(text):

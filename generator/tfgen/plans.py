@@ -43,16 +43,51 @@ class Change:
         return self.action in ("delete", "replace")
 
 
+def _ordered(changes: list[Change]) -> tuple[Change, ...]:
+    """Deletions and replacements first, then by module and address."""
+    order = {a: i for i, a in enumerate((*ACTIONS, "read"))}
+    return tuple(sorted(changes, key=lambda c: (order[c.action], c.module, c.address)))
+
+
 @dataclass(frozen=True)
 class PlanSummary:
-    """What a plan would do, from `terraform show -json`."""
+    """What a plan would do: from `terraform plan -json`'s messages, or `terraform show -json`."""
 
     env: str
     changes: tuple[Change, ...]
     output_changes: tuple[str, ...] = ()
 
     @classmethod
+    def from_messages(cls, env: str, messages: list[dict[str, Any]]) -> PlanSummary:
+        """From the machine-readable messages `terraform plan -json` prints."""
+        changes = []
+        outputs: set[str] = set()
+        for message in messages:
+            kind = message.get("type")
+            if kind == "planned_change":
+                change = message.get("change", {})
+                resource = change.get("resource", {})
+                action = change.get("action")
+                if action in ("create", "update", "delete", "replace", "read"):
+                    changes.append(
+                        Change(
+                            resource.get("addr", "?"),
+                            resource.get("module", ""),
+                            resource.get("resource_type", "?"),
+                            action,
+                        )
+                    )
+            elif kind == "outputs":
+                outputs |= {
+                    name
+                    for name, out in message.get("outputs", {}).items()
+                    if out.get("action") not in ("noop", None)
+                }
+        return cls(env, _ordered(changes), tuple(sorted(outputs)))
+
+    @classmethod
     def from_plan_json(cls, env: str, plan: dict[str, Any]) -> PlanSummary:
+        """From `terraform show -json` of a saved plan."""
         changes = []
         for rc in plan.get("resource_changes", []):
             actions = list(rc.get("change", {}).get("actions", []))
@@ -63,8 +98,6 @@ class PlanSummary:
             else:
                 continue  # no-op, forget
             changes.append(Change(rc["address"], rc.get("module_address", ""), rc["type"], action))
-        order = {a: i for i, a in enumerate((*ACTIONS, "read"))}
-        changes.sort(key=lambda c: (order[c.action], c.module, c.address))
         outputs = tuple(
             sorted(
                 name
@@ -72,7 +105,7 @@ class PlanSummary:
                 if oc.get("actions") not in (["no-op"], None)
             )
         )
-        return cls(env, tuple(changes), outputs)
+        return cls(env, _ordered(changes), outputs)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -152,9 +185,9 @@ class PlanOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 no changes, 2 changes, 1 error, 130 interrupted (like -detailed-exitcode)."""
+        """0 no changes, 2 changes, 1 error, 128+signal when stopped (like -detailed-exitcode)."""
         if self.error is not None:
-            return 130 if isinstance(self.error, Interrupted) else 1
+            return self.error.exit_code if isinstance(self.error, Interrupted) else 1
         return 2 if self.summary and self.summary.has_changes else 0
 
     def to_json(self) -> dict[str, Any]:
@@ -175,12 +208,12 @@ class PlanOutcome:
 
 
 # Worst first: an interrupt outranks an error, an error outranks changes.
-_EXIT_RANK = {0: 0, 2: 1, 1: 2, 130: 3}
+_EXIT_RANK = {0: 0, 2: 1, 1: 2}
 
 
 def overall_exit_code(outcomes: Iterable[PlanOutcome]) -> int:
     """The exit code of several environments' plans: the worst of theirs."""
-    return max((o.exit_code for o in outcomes), key=lambda code: _EXIT_RANK[code], default=0)
+    return max((o.exit_code for o in outcomes), key=lambda code: _EXIT_RANK.get(code, 3), default=0)
 
 
 def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
@@ -193,7 +226,9 @@ def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
             result = "changes" if o.summary.has_changes else "no changes"
             rows.append((o.env, *(str(n[a]) for a in header[1:5]), result))
         else:
-            rows.append((o.env, "-", "-", "-", "-", "interrupted" if o.exit_code == 130 else "error"))
+            rows.append(
+                (o.env, "-", "-", "-", "-", "interrupted" if isinstance(o.error, Interrupted) else "error")
+            )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
 

@@ -8,6 +8,7 @@ works on a rendered project (write, plan/apply, bootstrap, doctor) reads it thro
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from .errors import TfgenError, UsageError
 
 MANIFEST = ".tfgen/manifest.json"
 ALWAYS_PROTECTED = frozenset({"prod"})
+# What the spec allows as an environment name; anything else (`..`, `a/b`) is no environment.
+ENV_NAME = re.compile(r"[a-z][a-z0-9]{0,11}")
 
 
 def is_protected(env_name: str, marked: bool) -> bool:
@@ -24,15 +27,38 @@ def is_protected(env_name: str, marked: bool) -> bool:
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
-    """The project's manifest ({} when there is none); a corrupted one is an error to act on."""
+    """The project's manifest ({} when there is none); a damaged one is an error to act on."""
     path = Path(root) / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as err:
-        raise TfgenError(f"{path} is unreadable ({err}): delete it to start over") from None
-    return data if isinstance(data, dict) else {}
+        raise _damaged(path, str(err)) from None
+    problem = _shape_problem(data)
+    if problem:
+        raise _damaged(path, problem)
+    return dict(data)
+
+
+def _shape_problem(data: Any) -> str:
+    """What is wrong with a parsed manifest's shape, or "" when nothing is."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, found {type(data).__name__}"
+    files = data.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return '"files" must map paths to content hashes'
+    environments = data.get("environments", {})
+    if not isinstance(environments, dict) or not all(isinstance(v, dict) for v in environments.values()):
+        return '"environments" must map names to their settings'
+    return ""
+
+
+def _damaged(path: Path, why: str) -> TfgenError:
+    return TfgenError(
+        f"{path} is not a valid tfgen manifest ({why}): delete it and run "
+        "tfgen init again (files you edited are then reported as conflicts)"
+    )
 
 
 @dataclass(frozen=True)
@@ -47,14 +73,7 @@ class Project:
         root = Path(root).resolve()
         if not (root / "envs").is_dir():
             raise UsageError(f"{root} has no envs/ folder: pass --project DIR of a rendered project")
-        path = root / MANIFEST
-        manifest: dict[str, Any] = {}
-        if path.is_file():
-            try:
-                manifest = json.loads(path.read_text())
-            except ValueError as err:
-                raise TfgenError(f"{path} is not valid JSON ({err}): render again") from err
-        return cls(root, manifest if isinstance(manifest, dict) else {})
+        return cls(root, read_manifest(root))
 
     def environments(self) -> list[str]:
         """Environment names: the manifest's order, else the envs/ folders sorted."""
@@ -67,7 +86,7 @@ class Project:
     def env_dir(self, env: str) -> Path:
         """envs/<env>, after checking it is an environment the spec still has."""
         path = self.root / "envs" / env
-        if not env or "/" in env or not path.is_dir():
+        if not ENV_NAME.fullmatch(env) or not path.is_dir():
             known = ", ".join(self.environments()) or "none"
             raise UsageError(f"unknown environment {env!r}: choose one of: {known}")
         declared = self.manifest.get("environments")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import TfgenError, UsageError
 from .fingerprints import config_fingerprint, ensure_init, file_sha256
+from .plan_json import prepare_for_scan
 from .plans import PlanOutcome, PlanSummary
 from .project import Project
 from .terraform import (
@@ -56,48 +57,64 @@ def plan_env(
     lock_timeout: str | None = None,
     plugin_dir: Path | None = None,
     sink: LineSink | None = None,
+    keep_json: bool = False,
 ) -> PlanOutcome:
-    """Init when needed, plan into envs/<env>/.tfgen/<env>.tfplan, summarise the plan."""
+    """Init when needed, plan into envs/<env>/.tfgen/<env>.tfplan, summarise the plan.
+
+    `keep_json` also writes the plan's `terraform show -json` next to it, for a plan scan; the
+    summary itself comes from the plan's own `-json` messages (no second terraform process).
+    """
     started = time.monotonic()
     env_dir = project.env_dir(env)
     tf = _terraform(project, env, plugin_dir=plugin_dir, sink=sink)
     fingerprint = config_fingerprint(project, env)
     init_ran = ensure_init(tf, env_dir, lock_timeout=lock_timeout)
-    state_dir = project.state_dir(env)
-    state_dir.mkdir(exist_ok=True)
     plan_file = project.plan_path(env)
     meta_file = plan_file.with_suffix(".meta.json")
     meta_file.unlink(missing_ok=True)  # a failed plan leaves nothing to apply
+    private_file(plan_file)  # terraform writes into it: a saved plan holds the state
     try:
-        tf.plan(plan_file, lock_timeout=lock_timeout)
+        planned = tf.plan(plan_file, lock_timeout=lock_timeout)
     except TfgenError as err:
         if init_ran or "terraform init" not in "\n".join(err.lines()):
             raise
         tf.init(lock_timeout=lock_timeout)  # .terraform changed under us: init once, retry
         init_ran = True
-        tf.plan(plan_file, lock_timeout=lock_timeout)
-    plan = tf.show_json(plan_file)
+        planned = tf.plan(plan_file, lock_timeout=lock_timeout)
+    summary = PlanSummary.from_messages(env, planned.messages)
     plan_json = plan_file.with_suffix(".plan.json")
-    plan_json.write_text(json.dumps(plan))
+    plan_json.unlink(missing_ok=True)
+    # The full plan (a second terraform process) only where it is needed: a scan, or a change
+    # to priced resources whose cost delta the summary shows.
+    plan = tf.show_json(plan_file) if keep_json or touches_priced(summary) else None
+    if keep_json and plan is not None:
+        write_private(plan_json, json.dumps(prepare_for_scan(plan)))
     meta = {
         "env": env,
         "plan_file": plan_file.name,
         "plan_sha256": file_sha256(plan_file),
         "fingerprint": fingerprint,
         "render_sha256": project.manifest.get("render_sha256"),
-        "terraform_version": plan.get("terraform_version"),
+        "terraform_version": planned.terraform_version,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    meta_file.write_text(json.dumps(meta, indent=2) + "\n")
+    write_private(meta_file, json.dumps(meta, indent=2) + "\n")
     return PlanOutcome(
         env,
-        PlanSummary.from_plan_json(env, plan),
+        summary,
         plan_file,
-        plan_json,
+        plan_json if keep_json else None,
         init_ran,
         time.monotonic() - started,
-        cost=plan_cost(project, plan),
+        cost=plan_cost(project, plan) if plan is not None else None,
     )
+
+
+def touches_priced(summary: PlanSummary) -> bool:
+    """Whether a plan creates, changes or deletes a resource tfgen prices."""
+    from .cost.plan_delta import PRICERS
+
+    return any(c.type in PRICERS and c.action != "read" for c in summary.changes)
 
 
 def plan_cost(project: Project, plan: dict[str, Any]) -> CostDelta | None:
@@ -119,6 +136,7 @@ def plan_all(
     lock_timeout: str | None = None,
     plugin_dir: Path | None = None,
     on_done: Callable[[PlanOutcome], None] | None = None,
+    keep_json: bool = False,
 ) -> list[PlanOutcome]:
     """Plan several environments in parallel; each outcome is reported whole, as it finishes."""
     names = envs or project.environments()
@@ -137,9 +155,12 @@ def plan_all(
                 lock_timeout=lock_timeout,
                 plugin_dir=plugin_dir,
                 sink=lambda stream, line: log.append(line),
+                keep_json=keep_json,
             )
         except TfgenError as err:
             outcome = PlanOutcome(env, error=err)
+        except OSError as err:  # the environment's files, not tfgen: that row fails alone
+            outcome = PlanOutcome(env, error=TfgenError(f"env {env}: {err}"))
         outcome.log = log
         if on_done is not None:
             with report_lock:
@@ -180,7 +201,10 @@ def confirm(
         return
     how = "--yes with CI=true" if protected else "--yes"
     if ask is None:
-        raise UsageError(f"{action} {env}: confirmation needed: type the environment's name, or pass {how}")
+        raise UsageError(
+            f"{action} {env}: confirmation needed, and there is no terminal to type the "
+            f"environment's name in (input is piped or closed): pass {how}"
+        )
     kind = "protected environment" if protected else "environment"
     try:
         answer = ask(f"{action} the {kind} {env}? Type its name to confirm")
@@ -247,8 +271,23 @@ def apply_env(
 
 
 def _discard(plan_file: Path) -> None:
-    for path in (plan_file, plan_file.with_suffix(".meta.json")):
-        path.unlink(missing_ok=True)
+    """An applied (or failed) plan is used up: remove it and what was kept with it."""
+    for suffix in (".tfplan", ".meta.json", ".plan.json"):
+        plan_file.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def private_file(path: Path) -> None:
+    """An empty file only its owner can read, in a folder only its owner can enter."""
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def write_private(path: Path, text: str) -> None:
+    private_file(path)
+    path.write_text(text)
 
 
 def destroy_env(

@@ -27,16 +27,25 @@ runs it: in its own session, so a terminal's Ctrl-C reaches terraform exactly on
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import TfgenError, ToolError
-from .terraform_process import LineSink, TfResult, forward_sigint, interrupted, run_process
+from .terraform_process import (
+    LineSink,
+    TfResult,
+    forward_sigint,
+    interrupted,
+    run_process,
+    stop_signal,
+)
 from .terraform_setup import INSTALL_HINT, find_terraform, plugin_mirror, terraform_env
 
 __all__ = [
@@ -44,6 +53,7 @@ __all__ = [
     "Interrupted",
     "LineSink",
     "LockInfo",
+    "PlanRun",
     "StateLocked",
     "Terraform",
     "TerraformFailed",
@@ -63,7 +73,10 @@ _BOX = re.compile(r"^[\s│╷╵]+")
 
 
 class Interrupted(TfgenError):
-    """Ctrl-C: terraform was asked to stop, and it did."""
+    """Ctrl-C (or SIGTERM, SIGHUP): terraform was asked to stop, and it did.
+
+    The exit code is 128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP.
+    """
 
     exit_code = 130
 
@@ -110,6 +123,52 @@ def clean_output(text: str) -> str:
     """Terraform's output without colour codes and the box drawn around diagnostics."""
     lines = (_BOX.sub("", _ANSI.sub("", line)).rstrip() for line in text.splitlines())
     return "\n".join(lines).strip("\n")
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """What `terraform plan -json -detailed-exitcode` said."""
+
+    changes: bool
+    messages: list[dict[str, Any]]
+
+    @property
+    def terraform_version(self) -> str | None:
+        return next((m.get("terraform") for m in self.messages if m.get("type") == "version"), None)
+
+
+def json_messages(stdout: str) -> list[dict[str, Any]]:
+    """The JSON objects of terraform's machine-readable output (`-json`), one per line."""
+    messages = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                messages.append(json.loads(line))
+            except ValueError:
+                continue
+    return messages
+
+
+def diagnostic_text(diagnostic: dict[str, Any]) -> str:
+    """A `-json` diagnostic as terraform would print it: severity, summary, where, detail."""
+    severity = "Error" if diagnostic.get("severity") == "error" else "Warning"
+    lines = [f"{severity}: {diagnostic.get('summary', '')}"]
+    where = diagnostic.get("range") or {}
+    if where.get("filename"):
+        lines.append(f"  on {where['filename']} line {where.get('start', {}).get('line', '?')}")
+    if diagnostic.get("detail"):
+        lines += ["", *str(diagnostic["detail"]).splitlines()]
+    return "\n".join(lines)
+
+
+def as_text(result: TfResult) -> TfResult:
+    """A `-json` run's result with its diagnostics as text, for error messages."""
+    text = []
+    for message in json_messages(result.stdout):
+        if message.get("type") == "diagnostic":
+            text.append(diagnostic_text(message.get("diagnostic", {})))
+    return dataclasses.replace(result, stdout="\n".join(text) or result.stdout)
 
 
 def fmt_check(target: Path) -> TfResult:
@@ -182,9 +241,11 @@ class Terraform:
         result: TfResult | None = self._cli.last
         assert result is not None, f"python-terraform did not run terraform {what}"
         if result.interrupted:
+            signum = stop_signal()
             raise Interrupted(
-                f"terraform {what} for env {self.label} was interrupted; terraform stopped "
-                "and released the state lock"
+                f"terraform {what} for env {self.label} was interrupted "
+                f"({signal.Signals(signum).name}); terraform stopped and released the state lock",
+                exit_code=128 + signum,
             )
         return result
 
@@ -223,28 +284,49 @@ class Terraform:
             match = re.search(r"Terraform v(\S+)", result.stdout)
             return match.group(1) if match else "unknown"
 
-    def init(self, *, lock_timeout: str | None = None) -> TfResult:
-        """terraform init, never with -reconfigure (it would drop a changed backend's state)."""
+    def init(self, *, lock_timeout: str | None = None, backend: bool = True) -> TfResult:
+        """terraform init, never with -reconfigure (it would drop a changed backend's state).
+
+        `backend=False` installs providers and modules only (for validate).
+        """
         from python_terraform import IsNotFlagged
 
         options: dict[str, Any] = {"reconfigure": IsNotFlagged, "var": None, "input": False}
+        if not backend:
+            options["backend"] = False
         if self.mirror is not None and self.init_needs_plugin_dir:
             options["plugin_dir"] = str(self.mirror)
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
         return self._check("init", self._call("init", self._cli.init, **options))
 
-    def plan(self, out: Path, *, destroy: bool = False, lock_timeout: str | None = None) -> bool:
-        """terraform plan -out; True when there are changes (exit 2 of -detailed-exitcode)."""
+    def plan(self, out: Path, *, destroy: bool = False, lock_timeout: str | None = None) -> PlanRun:
+        """terraform plan -out -json: whether there are changes, and the plan's messages.
+
+        The messages (`planned_change`, `change_summary`, `outputs`, ...) are what the summary is
+        built from, so no second terraform process (`show -json`) is needed for it.
+        """
         from python_terraform import IsFlagged
 
-        options: dict[str, Any] = {"out": str(out), "var": None}
+        options: dict[str, Any] = {"out": str(out), "var": None, "json": IsFlagged}
         if destroy:
             options["destroy"] = IsFlagged
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
-        result = self._check("plan", self._call("plan", self._cli.plan, **options), ok_codes=(0, 2))
-        return result.returncode == 2
+        result = self._call("plan", self._cli.plan, **options)
+        self._check("plan", as_text(result), ok_codes=(0, 2))
+        return PlanRun(result.returncode == 2, json_messages(result.stdout))
+
+    def validate(self) -> dict[str, Any]:
+        """terraform validate -json: {"valid": bool, "diagnostics": [...]} (exit 1 when invalid)."""
+        from python_terraform import IsFlagged
+
+        result = self._call("validate", self._cli.cmd, "validate", json=IsFlagged)
+        try:
+            return dict(json.loads(result.stdout))
+        except ValueError:
+            self._check("validate", result)  # not JSON: terraform failed before validating
+            raise ToolError(f"terraform validate for env {self.label} printed no JSON") from None
 
     def show_json(self, plan: Path) -> dict[str, Any]:
         """terraform show -json of a saved plan."""

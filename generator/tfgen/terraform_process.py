@@ -42,11 +42,17 @@ class TfResult:
 
 _live: set[subprocess.Popen[str]] = set()
 _live_lock = threading.Lock()
-_sigint = {"depth": 0, "count": 0}
+# What arrived while terraform ran: how many stop signals, and the first one's number.
+_sigint = {"depth": 0, "count": 0, "signal": 0}
+
+# Ctrl-C, `kill`/CI cancel/`timeout`/`docker stop`, and a closed terminal all mean "stop".
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _forward(signum: int, frame: object) -> None:
+    """Ask every running terraform to stop, the way a terminal's Ctrl-C does."""
     _sigint["count"] += 1
+    _sigint["signal"] = _sigint["signal"] or signum
     with _live_lock:
         procs = list(_live)
     for proc in procs:
@@ -56,27 +62,34 @@ def _forward(signum: int, frame: object) -> None:
 
 @contextlib.contextmanager
 def forward_sigint() -> Iterator[dict[str, int]]:
-    """While active, Ctrl-C goes to the running terraform processes instead of raising.
+    """While active, a stop signal goes to the running terraform processes instead of raising.
 
-    Terraform stops gracefully on the first SIGINT (and releases the state lock); a second one
-    makes it exit at once, as at a terminal. Only the main thread can install the handler; a
-    nested use or another thread gets the one already installed.
+    SIGINT, SIGTERM and SIGHUP are all forwarded as SIGINT: terraform stops gracefully on the
+    first one (and releases the state lock), and exits at once on a second, as at a terminal.
+    tfgen then waits for it, and exits 128 + the number of the signal it got. Only the main
+    thread can install the handlers; a nested use or another thread gets the ones installed.
     """
     if threading.current_thread() is not threading.main_thread() or _sigint["depth"]:
         yield _sigint
         return
-    previous = signal.signal(signal.SIGINT, _forward)
-    _sigint["depth"], _sigint["count"] = 1, 0
+    previous = {signum: signal.signal(signum, _forward) for signum in STOP_SIGNALS}
+    _sigint.update(depth=1, count=0, signal=0)
     try:
         yield _sigint
     finally:
         _sigint["depth"] = 0
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def interrupted() -> bool:
-    """Whether Ctrl-C arrived since the outermost `forward_sigint` began."""
+    """Whether a stop signal arrived since the outermost `forward_sigint` began."""
     return _sigint["count"] > 0
+
+
+def stop_signal() -> int:
+    """The first stop signal since the outermost `forward_sigint` began (SIGINT if none)."""
+    return _sigint["signal"] or int(signal.SIGINT)
 
 
 def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], sink: LineSink | None = None) -> TfResult:

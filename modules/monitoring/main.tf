@@ -87,6 +87,13 @@ data "aws_iam_policy_document" "alarms" {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
     }
+
+    # Only principals of this account, even if the root principal is read as "any IAM user".
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [local.account_id]
+    }
   }
 
   statement {

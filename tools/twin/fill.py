@@ -678,6 +678,8 @@ class Filler:
                 return ["AWSCURRENT"]
             if name == "has_secret_string_wo":
                 return g("secret_string_wo_version") is not None
+        if t == "aws_route" and name in ("instance_id", "instance_owner_id", "network_interface_id"):
+            return ""  # AWS fills these only for routes through an instance or an interface
         if t == "aws_route" and name == "state":
             return "active"
         if t == "aws_route" and name == "origin":

@@ -17,6 +17,19 @@ Tfvars = Callable[["AppSpec", "Environment"], "dict[str, Any] | None"]
 """The environment's value of the module's variable (`<section> = {...}` in terraform.tfvars)."""
 
 
+ONE_YEAR = 365  # days: what checkov's CKV_AWS_338 asks of CloudWatch log groups
+
+
+def envs_where(spec: AppSpec, keep: Callable[[Environment], bool]) -> str:
+    """The names of the environments `keep` selects, for a skip reason ("" when none)."""
+    return ", ".join(env.name for env in spec.environments if keep(env))
+
+
+def short_log_retention(spec: AppSpec) -> str:
+    """Environments keeping their logs under a year (monitoring.log_retention_days)."""
+    return envs_where(spec, lambda env: env.monitoring.log_retention_days < ONE_YEAR)
+
+
 def no_facts(spec: AppSpec) -> dict[str, Any]:
     """For modules whose templates need nothing computed from the spec."""
     return {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import LoadBalancer
-from ._record import ModuleDef
+from ._record import ModuleDef, envs_where
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -24,12 +24,21 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     }
 
 
+def facts(spec: AppSpec) -> dict[str, Any]:
+    return {
+        # Environments without a web ACL (named in the CKV2_AWS_28 skip; a plan scan sees them).
+        "no_waf": envs_where(spec, lambda env: not env.load_balancer.waf_web_acl_arn),
+        "no_access_logs": envs_where(spec, lambda env: not env.load_balancer.access_logs),
+    }
+
+
 MODULE = ModuleDef(
     name="alb",
     section="load_balancer",
     model=LoadBalancer,
     summary="Application Load Balancer terminating TLS: HTTP->HTTPS redirect, TLS 1.3 policy, "
     "health-checked target group, access logs, optional WAF, alarms.",
+    facts=facts,
     tfvars=tfvars,
     contract=(
         "lb_arn",

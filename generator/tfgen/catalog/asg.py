@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import AppTier
-from ._record import ModuleDef
+from ._record import ModuleDef, short_log_retention
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -28,6 +28,10 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     }
 
 
+def facts(spec: AppSpec) -> dict[str, Any]:
+    return {"short_log_retention": short_log_retention(spec)}
+
+
 MODULE = ModuleDef(
     name="asg",
     section="app",
@@ -35,6 +39,7 @@ MODULE = ModuleDef(
     summary="Stateless app tier: launch template (IMDSv2, encrypted root volume, no public IP, no "
     "SSH) and an Auto Scaling group across the private subnets with CPU target tracking and "
     "rolling instance refresh.",
+    facts=facts,
     tfvars=tfvars,
     contract=(
         "autoscaling_group_name",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import CACHE_DEFAULT_VERSIONS, Cache
-from ._record import ModuleDef
+from ._record import ModuleDef, short_log_retention
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 
 def facts(spec: AppSpec) -> dict[str, Any]:
     cache = spec.shared_settings("cache")
-    return {"engine": cache.engine, "default_version": CACHE_DEFAULT_VERSIONS[cache.engine]}
+    return {
+        "engine": cache.engine,
+        "default_version": CACHE_DEFAULT_VERSIONS[cache.engine],
+        "short_log_retention": short_log_retention(spec),
+    }
 
 
 def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:

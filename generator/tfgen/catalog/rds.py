@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import DATABASE_DEFAULT_VERSIONS, Database
-from ._record import ModuleDef
+from ._record import ModuleDef, envs_where, short_log_retention
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -60,6 +60,11 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         "postgres": db.engine == "postgres",
         "port": db.port,
         "default_version": DATABASE_DEFAULT_VERSIONS[db.engine],
+        "short_log_retention": short_log_retention(spec),
+        # Environments whose spec turns Performance Insights off (named in the skip).
+        "insights_off": envs_where(
+            spec, lambda env: env.database is not None and not env.database.performance_insights
+        ),
     }
 
 

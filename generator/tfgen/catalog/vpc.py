@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import CACHE_PORT, Network
-from ._record import ModuleDef
+from ._record import ONE_YEAR, ModuleDef, envs_where
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:
-    return {"database": spec.tier_used("database"), "cache": spec.tier_used("cache")}
+    return {
+        "database": spec.tier_used("database"),
+        "cache": spec.tier_used("cache"),
+        "short_flow_log_retention": envs_where(
+            spec, lambda env: env.network.flow_log_retention_days < ONE_YEAR
+        ),
+    }
 
 
 def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:

@@ -23,15 +23,37 @@ for _group in ("project", "insight", "scan", "terraform", "aws"):
 __all__ = ["app", "echo", "fail", "main"]
 
 
-def main() -> None:
-    """Console entry point: no traceback for errors a user can act on, 130 on Ctrl-C."""
-    import os
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP outside a terraform run: unwind like Ctrl-C (files roll back)."""
 
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def main() -> None:
+    """Console entry point: no traceback for errors a user can act on; 128+n on signal n.
+
+    Ctrl-C is 130, SIGTERM (CI cancel, `timeout`, `docker stop`) 143, SIGHUP 129. While
+    terraform runs, these signals are forwarded to it instead (tfgen.terraform_process).
+    """
+    import os
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     try:
         app()
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Stopped as stopped:
+        typer.echo(f"stopped by {signal.Signals(stopped.signum).name}", err=True)
+        sys.exit(128 + stopped.signum)
     except Exception as err:  # a bug in tfgen, not the user's fault: still no traceback
         if os.environ.get("TFGEN_DEBUG"):
             raise

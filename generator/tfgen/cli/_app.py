@@ -43,6 +43,8 @@ def echo(line: str = "") -> None:
 
 
 def fail(err: TfgenError) -> NoReturn:
+    """Print the error (its indented detail lines as they are) and exit with its code."""
     for line in err.lines():
-        typer.echo(f"error: {line}" if not line.startswith(("error:",)) else line, err=True)
+        detail = line.startswith((" ", "\t")) or line.startswith("error:")
+        typer.echo(line if detail else f"error: {line}", err=True)
     raise typer.Exit(err.exit_code)

@@ -41,6 +41,12 @@ def scan_cmd(
             help="Custom policies folder (else the project's policies/, else tfgen's).",
         ),
     ] = None,
+    checkov_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkov-config", help="A checkov config file to use (its skip-check entries are listed)."
+        ),
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Always run checkov; ignore .tfgen-cache/scan/.")
     ] = False,
@@ -59,6 +65,7 @@ def scan_cmd(
             plan=plan,
             checkov=checkov,
             policies=policies,
+            config=checkov_config,
             use_cache=not no_cache,
         )
         report = report_text(result, fmt) if fmt != "text" else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,13 @@ def _ask(question: str) -> str:
     return str(typer.prompt(question, default="", show_default=False))
 
 
+def _asker() -> Callable[[str], str] | None:
+    """A typed confirmation needs a person at a terminal: piped input is not one."""
+    import sys
+
+    return _ask if sys.stdin.isatty() else None
+
+
 @app.command("plan")
 def plan_cmd(
     env: Annotated[str | None, typer.Option("--env", "-e", help="Environment: a folder under envs/.")] = None,
@@ -40,6 +48,7 @@ def plan_cmd(
     from .. import run
     from ..plans import combined_table, overall_exit_code, plan_report
     from ..project import Project
+    from ..terraform import Interrupted
 
     try:
         if all_envs == bool(env):
@@ -52,20 +61,23 @@ def plan_cmd(
                 lock_timeout=lock_timeout,
                 plugin_dir=plugin_dir,
                 on_done=None if as_json else lambda o: echo("\n".join(plan_report(o, _hot))),
+                keep_json=scan,
             )
         else:
             assert env is not None
-            outcomes = [run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir)]
+            outcomes = [
+                run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir, keep_json=scan)
+            ]
             if not as_json:
                 echo("\n".join(plan_report(outcomes[0], _hot)))
     except TfgenError as err:
-        fail(err if err.exit_code == 130 else TfgenError("\n".join(err.lines()), exit_code=1))
+        fail(err if isinstance(err, Interrupted) else TfgenError("\n".join(err.lines()), exit_code=1))
     code = overall_exit_code(outcomes)
     if all_envs and not as_json:
         echo()
         for line in combined_table(outcomes):
             echo(line)
-    if scan and not _scan_plans(outcomes, summary_to_stderr=as_json) and code != 130:
+    if scan and not _scan_plans(outcomes, summary_to_stderr=as_json) and code in (0, 2):
         code = 1
     if as_json:
         payload = [o.to_json() for o in outcomes]
@@ -74,20 +86,30 @@ def plan_cmd(
 
 
 def _scan_plans(outcomes: list[Any], *, summary_to_stderr: bool) -> bool:
-    """`plan --scan`: scan each saved plan's JSON; False when any scan found something."""
+    """`plan --scan`: scan each saved plan's JSON; False when any scan found something.
+
+    The scans run side by side (each is a checkov process, mostly start-up); their summaries
+    are printed whole, in the environments' order.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..scan import scan
 
-    clean = True
-    for outcome in outcomes:
-        if outcome.plan_json is None:
-            continue
-        try:
-            result = scan(plan=outcome.plan_json)
-        except TfgenError as err:
-            fail(TfgenError(err.message, exit_code=1))
-        for line in result.summary_lines():
-            typer.echo(line, err=summary_to_stderr)
-        clean = clean and result.exit_code == 0
+    plans = [o.plan_json for o in outcomes if o.plan_json is not None]
+    if not plans:
+        return True
+    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(scan, plan=plan) for plan in plans]
+        clean = True
+        for future in futures:
+            try:
+                result = future.result()
+            except TfgenError as err:
+                fail(TfgenError(err.message, exit_code=1))
+            for line in result.summary_lines():
+                typer.echo(line, err=summary_to_stderr)
+            clean = clean and result.exit_code == 0
     return clean
 
 
@@ -113,7 +135,7 @@ def apply_cmd(
             proj,
             env,
             yes=yes,
-            ask=_ask,
+            ask=_asker(),
             plan_file=plan_file,
             lock_timeout=lock_timeout,
             plugin_dir=plugin_dir,
@@ -144,7 +166,7 @@ def destroy_cmd(
             proj,
             env,
             yes=yes,
-            ask=_ask,
+            ask=_asker(),
             destroy_protected=destroy_protected,
             lock_timeout=lock_timeout,
             plugin_dir=plugin_dir,

@@ -1,7 +1,8 @@
-"""The four gates that prove a rendered Terraform tree is right.
+"""The gates that prove a rendered Terraform tree is right.
 
 parse (python-hcl2), fmt (the real `terraform fmt -check`), schema (AWS provider 6.x arguments
-and blocks) and references (what `terraform validate` would say about names). hcl2 is imported
+and blocks), references (what `terraform validate` would say about names, without providers)
+and validate (the real `terraform validate`, wherever providers can be had). hcl2 is imported
 only when a gate runs.
 """
 
@@ -15,6 +16,7 @@ from .fmt import check_fmt
 from .parse import check_parse, parse_findings
 from .references import check_references, reference_findings
 from .schema import check_schema, schema_findings
+from .validate import check_validate
 
 __all__ = [
     "GATES",
@@ -24,12 +26,13 @@ __all__ = [
     "check_parse",
     "check_references",
     "check_schema",
+    "check_validate",
     "run_all_gates",
 ]
 
 
 def run_all_gates(root: Path) -> GateReport:
-    """Run parse, fmt, schema and references over a rendered project (files parsed once)."""
+    """Run every gate over a rendered project (files parsed once)."""
     root = Path(root)
     tree = parse_tree(root)
     n_files = len(tree.files)
@@ -37,14 +40,16 @@ def run_all_gates(root: Path) -> GateReport:
     fmt = check_fmt(root)
     schema, n_res, n_data = schema_findings(tree)
     refs, n_mods = reference_findings(tree)
+    validate, validate_summary = check_validate(root)
     unparsed = sum(1 for f in tree.files if f.doc is None)
     skipped = f", {unparsed} unparsed file(s) skipped" if unparsed else ""
     return GateReport(
-        findings=sort_findings(parse + fmt + schema + refs),
+        findings=sort_findings(parse + fmt + schema + refs + validate),
         summaries={
             "parse": f"{n_files} files",
             "fmt": f"{n_files} files",
             "schema": f"{n_res} resources, {n_data} data sources{skipped}",
             "references": f"{n_mods} modules{skipped}",
+            "validate": validate_summary,
         },
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-GATES = ("parse", "fmt", "schema", "references")
+GATES = ("parse", "fmt", "schema", "references", "validate")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class GateReport:
         """The findings, then one summary line per gate ("parse: ok (12 files)")."""
         out = [str(f) for f in self.findings]
         for gate, detail in self.summaries.items():
+            if detail.startswith("not run: "):
+                out.append(f"{gate}: not run ({detail.removeprefix('not run: ')})")
+                continue
             n = sum(1 for f in self.findings if f.gate == gate)
             status = "ok" if n == 0 else f"FAILED, {n} finding(s)"
             out.append(f"{gate}: {status} ({detail})" if detail else f"{gate}: {status}")

@@ -22,10 +22,12 @@ see `cache`.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import __version__
 from ..errors import ToolError, UsageError
 from .cache import CACHE_DIR, cache_key, load_cached, store_cached
 from .checkov import (
@@ -33,15 +35,18 @@ from .checkov import (
     CHECKOV_VERSION,
     INSTALL_HINT,
     OFFLINE_ENV,
+    CheckovRun,
     checkov_command,
     checkov_env,
     checkov_fingerprint,
     find_checkov,
     installed_checkov_version,
     parse_report,
+    read_scanned,
     run_checkov,
 )
 from .results import ScanFinding, ScanResult
+from .sarif import enrich_sarif
 from .targets import (
     PROJECT_DIRS,
     SCANNED_SUFFIXES,
@@ -81,37 +86,87 @@ __all__ = [
 FORMATS = ("text", "json", "sarif", "junitxml")
 
 
+# Skips whose reason says the setting is the profile's: a folder scan must take them on trust
+# (checkov evaluates a shared module with one root's values), a high-power plan proves them.
+PROFILE_SKIP = re.compile(
+    rb"^[ \t]*#[ \t]*checkov:skip=[A-Z0-9_]+:[^\n]*set per environment by its profile[^\n]*\n", re.M
+)
+# Checks a plan cannot answer; the folder scan does.
+PLAN_SKIPS = {
+    "TFGEN_AWS_016": "a plan keeps the provider's default_tags only as an expression (var.tags), "
+    "so this provider check reads nothing; the folder scan checks it",
+}
+
+
 @dataclass(frozen=True)
 class ScanInput:
-    """What one scan reads: the folder reports are relative to, the files, checkov's targets."""
+    """What one scan reads: its files (relative to `root`), and how checkov is pointed at them."""
 
     root: Path
     scanned: list[tuple[str, Path]]
-    targets: list[Path]
-    project: Path | None
     label: str
-    is_plan: bool
+    project: Path | None
+    cache_root: Path
+    plan_file: str | None = None  # a plan scan: the plan's path among `scanned`
+    profile: str | None = None  # a plan of a tfgen environment: its profile
 
     @property
     def framework(self) -> str:
-        return "terraform_plan" if self.is_plan else "terraform"
+        return "terraform_plan" if self.plan_file else "terraform"
 
     def options(self) -> list[str]:
         """The options that change a result (part of the cache key)."""
-        options = [f"framework={self.framework}", f"mode={'plan' if self.is_plan else 'dir'}"]
-        return options + [
-            f"target={t.relative_to(self.root).as_posix() if t != self.root else '.'}" for t in self.targets
-        ]
+        return [f"framework={self.framework}", f"plan={self.plan_file}", f"profile={self.profile}"]
+
+    def files(self) -> dict[str, bytes]:
+        """The scanned files' bytes; a high-power plan's code without the profile's skips."""
+        files = read_scanned(self.scanned)
+        if self.profile == "high-power":
+            files = {
+                rel: PROFILE_SKIP.sub(b"", data) if rel.endswith(".tf") else data
+                for rel, data in files.items()
+            }
+        return files
 
 
 def plan_input(plan: Path) -> ScanInput:
-    """A `terraform show -json` plan; a plan under envs/ is judged by its project's policies."""
+    """A `terraform show -json` plan; one of a tfgen project is read with the project's code.
+
+    With the code next to it, checkov's plan enrichment applies the code's inline skips to the
+    plan's resources, and the project's policies judge it.
+    """
     if not plan.is_file():
         raise UsageError(f"--plan {plan}: no such file")
     resolved = plan.resolve()
+    project = plan_project(plan)
+    if project is None:
+        return ScanInput(
+            resolved.parent, [(plan.name, resolved)], str(plan), None, resolved.parent, plan_file=plan.name
+        )
+    rel = resolved.relative_to(project).as_posix()
+    code = [
+        (p.relative_to(project).as_posix(), p)
+        for target in scan_targets(project)
+        for p in walk_files(target, (".tf", ".tfvars"))
+    ]
     return ScanInput(
-        resolved.parent, [(plan.name, resolved)], [resolved], plan_project(plan), str(plan), is_plan=True
+        project,
+        [(rel, resolved), *code],
+        str(plan),
+        project,
+        resolved.parent,
+        plan_file=rel,
+        profile=plan_profile(project, resolved),
     )
+
+
+def plan_profile(project: Path, plan: Path) -> str | None:
+    """The profile of the environment a plan under envs/<env>/ belongs to (from the manifest)."""
+    from ..project import read_manifest
+
+    env = plan.relative_to(project).parts[1] if len(plan.relative_to(project).parts) > 1 else ""
+    info = read_manifest(project).get("environments", {}).get(env, {})
+    return str(info["profile"]) if isinstance(info, dict) and info.get("profile") else None
 
 
 def folder_input(directory: Path) -> ScanInput:
@@ -128,7 +183,7 @@ def folder_input(directory: Path) -> ScanInput:
     if not any(rel.endswith((".tf", ".tf.json")) for rel, _ in scanned):
         where = ", ".join(str(t.relative_to(root)) or "." for t in targets)
         raise UsageError(f"{directory}: no Terraform files to scan (looked in {where})")
-    return ScanInput(root, scanned, targets, root, str(directory), is_plan=False)
+    return ScanInput(root, scanned, str(directory), root, root)
 
 
 def scan(
@@ -137,37 +192,96 @@ def scan(
     plan: Path | None = None,
     checkov: Path | str | None = None,
     policies: Path | None = None,
+    config: Path | None = None,
     use_cache: bool = True,
 ) -> ScanResult:
-    """Scan a Terraform folder or a `terraform show -json` plan; unchanged input hits the cache."""
+    """Scan a Terraform folder or a `terraform show -json` plan; unchanged input hits the cache.
+
+    Only tfgen decides what runs: checkov sees a staged copy of the scanned files (so no
+    `.checkov.yaml` comes with them), none of the caller's checkov variables, and a
+    configuration file only when one is passed here (`config`), whose skips are then listed.
+    """
     if (directory is None) == (plan is None):
         raise UsageError("scan takes a folder or --plan PLAN.json, not both")
     what = plan_input(plan) if plan is not None else folder_input(directory or Path("."))
     executable = find_checkov(checkov)
     policies_dir = resolve_policies_dir(policies, what.project)
-    cache_dir = what.root / CACHE_DIR
+    config_skips = read_config_skips(config) if config is not None else []
+    config = config.resolve() if config is not None else None  # checkov runs elsewhere
+    plan_skips = dict(PLAN_SKIPS) if what.plan_file else {}
+    files = what.files()
+    cache_dir = what.cache_root / CACHE_DIR
     key = ""
     if use_cache:
-        key = cache_key(what.scanned, policies_dir, checkov_fingerprint(executable), what.options())
+        options = [*what.options(), f"tfgen={__version__}", *sorted(plan_skips)]
+        key = cache_key(files, policies_dir, checkov_fingerprint(executable), options, config)
         cached = load_cached(cache_dir, key)
         if cached is not None:
             cached.target = what.label
             return cached
 
     started = time.monotonic()
-    reports = run_checkov(
-        executable, what.root, what.targets, what.framework, policies_dir, is_plan=what.is_plan
+    run = CheckovRun(
+        what.framework,
+        policies_dir,
+        plan_file=what.plan_file,
+        enrich=what.project is not None and what.plan_file is not None,
+        config=config,
+        skip_checks=tuple(sorted(plan_skips)),
     )
-    result = parse_report(reports["json"], root=what.root)
+    reports, staged = run_checkov(executable, files, run)
+    result = parse_report(reports["json"], root=staged)
+    if result.passed == 0 and not result.failed and not result.parsing_errors:
+        raise ToolError(
+            f"scan {what.label}: checkov ran no check at all (passed 0, failed 0), "
+            "so nothing was proven: is the folder a Terraform project?"
+        )
     result.target = what.label
     result.policies = _display(policies_dir)
-    result.reports = reports
+    result.skipped += [
+        ScanFinding(
+            check_id, "", "(every resource)", _display(config), 0, reason=f"skip-check in {_display(config)}"
+        )
+        for check_id in config_skips
+        if config is not None
+    ]
+    result.skipped += [
+        ScanFinding(check_id, "", "(the plan)", what.label, 0, reason=reason)
+        for check_id, reason in sorted(plan_skips.items())
+    ]
+    result.reports = {**reports, "sarif": enrich_sarif(reports.get("sarif", ""), what.label)}
     result.seconds = round(time.monotonic() - started, 2)
     if not result.checkov_version:
         result.checkov_version = installed_checkov_version(executable)
     if use_cache:
         store_cached(cache_dir, key, result)
     return result
+
+
+def read_config_skips(config: Path) -> list[str]:
+    """The checks a checkov configuration file turns off (its `skip-check`), to list them.
+
+    A file that keeps only some checks (`check:`) is refused: tfgen could not say which of its
+    own policies it silenced.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise UsageError(f"--checkov-config {config}: no such file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise UsageError(f"--checkov-config {config}: not a readable YAML file ({err})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--checkov-config {config}: expected a mapping of checkov options")
+    if data.get("check"):
+        raise UsageError(
+            f"--checkov-config {config}: `check:` runs only the listed checks and "
+            "silences tfgen's policies; use skip-check for the ones to leave out"
+        )
+    skips = data.get("skip-check") or []
+    items = skips.split(",") if isinstance(skips, str) else [str(s) for s in skips]
+    return sorted({item.strip() for item in items if item.strip()})
 
 
 def _display(path: Path | None) -> str:

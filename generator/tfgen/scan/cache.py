@@ -9,24 +9,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .results import ScanResult
 from .targets import POLICY_SUFFIXES, walk_files
 
 CACHE_DIR = Path(".tfgen-cache") / "scan"
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 CACHE_KEEP = 20
 
 
 def cache_key(
-    scanned: Iterable[tuple[str, Path]],
+    files: Mapping[str, bytes],
     policies: Path | None,
     fingerprint: str,
     options: Iterable[str],
+    config: Path | None = None,
 ) -> str:
-    """sha256 over the scanned files, the policies, checkov's fingerprint and the options."""
+    """sha256 over everything that can change a result: the scanned files, the policies,
+    checkov's installation, tfgen's options and version, and a checkov configuration file."""
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -37,8 +39,10 @@ def cache_key(
     add("checkov", fingerprint.encode())
     for option in options:
         add("option", option.encode())
-    for rel, path in sorted(scanned):
-        add(f"file:{rel}", path.read_bytes())
+    for rel in sorted(files):
+        add(f"file:{rel}", files[rel])
+    if config is not None:
+        add("config", config.read_bytes() if config.is_file() else b"missing")
     if policies is not None:
         for path in walk_files(policies, POLICY_SUFFIXES):
             add(f"policy:{path.relative_to(policies).as_posix()}", path.read_bytes())

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,60 +108,97 @@ def _read(path: Path) -> str:
         return ""
 
 
-def checkov_command(
-    executable: Path,
-    root: Path,
-    targets: list[Path],
-    framework: str,
-    policies: Path | None,
-    out_dir: Path,
-    *,
-    is_plan: bool = False,
-) -> list[str]:
+@dataclass(frozen=True)
+class CheckovRun:
+    """How to run checkov on a staged copy of the scanned files."""
+
+    framework: str  # terraform, or terraform_plan
+    policies: Path | None  # --external-checks-dir
+    plan_file: str | None = None  # a plan scan: the plan JSON's path among the staged files
+    enrich: bool = False  # a plan scan reads inline skips from the staged Terraform files
+    config: Path | None = None  # a checkov configuration the user passed (--checkov-config)
+    skip_checks: tuple[str, ...] = ()  # checks tfgen turns off (listed with their reasons)
+
+
+def checkov_command(executable: Path, work: Path, run: CheckovRun, out_dir: Path) -> list[str]:
     """The checkov command line: offline, all three machine formats written to out_dir."""
-    cmd = [str(executable)]
-    if is_plan:
-        cmd += ["-f", str(targets[0])]
+    if run.plan_file is not None:
+        cmd = [str(executable), "-f", str(work / run.plan_file)]
+        if run.enrich:
+            cmd += ["--repo-root-for-plan-enrichment", str(work)]
     else:
-        cmd += ["-d", str(root)]
-        if targets != [root]:
-            # A tfgen project: scan modules/ and envs/ under one root so report paths stay
-            # relative to the project; skip every other top-level folder.
-            wanted = {t.name for t in targets}
-            for entry in sorted(root.iterdir()):
-                if entry.is_dir() and entry.name not in wanted and not entry.name.startswith("."):
-                    cmd += ["--skip-path", f"^{re.escape(str(entry))}$"]
-    cmd += ["--framework", framework, "--skip-download", "--soft-fail", "--compact"]
-    if policies is not None:
-        cmd += ["--external-checks-dir", str(policies)]
+        cmd = [str(executable), "-d", str(work)]
+    cmd += ["--framework", run.framework, "--skip-download", "--soft-fail", "--compact"]
+    if run.policies is not None:
+        cmd += ["--external-checks-dir", str(run.policies)]
+    if run.config is not None:
+        cmd += ["--config-file", str(run.config)]
+    if run.skip_checks:
+        cmd += ["--skip-check", ",".join(run.skip_checks)]
     for fmt in _CHECKOV_OUTPUTS:
         cmd += ["-o", fmt]
     cmd += ["--output-file-path", str(out_dir)]
     return cmd
 
 
-def checkov_env() -> dict[str, str]:
-    """The process environment plus the variables that keep checkov offline."""
-    return {**os.environ, **OFFLINE_ENV}
+# checkov reads options from variables with these prefixes (CKV_SKIP_CHECK, BC_API_KEY, ...):
+# none of the caller's may change what tfgen decides; tfgen sets the ones it needs.
+CHECKOV_VARIABLE_PREFIXES = ("CKV_", "BC_", "CHECKOV_", "PRISMA_")
 
 
-def run_checkov(
-    executable: Path,
-    root: Path,
-    targets: list[Path],
-    framework: str,
-    policies: Path | None,
-    *,
-    is_plan: bool = False,
-) -> dict[str, str]:
-    """Run checkov once and return its json, sarif and junitxml reports as text."""
+def checkov_env(home: Path | None = None) -> dict[str, str]:
+    """checkov's environment: the caller's without checkov's own variables, plus tfgen's.
+
+    `home` replaces HOME, so a `~/.checkov.yaml` is not read either.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CHECKOV_VARIABLE_PREFIXES)}
+    env.update(OFFLINE_ENV)
+    if home is not None:
+        env["HOME"] = str(home)
+    return env
+
+
+def read_scanned(scanned: list[tuple[str, Path]]) -> dict[str, bytes]:
+    """The bytes of every scanned file, read once: the cache key and checkov see the same."""
+    files: dict[str, bytes] = {}
+    for rel, path in scanned:
+        try:
+            files[rel] = path.read_bytes()
+        except OSError as err:
+            raise ToolError(f"cannot read {path} to scan it: {err.strerror or err}") from None
+    return files
+
+
+def stage(files: dict[str, bytes], into: Path) -> None:
+    """Write the scanned files under `into`, keeping their relative paths.
+
+    checkov reads a `.checkov.yaml` from the scanned folder, the working folder and HOME; the
+    staged copy holds only Terraform files, so no configuration comes with it, and what
+    checkov reads is exactly what the cache key hashed.
+    """
+    for rel, data in files.items():
+        target = into / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def run_checkov(executable: Path, files: dict[str, bytes], run: CheckovRun) -> tuple[dict[str, str], Path]:
+    """Run checkov once on a staged copy of `files`; its json, sarif and junitxml reports.
+
+    Returns the reports and the staged root the report paths are relative to (gone by then:
+    use it only to make paths relative).
+    """
     with tempfile.TemporaryDirectory(prefix="tfgen-scan-") as tmp:
-        out_dir = Path(tmp)
-        cmd = checkov_command(executable, root, targets, framework, policies, out_dir, is_plan=is_plan)
+        work, out_dir, home = Path(tmp) / "tree", Path(tmp) / "out", Path(tmp) / "home"
+        for folder in (work, out_dir, home):
+            folder.mkdir()
+        stage(files, work)
+        cmd = checkov_command(executable, work, run, out_dir)
         try:
             proc = subprocess.run(
                 cmd,
-                env=checkov_env(),
+                cwd=work,
+                env=checkov_env(home),
                 capture_output=True,
                 text=True,
                 timeout=CHECKOV_TIMEOUT_S,
@@ -179,7 +217,7 @@ def run_checkov(
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
         detail = "; ".join(line.strip() for line in tail) or "no output"
         raise ToolError(f"checkov failed (exit {proc.returncode}): {detail}")
-    return reports
+    return reports, work
 
 
 def parse_report(text: str, *, root: Path) -> ScanResult:

@@ -69,7 +69,8 @@ class ScanResult:
                 counts[key] = counts.get(key, 0) + 1
             for (resource, file, line, check_id, reason), n in sorted(counts.items()):
                 times = f" (x{n})" if n > 1 else ""
-                lines.append(f"  {resource}  {file}:{line}  {check_id}{times}  {reason}")
+                where = f"{file}:{line}" if line else file
+                lines.append(f"  {resource}  {where}  {check_id}{times}  {reason}")
         for path in self.parsing_errors:
             lines.append(f"could not parse: {path} (not scanned)")
         lines.append(f"passed {self.passed}, failed {len(self.failed)}, skipped {len(self.skipped)}")

@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from ..regions import REGIONS
 from .fields import CLOUDWATCH_RETENTION, MAX_AZ_SLOTS, TIERS
 from .model import Environment, default_subnet_prefix
+from .names import reserved_usernames
 from .problems import FromProfile, Problems, Where
 from .profiles import PROFILE_KEYS
-from .yaml_lines import Loc
 
-SECRET_KEYS = re.compile(
-    r"(?i)^(.*_)?(password|passwd|secret|secret_key|secret_access_key|access_key|auth_token|token|"
-    r"api_key|private_key)$"
+ALB_SUBNET_PREFIX = 27  # an ALB needs at least 8 free addresses per subnet: /27 or larger
+MAX_TAGS = 50  # per resource
+TFGEN_TAGS = 5  # App, Environment, Profile, ManagedBy, Name
+# (section, key, rule, what it must be): what the HA policies check on high-power resources.
+HA_GUARANTEES: tuple[tuple[str, str, Callable[[Any], bool], str], ...] = (
+    ("app", "min_size", lambda v: v >= 2, ">= 2"),
+    ("database", "multi_az", bool, "true"),
+    ("database", "deletion_protection", bool, "true"),
+    ("cache", "automatic_failover", bool, "true"),
+    ("cache", "replicas", lambda v: v >= 1, ">= 1"),
+    ("load_balancer", "deletion_protection", bool, "true"),
 )
-AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b")
-AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
-SECRET_ADVICE = {
-    "database": "the master password is generated and kept by RDS in Secrets Manager "
-    "(manage_master_user_password); the app reads it through the secret ARN tfgen passes",
-    "cache": "tfgen generates the cache auth token and keeps it in Secrets Manager",
-}
-DEFAULT_SECRET_ADVICE = (
-    "keep secrets out of the spec: put them in AWS Secrets Manager or SSM Parameter Store and "
-    "give the app's IAM role access (app.iam_policy_arns)"
-)
-BOOT_MARKER = "TFGEN_APP_BOOT_EOF"
-USER_DATA_MAX_BYTES = 12000  # EC2 takes 16 KB base64-encoded
 
 
 @dataclass(frozen=True)
@@ -57,17 +53,32 @@ class EnvCheck:
             return FromProfile(self.env.profile, section, key, environment=self.env.name)
         return (section, key)
 
+    def written(self, section: str, keys: tuple[str, ...]) -> Where:
+        """The first of `keys` the user wrote (environment override, then base), else keys[0]."""
+        env_data = self.data["environments"][self.env.name]
+        for layer, prefix in (
+            (env_data.get(section) or {}, ("environments", self.env.name)),
+            (self.data.get(section) or {}, ()),
+        ):
+            for key in keys:
+                if isinstance(layer, dict) and layer.get(key) is not None:
+                    return (*prefix, section, key)
+        return self.at(section, keys[0])
+
     def say(self, where: Where, message: str) -> None:
         """Report a problem; one about a base-spec value is the same everywhere: say it once."""
         scoped = isinstance(where, FromProfile) or where[:1] == ("environments",)
         self.problems.add(where, f"{message} {self.scope}" if scoped else message)
 
 
-def check_environment(env: Environment, data: dict[str, Any], problems: Problems) -> None:
-    """Every cross-field check of one resolved environment."""
+def check_environment(
+    env: Environment, data: dict[str, Any], problems: Problems, invalid: frozenset[str] = frozenset()
+) -> None:
+    """Every cross-field check of one resolved environment whose sections all validated."""
     check = EnvCheck(env, data, problems)
-    for tier_check in TIER_CHECKS:
-        tier_check(check)
+    for tier_check, needs in TIER_CHECKS:
+        if not needs & invalid:
+            tier_check(check)
 
 
 def check_network(c: EnvCheck) -> None:
@@ -85,26 +96,28 @@ def check_network(c: EnvCheck) -> None:
         prefix = network.subnet_prefix_length or default_subnet_prefix(vpc.prefixlen)
         slots = 2 ** (prefix - vpc.prefixlen - 2) if prefix >= vpc.prefixlen + 2 else 0
         need = c.env.azs if network.subnet_prefix_length else MAX_AZ_SLOTS
-        if prefix > 28 or slots < need:
+        if prefix > ALB_SUBNET_PREFIX or slots < need:
             c.say(
                 c.at("network", "subnet_prefix_length")
                 if network.subnet_prefix_length
                 else c.at("network", "cidr"),
                 f"{vpc} is too small for {len(TIERS)} subnet tiers x {need} AZ slots of /{prefix} "
-                f"(AWS's smallest subnet is /28): use a larger CIDR or set "
-                f"network.subnet_prefix_length",
+                f"(a load balancer needs subnets of /{ALB_SUBNET_PREFIX} or larger): use a larger "
+                "CIDR or set network.subnet_prefix_length",
             )
     if network.flow_log_retention_days not in CLOUDWATCH_RETENTION:
         c.say(c.at("network", "flow_log_retention_days"), f"CloudWatch accepts only {CLOUDWATCH_RETENTION}")
 
 
 def check_azs(c: EnvCheck) -> None:
-    if c.env.profile == "high-power" and c.env.azs < 2:
+    region = REGIONS.get(str(c.data.get("region")))
+    if region is not None and c.env.azs > region.az_count:
         where = c.at("azs", "")
-        message = f"high-power needs at least 2 AZs, got {c.env.azs}"
-        # An AZ count from the base spec is reported once, but the profile is this environment's.
-        scoped = isinstance(where, tuple) and where[:1] == ("environments",)
-        c.say(where, message if scoped else f"{message} {c.scope}")
+        message = (
+            f"{region.name} has {region.az_count} availability zones "
+            f"({', '.join(region.zones)}), not {c.env.azs}"
+        )
+        c.say(where, message)
 
 
 def check_monitoring(c: EnvCheck) -> None:
@@ -115,8 +128,9 @@ def check_monitoring(c: EnvCheck) -> None:
 def check_app(c: EnvCheck) -> None:
     app = c.env.app
     if not app.min_size <= app.desired_capacity <= app.max_size:
+        # Blame a size the user wrote (the profile chose the others).
         c.say(
-            c.at("app", "desired_capacity"),
+            c.written("app", ("desired_capacity", "min_size", "max_size")),
             f"needs min_size <= desired_capacity <= max_size, got {app.min_size} <= "
             f"{app.desired_capacity} <= {app.max_size}",
         )
@@ -126,8 +140,6 @@ def check_database(c: EnvCheck) -> None:
     db = c.env.database
     if db is None:
         return
-    if db.multi_az and c.env.azs < 2:
-        c.say(c.at("database", "multi_az"), f"Multi-AZ needs azs >= 2, got {c.env.azs}")
     if db.read_replicas and db.backup_retention_days < 1:
         c.say(
             c.at("database", "read_replicas"),
@@ -143,16 +155,32 @@ def check_database(c: EnvCheck) -> None:
             c.at("database", "max_allocated_storage"),
             f"must be >= allocated_storage ({db.allocated_storage})",
         )
+    if db.username.lower() in reserved_usernames(db.engine):
+        c.say(
+            c.at("database", "username"),
+            f"{db.username!r} is a reserved word of {db.engine}, which RDS refuses as the master "
+            "user name: choose another, e.g. app_admin",
+        )
 
 
 def check_cache(c: EnvCheck) -> None:
     cache = c.env.cache
-    if cache is None:
-        return
-    if cache.automatic_failover and cache.replicas < 1:
+    if cache is not None and cache.automatic_failover and cache.replicas < 1:
         c.say(c.at("cache", "automatic_failover"), "automatic failover needs replicas >= 1")
-    if cache.automatic_failover and c.env.azs < 2:
-        c.say(c.at("cache", "automatic_failover"), f"automatic failover needs azs >= 2, got {c.env.azs}")
+
+
+def check_high_power(c: EnvCheck) -> None:
+    """A high-power environment keeps what tfgen's HA policies (TFGEN_AWS_006-008) check."""
+    if c.env.profile != "high-power":
+        return
+    for section, key, ok, wants in HA_GUARANTEES:
+        settings = c.env.section(section)
+        if settings is not None and not ok(getattr(settings, key)):
+            c.say(
+                c.at(section, key),
+                f"high-power environments keep {section}.{key} {wants} (the HA policies check "
+                "it): remove the override, or give the environment profile low-power",
+            )
 
 
 def check_cdn(c: EnvCheck) -> None:
@@ -177,94 +205,71 @@ def check_cdn(c: EnvCheck) -> None:
         )
     if cdn.certificate_arn and ":us-east-1:" not in cdn.certificate_arn:
         c.say(c.at("cdn", "certificate_arn"), "CloudFront only takes ACM certificates from us-east-1")
+    if cdn.waf_web_acl_arn and not re.search(r":us-east-1:[0-9]{12}:global/webacl/", cdn.waf_web_acl_arn):
+        c.say(
+            c.at("cdn", "waf_web_acl_arn"),
+            "CloudFront takes only a global web ACL (scope CLOUDFRONT, "
+            "arn:aws:wafv2:us-east-1:ACCOUNT:global/webacl/...), not a regional one",
+        )
 
 
 def check_load_balancer(c: EnvCheck) -> None:
-    region = c.data["region"]
-    if f":{region}:" not in c.env.load_balancer.certificate_arn:
+    region = str(c.data.get("region"))
+    lb = c.env.load_balancer
+    if region not in REGIONS:
+        return  # reported on `region` itself
+    if f":{region}:" not in lb.certificate_arn:
         c.say(
             c.at("load_balancer", "certificate_arn"),
             f"the ALB's certificate must be in the spec's region {region}",
         )
+    if lb.waf_web_acl_arn and not re.search(
+        rf":{re.escape(region)}:[0-9]{{12}}:regional/webacl/", lb.waf_web_acl_arn
+    ):
+        c.say(
+            c.at("load_balancer", "waf_web_acl_arn"),
+            f"the ALB takes a regional web ACL (scope REGIONAL) in {region}: "
+            f"arn:aws:wafv2:{region}:ACCOUNT:regional/webacl/...",
+        )
 
 
 def check_names(c: EnvCheck) -> None:
-    if len(f"{c.data['name']}-{c.env.name}") > 28:
+    name = str(c.data.get("name"))
+    if len(f"{name}-{c.env.name}") > 28:
         c.say(
             ("name",),
-            f"`{c.data['name']}-{c.env.name}` is too long for AWS resource names "
+            f"`{name}-{c.env.name}` is too long for AWS resource names "
             "(ALB and target group names take at most 32 characters): shorten one",
         )
 
 
-TIER_CHECKS = (
-    check_network,
-    check_azs,
-    check_monitoring,
-    check_app,
-    check_database,
-    check_cache,
-    check_cdn,
-    check_load_balancer,
-    check_names,
+def check_tag_count(c: EnvCheck) -> None:
+    # tfgen adds App, Environment, Profile, ManagedBy and a Name to what the spec asks for.
+    own = len(c.env.tags)
+    if own + TFGEN_TAGS > MAX_TAGS:
+        where = (
+            ("environments", c.env.name, "tags")
+            if (c.data["environments"][c.env.name].get("tags"))
+            else ("tags",)
+        )
+        c.say(
+            where,
+            f"{own} tags plus the {TFGEN_TAGS} tfgen sets is more than the {MAX_TAGS} "
+            "AWS allows on a resource: drop some",
+        )
+
+
+# Each check, and the sections it reads: it runs when they all validated.
+TIER_CHECKS: tuple[tuple[Callable[[EnvCheck], None], frozenset[str]], ...] = (
+    (check_network, frozenset({"network"})),
+    (check_azs, frozenset()),
+    (check_monitoring, frozenset({"monitoring"})),
+    (check_app, frozenset({"app"})),
+    (check_database, frozenset({"database"})),
+    (check_cache, frozenset({"cache"})),
+    (check_high_power, frozenset({"app", "database", "cache", "load_balancer"})),
+    (check_cdn, frozenset({"cdn", "load_balancer", "static"})),
+    (check_load_balancer, frozenset({"load_balancer"})),
+    (check_names, frozenset()),
+    (check_tag_count, frozenset()),
 )
-
-
-# --------------------------------------------------------------------------- secrets
-
-
-def read_user_data(data: dict[str, Any], source_dir: Path, problems: Problems) -> str | None:
-    """Read the app's user-data script (relative to the spec); it must exist and hold no key."""
-    rel = (data.get("app") or {}).get("user_data")
-    if not isinstance(rel, str):
-        return None  # absent (a wrong type is the model's problem)
-    path = source_dir / rel
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = "file not found" if isinstance(err, FileNotFoundError) else str(err)
-        problems.add(("app", "user_data"), f"cannot read {rel} (relative to the spec): {reason}")
-        return None
-    if any(line.strip() == BOOT_MARKER for line in text.splitlines()):
-        problems.add(
-            ("app", "user_data"),
-            f"{rel} contains a line `{BOOT_MARKER}`, the marker tfgen's boot "
-            "script uses to embed it: rename that line",
-        )
-    if AWS_ACCESS_KEY.search(text):
-        problems.add(
-            ("app", "user_data"),
-            f"{rel} contains what looks like an AWS access key id: give the instance "
-            "role the access it needs (app.iam_policy_arns) instead of keys",
-        )
-    if len(text.encode()) > USER_DATA_MAX_BYTES:
-        problems.add(
-            ("app", "user_data"),
-            f"{rel} is {len(text.encode())} bytes; EC2 user data is limited to 16 KB "
-            "base64-encoded: fetch larger setup from S3 or bake it into the AMI",
-        )
-    return text
-
-
-def find_literal_secrets(value: Any, loc: Loc, problems: Problems) -> None:
-    """Refuse password-like keys and anything that looks like an AWS key, anywhere in the spec."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and SECRET_KEYS.match(key):
-                section = next((p for p in loc if p in SECRET_ADVICE), None)
-                advice = SECRET_ADVICE.get(str(section or ""), DEFAULT_SECRET_ADVICE)
-                problems.add((*loc, key), f"literal secrets are not accepted: {advice}")
-                continue
-            find_literal_secrets(item, (*loc, key), problems)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            find_literal_secrets(item, (*loc, index), problems)
-    elif isinstance(value, str):
-        if AWS_ACCESS_KEY.search(value):
-            problems.add(
-                loc,
-                "looks like an AWS access key id: tfgen uses IAM roles instead of "
-                "keys (instance profile for the app, your own credentials for terraform)",
-            )
-        elif AWS_SECRET_KEY.search(value) and not value.startswith(("arn:", "/")):
-            problems.add(loc, "looks like an AWS secret access key: remove it and use IAM roles")

@@ -6,8 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..project import ENV_NAME as ENV_NAME_RE
+
 SAFE_NAME = r"^[a-z]([a-z0-9]|-[a-z0-9])+$"  # no "--" or trailing dash: RDS refuses them
-ENV_NAME = r"^[a-z][a-z0-9]{0,11}$"
+ENV_NAME = rf"^{ENV_NAME_RE.pattern}$"
 REGION = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
 ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$"
 WAF_ARN = r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:(regional|global)/webacl/.+$"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import re
@@ -10,13 +11,21 @@ from typing import Any
 
 from pydantic import Field, ValidationError, create_model
 
-from .checks import check_environment, find_literal_secrets, read_user_data
+from ..regions import REGIONS
+from .checks import check_environment
 from .fields import ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Section, Tags
+from .literal_secrets import find_literal_secrets, read_user_data
 from .model import AppSpec, Environment
+from .names import bucket_name_problem, env_name_problem
 from .problems import Problems
-from .profiles import PROFILE_KEYS, SHARED_KEYS, resolve_environment
+from .profiles import PROFILE_KEYS, PROFILES, SHARED_KEYS, resolve_environment
 from .sections import State, Usage
 from .yaml_lines import YamlDoc, read_yaml
+
+AZS_DOC = (
+    "Number of availability zones, 2-6 (a load balancer and an RDS subnet group need "
+    "two; low-power still runs one instance and one NAT gateway)."
+)
 
 
 def _partial(model: type[Section]) -> type[Section]:
@@ -36,7 +45,7 @@ def environment_model() -> type[Section]:
     fields: dict[str, Any] = {
         "profile": (ProfileName, Field(..., description="low-power (cheap) or high-power (HA).")),
         "protected": (bool, Field(False, description="Ask for confirmation before apply/destroy.")),
-        "azs": (int | None, Field(None, ge=1, le=6, description="Override the number of AZs.")),
+        "azs": (int | None, Field(None, ge=2, le=6, description=AZS_DOC)),
         "tags": (Tags | None, Field(None, description="Extra tags for this environment.")),
         **{m.section: (_partial(m.model) | None, None) for m in MODULES},
         "usage": (
@@ -71,7 +80,7 @@ def spec_file_model() -> type[Section]:
             ),
         ),
         "region": (str, Field(..., pattern=REGION, description="AWS region, e.g. eu-west-1.")),
-        "azs": (int, Field(2, ge=1, le=6, description="Number of availability zones to spread over.")),
+        "azs": (int, Field(2, ge=2, le=6, description=AZS_DOC)),
         "tags": (Tags, Field(default_factory=dict, description="Tags on every resource.")),
         "state": (State, Field(default_factory=State)),
     }
@@ -105,7 +114,11 @@ def load_spec(path: Path) -> AppSpec:
 
 
 def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
-    """Validate a parsed spec and resolve every environment."""
+    """Validate a parsed spec and resolve every environment; report every problem at once.
+
+    Checks that do not depend on each other all run: a typo in one section does not hide a
+    wrong value in another, or a conflict in an environment.
+    """
     problems = Problems(doc)
     if not isinstance(doc.data, dict):
         problems.add((), "the spec must be a mapping of keys (name, region, environments, ...)")
@@ -118,17 +131,22 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
         spec_file_model().model_validate(data)
     except ValidationError as err:
         problems.from_validation(err, (), spec_file_model(), union_tags())
-    problems.raise_if_any()
-
+    check_app_wide(data, problems)
+    envs = data.get("environments")
+    if not isinstance(envs, dict):  # the model reported it: nothing below can run
+        problems.raise_if_any()
+        envs = {}
     check_layers(data, problems)
-    problems.raise_if_any()
-
     user_data = read_user_data(data, source_dir, problems)
-    resolved = [resolve_environment(data, name, problems) for name in data["environments"]]
-    problems.raise_if_any()
-    environments: list[Environment] = [e for e in resolved if e is not None]
-    for env in environments:
-        check_environment(env, data, problems)
+    environments: list[Environment] = []
+    broken = {p.path for p in problems.items}  # an environment's merge needs these to be sound
+    for name, env in envs.items():
+        if "azs" in broken or {f"environments.{name}.azs", f"environments.{name}.profile"} & broken:
+            continue
+        if isinstance(env, dict) and env.get("profile") in PROFILES:
+            environment, invalid = resolve_environment(data, name, problems)
+            check_environment(environment, data, problems, invalid)
+            environments.append(environment)
     problems.raise_if_any()
 
     state = data.get("state") or {}
@@ -161,6 +179,23 @@ def resolve_with_profile(spec: AppSpec, profile: str, envs: list[str] | None = N
     for name in envs if envs is not None else list(data["environments"]):
         data["environments"][name]["profile"] = profile
     return resolve(YamlDoc(data, spec.source.lines, spec.source.name), spec.source_dir)
+
+
+def check_app_wide(data: dict[str, Any], problems: Problems) -> None:
+    """The region exists, and the state bucket's name is one S3 accepts."""
+    for where, region in (
+        (("region",), data.get("region")),
+        (("state", "region"), (data.get("state") or {}).get("region")),
+    ):
+        if isinstance(region, str) and re.match(REGION, region) and region not in REGIONS:
+            guess = difflib.get_close_matches(region, list(REGIONS), n=1, cutoff=0.6)
+            hint = f"did you mean `{guess[0]}`?" if guess else f"known regions: {', '.join(sorted(REGIONS))}"
+            problems.add(where, f"{region!r} is not an AWS region tfgen knows: {hint}")
+    bucket = (data.get("state") or {}).get("bucket") if isinstance(data.get("state"), dict) else None
+    if isinstance(bucket, str):
+        problem = bucket_name_problem(bucket)
+        if problem:
+            problems.add(("state", "bucket"), f"{bucket!r}: {problem}")
 
 
 def spec_digest(data: dict[str, Any]) -> str:
@@ -226,11 +261,14 @@ def check_layers(data: dict[str, Any], problems: Problems) -> None:
                 f"under environments.<env>.{section}.{key} (precedence: base < profile < environment)",
             )
     for env_name, env_data in data["environments"].items():
-        if not re.match(ENV_NAME, env_name):
+        if not isinstance(env_data, dict):
+            continue
+        if not re.match(ENV_NAME, str(env_name)):
+            why = env_name_problem(str(env_name))
             problems.add(
                 ("environments", env_name),
-                "environment names are 1-12 lowercase letters or digits, starting with a "
-                "letter (they become folder and resource names)",
+                "environment names are 1-12 lowercase letters or digits, starting with a letter "
+                f"(they become folder and resource names): {str(env_name)!r} {why}",
             )
         for section, key in sorted(SHARED_KEYS):
             if isinstance(env_data.get(section), dict) and key in env_data[section]:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, SpecError
+from .names import name_problem
 from .yaml_lines import Loc, YamlDoc
 
 
@@ -94,8 +95,19 @@ def message_for(e: Any, model: type[BaseModel], loc: tuple[Any, ...] | None = No
         return "is required"
     if kind == "string_pattern_mismatch":
         field = _field_at(model, loc)
+        if loc == ("name",):
+            why = name_problem(str(e.get("input")))
+            if why:
+                return (
+                    f"{e.get('input')!r} {why}: app names are lowercase letters, digits and "
+                    "single dashes, starting with a letter"
+                )
         desc = f" ({field.description})" if field and field.description else ""
         return f"invalid value {e.get('input')!r}{desc}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        field = _field_at(model, loc)
+        desc = f": {field.description}" if field and field.description else ""
+        return f"{e['msg']} (got {e.get('input')!r}){desc}"
     if kind == "literal_error":
         return f"invalid value {e.get('input')!r}: expected {e['ctx']['expected']}"
     if "input" in e and not isinstance(e.get("input"), dict):

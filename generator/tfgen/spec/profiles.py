@@ -66,8 +66,14 @@ def profile_value(value: ProfileValue, azs: int) -> Any:
     return value(azs) if callable(value) else value
 
 
-def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> Environment | None:
-    """Merge defaults < base < profile < overrides for one environment and validate it."""
+def resolve_environment(
+    data: dict[str, Any], name: str, problems: Problems
+) -> tuple[Environment, frozenset[str]]:
+    """Merge defaults < base < profile < overrides for one environment and validate it.
+
+    Returns the environment with the sections that validated, and the names of those that did
+    not (their problems are reported): checks that need only the others can still run.
+    """
     from ..catalog import MODULES
 
     env = data["environments"][name]
@@ -91,20 +97,22 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
                 origin[(section, key)] = ("environments", name, section, key)
         merged[section] = layer
     sections: dict[str, Section] = {}
-    ok = True
+    invalid: set[str] = set()
+    reported = {p.path for p in problems.items}  # the spec file's own check said it already
     for module in MODULES:
         if module.section not in merged:
             continue
         try:
             sections[module.section] = module.model.model_validate(merged[module.section])
         except ValidationError as err:
-            ok = False
+            invalid.add(module.section)
             for e in err.errors():
-                problems.add(_where(origin, module.section, tuple(e["loc"])), message_for(e, module.model))
-    if not ok:
-        return None
+                where = _where(origin, module.section, tuple(e["loc"]))
+                if isinstance(where, tuple) and ".".join(str(p) for p in where) in reported:
+                    continue
+                problems.add(where, message_for(e, module.model))
     usage, usage_origin = _resolve_usage(data, name)
-    return Environment(
+    environment = Environment(
         name=name,
         profile=env["profile"],
         protected=is_protected(name, bool(env.get("protected"))),
@@ -114,13 +122,14 @@ def resolve_environment(data: dict[str, Any], name: str, problems: Problems) -> 
         usage=usage,
         usage_origin=usage_origin,
     )
+    return environment, frozenset(invalid)
 
 
 def _resolve_usage(data: dict[str, Any], name: str) -> tuple[Usage, dict[str, str]]:
     """The environment's usage volumes: top-level `usage:` < `environments.<env>.usage`.
 
-    Both layers were validated with the spec file, so the merge cannot fail; usage is not a
-    profile key (traffic is the environment's, whatever its profile).
+    Usage is not a profile key (traffic is the environment's, whatever its profile). A layer
+    the spec file's check refused (already reported) leaves the defaults.
     """
     merged: dict[str, Any] = {}
     origin: dict[str, str] = {}
@@ -133,7 +142,10 @@ def _resolve_usage(data: dict[str, Any], name: str) -> tuple[Usage, dict[str, st
             if value is not None:
                 merged[key] = value
                 origin[key] = f"{where}.{key}"
-    return Usage.model_validate(merged), origin
+    try:
+        return Usage.model_validate(merged), origin
+    except ValidationError:
+        return Usage(), {}
 
 
 def _where(origin: dict[tuple[str, str], Where], section: str, loc: tuple[Any, ...]) -> Where:

@@ -107,7 +107,12 @@ class Database(Section):
     username: str = Field("app_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$", description="Master user.")
     multi_az: bool = Field(False, description="Multi-AZ standby. Profile key.")
     read_replicas: int = Field(0, ge=0, le=5, description="Read replicas. Profile key.")
-    backup_retention_days: int = Field(7, ge=0, le=35, description="Profile key.")
+    backup_retention_days: int = Field(
+        7,
+        ge=1,
+        le=35,
+        description="Days of automated backups, 1-35 (the way back from a bad write). Profile key.",
+    )
     backup_window: str = Field("03:00-04:00", pattern=WINDOW, description="UTC, hh:mm-hh:mm.")
     maintenance_window: str = Field(
         "sun:04:30-sun:05:30", pattern=MAINT_WINDOW, description="UTC, ddd:hh:mm-ddd:hh:mm."

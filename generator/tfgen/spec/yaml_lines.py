@@ -94,6 +94,8 @@ def parse_yaml(text: str, name: str = "spec") -> YamlDoc:
         line = mark.line + 1 if mark else None
         column = f":{mark.column + 1}" if mark else ""
         what = err.problem or err.context or "invalid YAML"
+        if "'\\t'" in what or "\t" in what:
+            what = "a tab character: indent with spaces (YAML does not allow tabs)"
         raise SpecError(
             [Problem(line, "", f"YAML syntax error at line {line}{column}: {what}", name)]
         ) from None
@@ -112,9 +114,23 @@ def parse_yaml(text: str, name: str = "spec") -> YamlDoc:
 def read_yaml(path: Path) -> YamlDoc:
     """Read and parse a YAML file; a missing or unreadable file is a SpecError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SpecError([Problem(None, "", "spec file not found", str(path))]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError([Problem(None, "", f"cannot read spec: {err}", str(path))]) from None
+    except OSError as err:
+        raise SpecError([Problem(None, "", f"cannot read spec: {err.strerror or err}", str(path))]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise SpecError(
+            [
+                Problem(
+                    line,
+                    "",
+                    f"byte {raw[err.start]:#04x} is not UTF-8 text: save the spec as UTF-8",
+                    str(path),
+                )
+            ]
+        ) from None
     return parse_yaml(text, str(path))

@@ -4,6 +4,8 @@ tfgen tags every resource of an environment with `Profile = <profile>`; these HA
 where the profile is `"high-power"` and pass elsewhere (a dev environment may run in one AZ).
 """
 
+import re
+
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -25,8 +27,13 @@ def _tags(conf):
     return tags
 
 
+# An expression checkov could not evaluate: interpolated, or a bare reference it left as text
+# (e.g. a module output that becomes "aws_subnet.private[*].id").
+REFERENCE = re.compile(r"^(aws_|data\.|module\.|var\.|local\.)[A-Za-z0-9_.\[\]*\"-]+$")
+
+
 def _is_unresolved(value):
-    return isinstance(value, str) and "${" in value
+    return isinstance(value, str) and ("${" in value or REFERENCE.match(value) is not None)
 
 
 def _has_dynamic_tags(conf):

@@ -12,7 +12,14 @@ def _first(value):
 
 
 def _blocks(conf, name):
-    return [b for b in conf.get(name, []) or [] if isinstance(b, dict)]
+    """The blocks of that name; a plan lists an absent block as an empty list ([[]])."""
+    found = []
+    for block in conf.get(name, []) or []:
+        if isinstance(block, list):
+            found += [b for b in block if isinstance(b, dict)]
+        elif isinstance(block, dict):
+            found.append(block)
+    return found
 
 
 class CloudFrontHTTPSOnly(BaseResourceCheck):
@@ -43,7 +50,7 @@ class CloudFrontHTTPSOnly(BaseResourceCheck):
             is_s3 = ".s3." in domain or "s3.amazonaws.com" in domain or "bucket_regional" in domain
             if not is_s3:
                 continue
-            if origin.get("s3_origin_config") or not _first(origin.get("origin_access_control_id")):
+            if _blocks(origin, "s3_origin_config") or not _first(origin.get("origin_access_control_id")):
                 return CheckResult.FAILED
         return CheckResult.PASSED
 

@@ -1,0 +1,213 @@
+"""Putting a rendered tree in place all at once: locked, staged, journaled, recoverable.
+
+- One writer at a time: `.tfgen/lock` is held (flock) for the whole write; a second `tfgen
+  init` on the same project fails at once instead of mixing two specs.
+- Every new content is staged as a temp file next to its target and fsynced; only then is a
+  journal (`.tfgen/journal.json`) written that lists the renames, then the renames happen,
+  then the journal goes. An error or a signal rolls everything back. A crash (kill -9, power)
+  during the renames leaves the journal: the next run rolls the renames forward (every staged
+  file was complete before the journal existed), so the manifest and the files agree again.
+- Temp files left by a crash before the journal are removed by the next run.
+- Nothing is written through a symbolic link inside the project.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import TfgenError, UsageError
+
+LOCK = ".tfgen/lock"
+JOURNAL = ".tfgen/journal.json"
+TEMP_SUFFIX = ".tfgen-tmp"
+
+
+def check_no_symlinks(root: Path, rel_paths: Iterable[str]) -> None:
+    """Refuse when a file or folder tfgen would write under `root` is a symbolic link."""
+    checked: set[Path] = set()
+    for rel in rel_paths:
+        path = root
+        for part in Path(rel).parts:
+            path = path / part
+            if path in checked:
+                continue
+            checked.add(path)
+            if path.is_symlink():
+                raise UsageError(
+                    f"{path} is a symbolic link (to {os.readlink(path)}): tfgen writes only "
+                    "inside the project folder, never through a link; replace it with a real "
+                    "file or folder, or render elsewhere with --out"
+                )
+
+
+@contextlib.contextmanager
+def project_lock(root: Path) -> Iterator[None]:
+    """Hold the project's write lock; fail at once when another tfgen holds it."""
+    import fcntl
+
+    created = _missing_dirs(root / LOCK)
+    for folder in reversed(created):
+        folder.mkdir()
+    lock_path = root / LOCK
+    handle = lock_path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise TfgenError(
+                f"another tfgen is writing {root} ({holder}): wait for it to finish, then run "
+                "tfgen init again",
+                exit_code=1,
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"tfgen init, pid {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        except BaseException:
+            # A project this run started leaves no trace; an existing one keeps its lock file.
+            if created:
+                lock_path.unlink(missing_ok=True)
+                for folder in created:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
+    finally:
+        handle.close()
+
+
+def _missing_dirs(path: Path) -> list[Path]:
+    """The ancestors of `path` that do not exist yet, deepest first."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def recover(root: Path, folders: Iterable[Path]) -> int:
+    """Finish a write a crash interrupted, and remove stray temp files; how many were put in place.
+
+    `folders` are where tfgen writes (searched for temp files a crash left before journaling).
+    """
+    root = root.resolve()
+    journal = root / JOURNAL
+    finished = 0
+    if journal.is_file():
+        try:
+            renames = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+            pairs = [(root / str(tmp), root / str(target)) for tmp, target in renames]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise TfgenError(
+                f"{journal} is damaged ({err}): check the project's files, then delete it"
+            ) from None
+        for tmp, target in pairs:
+            if tmp.is_file():
+                os.replace(tmp, target)
+                finished += 1
+        journal.unlink()
+    for folder in folders:
+        if folder.is_dir() and not folder.is_symlink():
+            for stray in folder.glob(f".*{TEMP_SUFFIX}"):
+                with contextlib.suppress(OSError):
+                    stray.unlink()
+    return finished
+
+
+def commit(root: Path, files: dict[str, str]) -> None:
+    """Stage every file, journal the renames, rename all into place; undo everything on failure."""
+    root = root.resolve()
+    created_dirs: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    replaced: list[tuple[Path, bytes | None]] = []
+    journal = root / JOURNAL
+    target = root
+    try:
+        for rel, text in files.items():
+            target = root / rel
+            created_dirs += _make_dirs(target.parent)
+            staged.append((_stage(target, text), target))
+        target = journal
+        _write_journal(journal, root, staged)
+        for staged_file, target in staged:
+            replaced.append((target, _read_or_none(target)))
+            os.replace(staged_file, target)
+        journal.unlink()
+    except BaseException as err:  # includes KeyboardInterrupt: leave the tree as it was
+        _roll_back(staged, replaced, created_dirs, journal)
+        if isinstance(err, OSError):
+            raise TfgenError(
+                f"could not write {target}: {err.strerror or err}; nothing was changed"
+            ) from None
+        raise
+
+
+def _stage(target: Path, text: str) -> Path:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _write_journal(journal: Path, root: Path, staged: list[tuple[Path, Path]]) -> None:
+    renames = [[str(tmp.relative_to(root)), str(target.relative_to(root))] for tmp, target in staged]
+    tmp = journal.with_name(f".journal.{os.getpid()}{TEMP_SUFFIX}")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump({"renames": renames}, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, journal)
+
+
+def _roll_back(
+    staged: list[tuple[Path, Path]],
+    replaced: list[tuple[Path, bytes | None]],
+    created_dirs: list[Path],
+    journal: Path,
+) -> None:
+    for staged_file, _ in staged:
+        with contextlib.suppress(OSError):
+            staged_file.unlink()
+    for target, previous in reversed(replaced):
+        with contextlib.suppress(OSError):
+            if previous is None:
+                target.unlink()
+            else:
+                target.write_bytes(previous)
+    with contextlib.suppress(OSError):
+        journal.unlink()
+    for folder in reversed(created_dirs):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _make_dirs(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; the ones created, outermost first."""
+    missing = list(reversed(_missing_dirs(folder / "x")))
+    for path in missing:
+        path.mkdir()
+    return missing

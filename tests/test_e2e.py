@@ -1,0 +1,175 @@
+"""The generated AWS projects run through tfgen's own commands, against real terraform.
+
+Every rendered tree (the reference project and the golden specs) goes bootstrap -> plan --all
+--scan -> apply (each environment) -> plan --all (no changes) -> output -> destroy, through
+tfgen's CLI and its python-terraform adapter, never raw terraform.
+
+Where AWS itself cannot be reached, two stand-ins are used, and they are the only ones:
+- the providers are the offline twin of hashicorp/aws and hashicorp/random (tools/twin), which
+  speaks the real plugin protocol, so terraform's own type checks, plan and apply run for real;
+  it proves nothing about AWS-side rules;
+- the state lives in the S3 backend tfgen renders (use_lockfile = true), pointed at a local
+  moto server by a `backend_override.tf` in each environment. moto ignores the conditions of
+  bucket policies, so the TLS-only Deny that `tfgen bootstrap` sets would deny every request
+  there: the test checks that bootstrap set it, then removes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+from tfgen.cli import app
+from typer.testing import CliRunner
+
+TWIN = "registry.terraform.io/hashicorp/aws/6.69.1/linux_amd64/terraform-provider-aws_v6.69.1_x5"
+TREES = ["reference", "minimal", "low", "high", "mysql"]
+HEADLINE = re.compile(r"^== (\w+): (\d+) to create, 0 to update, 0 to delete, 0 to replace", re.M)
+# Profile-dependent built-in checks: skipped (with their reason) in low-power plans, proved in
+# high-power ones.
+PROFILE_CHECKS = {"CKV_AWS_150", "CKV_AWS_157", "CKV_AWS_293", "CKV2_AWS_50"}
+
+
+@pytest.fixture(scope="module")
+def mirror() -> Path:
+    path = Path(os.environ.get("TFGEN_PLUGIN_MIRROR") or REPO / ".tools" / "provider-mirror")
+    if not (path / TWIN).is_file():
+        pytest.fail(f"the provider twin is not in {path}: run `make setup`")
+    return path
+
+
+def cli(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def aws_env(endpoint: str, mirror: Path) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": endpoint,  # boto3 (bootstrap); terraform reads the override
+        "TFGEN_PLUGIN_MIRROR": str(mirror),
+        "CI": "",
+    }
+
+
+def point_backends_at(project: Path, endpoint: str) -> dict[str, dict[str, str]]:
+    """A backend_override.tf per environment: the rendered S3 backend, at the moto server."""
+    envs = json.loads((project / ".tfgen/manifest.json").read_text())["environments"]
+    for name, info in envs.items():
+        (project / "envs" / name / "backend_override.tf").write_text(
+            "terraform {\n"
+            '  backend "s3" {\n'
+            f'    bucket                      = "{info["state_bucket"]}"\n'
+            f'    key                         = "{info["state_key"]}"\n'
+            f'    region                      = "{info["state_region"]}"\n'
+            "    encrypt                     = true\n"
+            "    use_lockfile                = true\n"
+            f'    endpoints                   = {{ s3 = "{endpoint}" }}\n'
+            "    use_path_style              = true\n"
+            "    skip_credentials_validation = true\n"
+            "    skip_requesting_account_id  = true\n"
+            "    skip_metadata_api_check     = true\n"
+            "    skip_region_validation      = true\n"
+            "  }\n"
+            "}\n"
+        )
+    return envs
+
+
+def scan_blocks(output: str) -> dict[str, list[str]]:
+    """Each plan scan's summary in `plan --scan` output (its header to its counts), by env."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in output.splitlines():
+        header = re.match(r"^scan .*/envs/(\w+)/\.tfgen/\1\.plan\.json: ", line)
+        if header:
+            current = blocks.setdefault(header.group(1), [])
+        if current is not None:
+            current.append(line)
+            if line.startswith("passed "):
+                current = None
+    return blocks
+
+
+def skipped_ids(block: list[str], resource: str) -> set[str]:
+    """The check ids a scan block lists as skipped on `resource`."""
+    ids = set()
+    for line in block:
+        match = re.match(rf"^  {re.escape(resource)}  \S+  ([A-Z0-9_]+)", line)
+        if match:
+            ids.add(match.group(1))
+    return ids
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tree", TREES)
+def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
+    tree: str, rendered: dict[str, Path], writable_copy, moto_endpoint: str, mirror: Path, checkov: Path
+) -> None:
+    import boto3
+
+    project = writable_copy(rendered[tree])
+    envs = point_backends_at(project, moto_endpoint)
+    env = aws_env(moto_endpoint, mirror)
+    p = str(project)
+
+    for name in envs:
+        booted = cli("bootstrap", "--env", name, "--project", p, env=env)
+        assert booted.exit_code == 0, booted.output
+    bucket, region = next(iter(envs.values()))["state_bucket"], next(iter(envs.values()))["state_region"]
+    s3 = boto3.client(
+        "s3",
+        region_name=region,
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.delete_bucket_policy(Bucket=bucket)  # moto would apply the Deny unconditionally
+
+    planned = cli("plan", "--all", "--scan", "--project", p, env=env)
+    assert planned.exit_code == 2, planned.output
+    created = {m.group(1): int(m.group(2)) for m in HEADLINE.finditer(planned.output)}
+    assert set(created) == set(envs) and all(n > 50 for n in created.values()), planned.output
+    scans = scan_blocks(planned.output)
+    assert set(scans) == set(envs), planned.output
+    lines = planned.output.splitlines()
+    first_scan = next(i for i, line in enumerate(lines) if line.startswith("scan "))
+    assert all(i < first_scan for i, line in enumerate(lines) if line.startswith("== "))
+    for name in envs:  # each plan's scan is cached next to it
+        assert (project / "envs" / name / ".tfgen" / ".tfgen-cache" / "scan").is_dir()
+    for name, block in scans.items():
+        assert re.fullmatch(r"passed \d+, failed 0, skipped \d+", block[-1]), "\n".join(block)
+        profile_skips = skipped_ids(block, "module.alb.aws_lb.this") & PROFILE_CHECKS
+        if envs[name]["profile"] == "high-power":
+            assert profile_skips == set(), f"{name}: high-power proves CKV_AWS_150\n" + "\n".join(block)
+        else:
+            assert profile_skips == {"CKV_AWS_150"}, "\n".join(block)
+
+    for name, info in envs.items():
+        confirm = ["--yes"] if info["protected"] else []
+        applied = cli("apply", "--env", name, *confirm, "--project", p, env={**env, "CI": "true"})
+        assert applied.exit_code == 0, applied.output
+        assert f"Apply complete! Resources: {created[name]} added, 0 changed, 0 destroyed." in applied.output
+
+    again = cli("plan", "--all", "--project", p, env=env)
+    assert again.exit_code == 0, again.output
+    assert sorted(re.findall(r"^== (\w+): no changes", again.output, re.M)) == sorted(envs)
+
+    for name in envs:
+        shown = cli("output", "--env", name, "--json", "--project", p, env=env)
+        assert shown.exit_code == 0, shown.output
+        values = json.loads(shown.output)
+        assert values["vpc_id"].startswith("vpc-0") and values["lb_dns_name"].endswith(".elb.amazonaws.com")
+
+    for name, info in envs.items():
+        flags = ["--yes", "--destroy-protected"] if info["protected"] else ["--yes"]
+        gone = cli("destroy", "--env", name, *flags, "--project", p, env={**env, "CI": "true"})
+        assert gone.exit_code == 0, gone.output
+        assert f"Destroy complete! Resources: {created[name]} destroyed." in gone.output
+        state = json.loads(s3.get_object(Bucket=bucket, Key=info["state_key"])["Body"].read())
+        assert state["resources"] == []
