@@ -13,6 +13,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import HOMEPAGE, __version__
 from .catalog import MODULES, ModuleDef
 from .errors import TfgenError
 from .hcl import hcl, hcl_object, hcl_string
@@ -20,6 +21,7 @@ from .spec import AppSpec, Environment
 
 __all__ = [
     "TEMPLATES",
+    "TERRAFORM_REQUIRED",
     "env_modules",
     "env_tags",
     "hcl",
@@ -28,10 +30,11 @@ __all__ = [
     "modules_for",
     "project_meta",
     "render",
-    "spec_reference",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The Terraform versions the generated code needs (S3 lock files: 1.10); versions.tf says so.
+TERRAFORM_REQUIRED = ">= 1.10"
 MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
 ENV_FILES = ("versions.tf", "backend.tf", "variables.tf", "main.tf", "outputs.tf", "terraform.tfvars")
 # Template names carry no leading dot: wheels leave dotfiles out of package data.
@@ -88,6 +91,9 @@ class _Renderer:
             "spec": spec,
             "modules": [m.name for m in modules_for(spec)],
             "spec_ref": spec_ref,
+            "homepage": HOMEPAGE,
+            "tfgen_version": __version__,
+            "terraform_required": TERRAFORM_REQUIRED,
             "env_tags": lambda environment: env_tags(environment, spec),
         }
 
@@ -102,7 +108,7 @@ class _Renderer:
         self.files[path] = _tidy(text)
 
 
-def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
+def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
     """Every file of the project, keyed by POSIX path relative to the project root.
 
     `spec_ref` is how the project's Makefile and hooks refer to the spec (relative to the root).
@@ -211,17 +217,7 @@ def _check_path(path: str) -> None:
         raise TfgenError(f"refusing to render {path!r}: it would escape the output folder")
 
 
-def spec_reference(spec_path: Path, out: Path) -> str:
-    """The spec's path as seen from the project root (how its Makefile and hooks name it)."""
-    import os
-
-    try:
-        return Path(os.path.relpath(Path(spec_path).resolve(), Path(out).resolve())).as_posix()
-    except ValueError:  # another drive
-        return Path(spec_path).resolve().as_posix()
-
-
-def project_meta(spec: AppSpec, files: dict[str, str], spec_path: Path, out: Path) -> dict[str, Any]:
+def project_meta(spec: AppSpec, files: dict[str, str], spec_ref: str) -> dict[str, Any]:
     """What `.tfgen/manifest.json` records besides file hashes: the spec and its environments."""
     import hashlib
 
@@ -232,7 +228,7 @@ def project_meta(spec: AppSpec, files: dict[str, str], spec_path: Path, out: Pat
         digest.update(path.encode() + b"\0" + text.encode() + b"\0")
     return {
         "tfgen_version": __version__,
-        "spec": spec_reference(spec_path, out),
+        "spec": spec_ref,
         "spec_sha256": spec.sha256,
         "render_sha256": digest.hexdigest(),
         "environments": {
