@@ -17,7 +17,6 @@ from typing import Any
 import hcl2
 import pytest
 from tfgen.project_spec import render_project
-from tfgen.spec import load_spec
 from tfgen.write import write_tree
 
 # --------------------------------------------------------------------------- repository paths

@@ -193,18 +193,6 @@ def test_tfgen_project_scans_only_modules_and_envs(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- errors
 
 
-def test_missing_checkov_exits_2_with_install_instructions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write(tmp_path, {"main.tf": CLEAN_TF})
-    monkeypatch.delenv("TFGEN_CHECKOV", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    result = runner.invoke(app, ["scan", str(tmp_path)], catch_exceptions=False)
-    assert result.exit_code == 2
-    assert "checkov is not installed" in result.output
-    assert "make setup" in result.output and "pip install checkov==" in result.output
-
-
 def test_checkov_option_wins_and_must_be_executable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TFGEN_CHECKOV", str(tmp_path / "also-missing"))
     with pytest.raises(ToolError, match="--checkov"):
