@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .spec import AppSpec
 
 PROJECT_SPEC = "tfgen.yaml"
+MODELINE_PREFIX = "# yaml-language-server: $schema="
+MODELINE = f"{MODELINE_PREFIX}tfgen.schema.json"
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,18 @@ def locate(spec: Path | None, out: Path) -> ProjectSpec:
         own[(PurePosixPath(ref).parent / script[0]).as_posix()] = _read_text(script[1])
     if inside:  # the project's own: read, never written, and not an orphan
         return ProjectSpec(source, ref, owned=frozenset(own))
+    own[ref] = with_modeline(own.get(ref, ""))
     return ProjectSpec(source, ref, own, copied=True)
+
+
+def with_modeline(text: str) -> str:
+    """The spec with its first line pointing editors at the project's schema (yaml-language-server)."""
+    if not text:
+        return text
+    first, sep, rest = text.partition("\n")
+    if first.startswith(MODELINE_PREFIX):
+        return f"{MODELINE}{sep}{rest}"
+    return f"{MODELINE}\n{text}"
 
 
 def guard_own_spec(out: Path, where: ProjectSpec, force: bool) -> None:

@@ -40,6 +40,15 @@ ENV_FILES = ("versions.tf", "backend.tf", "variables.tf", "main.tf", "outputs.tf
 # Template names carry no leading dot: wheels leave dotfiles out of package data.
 PROJECT_FILES = ("Makefile", ".pre-commit-config.yaml", ".gitignore", "README.md")
 POLICY_SUFFIXES = (".py", ".yaml", ".yml")
+# The spec's JSON Schema, in every project: the spec's modeline points editors at it.
+SCHEMA_FILE = "tfgen.schema.json"
+
+
+def schema_text() -> str:
+    """`tfgen schema`'s output: the spec's JSON Schema, as written into a project."""
+    from .spec import json_schema
+
+    return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 
 def template_environment() -> Any:
@@ -140,6 +149,7 @@ def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
         out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments, **insight)
     files = out.files
     files.update(policy_files())
+    files[SCHEMA_FILE] = schema_text()
 
     from .docs import module_readme
 

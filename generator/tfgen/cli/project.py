@@ -159,11 +159,9 @@ def validate(spec: SpecArg) -> None:
 @app.command("schema")
 def schema_cmd() -> None:
     """Print the spec's JSON Schema (point your editor's YAML plugin at it)."""
-    import json
+    from ..render import schema_text
 
-    from ..spec import json_schema
-
-    echo(json.dumps(json_schema(), indent=2, sort_keys=False))
+    typer.echo(schema_text(), nl=False)
 
 
 @app.command()
