@@ -43,6 +43,7 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
             "deletion_protection": False,
         },
         "cache": {"replicas": 0, "automatic_failover": False},
+        "backup": {"vault": False},
     },
     "high-power": {
         "network": {"nat": "per_az"},
@@ -55,6 +56,7 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
             "deletion_protection": True,
         },
         "cache": {"replicas": 1, "automatic_failover": True},
+        "backup": {"vault": True},
     },
 }
 PROFILE_KEYS = {(section, key) for p in PROFILES.values() for section, d in p.items() for key in d}

@@ -1,0 +1,54 @@
+"""backup: AWS Backup for the data tiers, a locked vault copied to a second region (high-power)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..spec.sections import Backup
+from ._record import ModuleDef
+
+if TYPE_CHECKING:
+    from ..spec.model import AppSpec, Environment
+
+
+def facts(spec: AppSpec) -> dict[str, Any]:
+    """What the environments with a vault back up; the module is rendered once for all of them."""
+    envs = [e for e in spec.environments if e.backup_vault is not None]
+    return {
+        "database": any(e.database is not None for e in envs),
+        "static_bucket": any(e.backup_vault is not None and e.backup_vault.static_bucket for e in envs),
+    }
+
+
+def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
+    backup = env.backup_vault
+    assert backup is not None
+    return {
+        "schedule": backup.schedule,
+        "retention_days": backup.retention_days,
+        "copy_region": backup.copy_region,
+        "copy_vault_arn": backup.copy_vault_arn,
+        "lock_mode": backup.lock_mode,
+        "lock_min_retention_days": backup.lock_min_retention_days,
+        "lock_max_retention_days": backup.lock_max_retention_days,
+        "lock_changeable_days": backup.lock_changeable_days,
+        "database": env.database is not None,
+        "static_bucket": backup.static_bucket,
+        "restore_testing": backup.restore_testing and env.database is not None,
+        "restore_test_schedule": backup.restore_test_schedule,
+    }
+
+
+MODULE = ModuleDef(
+    name="backup",
+    section="backup",
+    model=Backup,
+    optional=True,
+    present=lambda env: env.backup_vault is not None,
+    summary="AWS Backup for the database (and the static bucket): a KMS-encrypted vault under "
+    "Vault Lock, a copy to a second region, deletion only by a break-glass role, failed-job "
+    "alarms, a scheduled restore test.",
+    facts=facts,
+    tfvars=tfvars,
+    contract=("vault_name", "vault_arn", "copy_vault_arn", "plan_id", "break_glass_role_arn"),
+)
