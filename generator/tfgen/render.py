@@ -132,6 +132,11 @@ def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
     insight = project_insight(spec)
     for name in PROJECT_FILES:
         out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments, **insight)
+    from .catalog.backup import restore_facts
+
+    restores = restore_facts(spec)
+    if restores:  # an environment with a database or a backup vault
+        out.put("docs/RESTORE.md", "project/docs/RESTORE.md.j2", restores=restores)
     files = out.files
     files.update(policy_files())
 

@@ -52,3 +52,47 @@ MODULE = ModuleDef(
     tfvars=tfvars,
     contract=("vault_name", "vault_arn", "copy_vault_arn", "plan_id", "break_glass_role_arn"),
 )
+
+
+def names(spec: AppSpec, env: Environment) -> dict[str, str]:
+    """The names the backup and rds modules give an environment's resources (docs/RESTORE.md).
+
+    They repeat the modules' own expressions (`local.vault_name`, `local.identifier`, ...);
+    tests/test_module_backup.py checks that the rendered modules agree.
+    """
+    name = f"{spec.name}-{env.name}"
+    return {
+        "name": name,
+        "database": f"{name}-db",
+        "subnet_group": name,
+        "vault": f"{name}-backup",
+        "copy_vault": f"{name}-backup-copy",
+        "plan": f"{name}-backup",
+        "role": f"{name}-backup",
+        "break_glass": f"{name}-backup-break-glass",
+        "restore_test": f"{name.replace('-', '_')}_restore_test",
+    }
+
+
+def restore_facts(spec: AppSpec) -> list[dict[str, Any]]:
+    """What docs/RESTORE.md says per environment with a database or a vault."""
+    from ..regions import REGIONS
+
+    region = REGIONS.get(spec.region)
+    partition = region.partition if region is not None else "aws"
+    out = []
+    for env in spec.environments:
+        if env.database is None and env.backup_vault is None:
+            continue
+        out.append(
+            {
+                "env": env,
+                "partition": partition,
+                "names": names(spec, env),
+                "database": env.database,
+                "vault": env.backup_vault,
+                "replicas": env.database.read_replicas if env.database is not None else 0,
+                "engine_port": env.database.port if env.database is not None else None,
+            }
+        )
+    return out
