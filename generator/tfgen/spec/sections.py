@@ -206,7 +206,9 @@ class Backup(Section):
         "(needs static.versioning).",
     )
     copy_region: str | None = Field(
-        None, pattern=REGION, description="The second region every recovery point is copied to (not the spec's region)."
+        None,
+        pattern=REGION,
+        description="The second region every recovery point is copied to (not the spec's region).",
     )
     copy_vault_arn: str | None = Field(
         None,
@@ -224,7 +226,8 @@ class Backup(Section):
         7,
         ge=1,
         le=36500,
-        description="Vault Lock: no recovery point can be deleted before this many days (at most retention_days).",
+        description="Vault Lock: no recovery point can be deleted before this many days "
+        "(at most retention_days).",
     )
     lock_max_retention_days: int | None = Field(
         None,
@@ -239,7 +242,9 @@ class Backup(Section):
         description="Compliance mode: days after the apply during which the lock can still be removed.",
     )
     restore_testing: bool = Field(
-        True, description="AWS Backup restore testing: restore the latest database recovery point on restore_test_schedule, check it, delete it."
+        True,
+        description="AWS Backup restore testing: restore the latest database recovery point on "
+        "restore_test_schedule, check it, delete it.",
     )
     restore_test_schedule: str = Field(
         "cron(0 6 ? * SAT *)",
