@@ -141,7 +141,9 @@ class Cache(Section):
     )
     replicas: int = Field(0, ge=0, le=5, description="Replicas per shard. Profile key.")
     automatic_failover: bool = Field(False, description="Profile key; needs replicas >= 1.")
-    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept.")
+    snapshot_retention_days: int = Field(
+        7, ge=0, le=35, description="Daily snapshots kept, 0-35 (0: none). Profile key."
+    )
 
     @property
     def version(self) -> str:
