@@ -23,6 +23,7 @@ from helpers import (
     parse,
     render_inline,
     resources,
+    skips,
     statements,
     terraform_eval,
     tfvars,
@@ -128,6 +129,7 @@ def test_both_vaults_are_locked_with_the_spec_s_retention_and_mode(spec: str, ba
                 "lock_min_retention_days": 7,
                 "lock_max_retention_days": None,
                 "lock_changeable_days": 3,
+                "break_glass_principals": [],
                 "database": True,
                 "static_bucket": False,
                 "restore_testing": True,
@@ -145,6 +147,7 @@ def test_both_vaults_are_locked_with_the_spec_s_retention_and_mode(spec: str, ba
                 "lock_min_retention_days": 30,
                 "lock_max_retention_days": 365,
                 "lock_changeable_days": 3,
+                "break_glass_principals": ['"arn:aws:iam::111122223333:role/security-admin"'],
                 "database": True,
                 "static_bucket": True,
                 "restore_testing": True,
@@ -210,12 +213,33 @@ def test_only_the_break_glass_role_may_delete_recovery_points(spec: str, backup:
     assert role["name"] == '"${var.name}-backup-break-glass"'
     assert role["assume_role_policy"] == (
         '${jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow", Principal = '
-        '{AWS = local.account_root}, Action = "sts:AssumeRole", Condition = {Bool = '
-        '{"aws:MultiFactorAuthPresent" = "true"}}}]})}'
+        "{AWS = length(var.break_glass_principals) > 0 ? var.break_glass_principals : [local.account_root]}, "
+        'Action = "sts:AssumeRole", Condition = {Bool = {"aws:MultiFactorAuthPresent" = "true"}}}]})}'
     )
     allowed = resources(doc, "aws_iam_role_policy")["break_glass"]["policy"]
     assert '"backup:DeleteRecoveryPoint"' in allowed
     assert "Resource = [aws_backup_vault.this.arn, aws_backup_vault.copy.arn," in allowed
+
+
+def test_break_glass_role_trusts_the_named_principals_or_the_account_with_a_skip(
+    backup: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    for spec in VAULT_ENVS:
+        role = resources(backup[spec], "aws_iam_role")["break_glass"]
+        principal = (
+            "length(var.break_glass_principals) > 0 ? var.break_glass_principals : [local.account_root]"
+        )
+        assert f"Principal = {{AWS = {principal}}}" in role["assume_role_policy"]
+    # The reference names nobody: the account is trusted, and the plan scan's CKV_AWS_61 is
+    # skipped naming the environment and the key; the high spec names a role: no skip.
+    assert skips(resources(backup["reference"], "aws_iam_role")["break_glass"]) == {
+        "CKV_AWS_61": "the break-glass role of prod trusts the account, whose IAM policies decide who may "
+        "assume it (with MFA); set backup.break_glass_principals to name the roles"
+    }
+    assert skips(resources(backup["high"], "aws_iam_role")["break_glass"]) == {}
+    assert tfvars(rendered["high"], "prod")["backup"]["break_glass_principals"] == [
+        '"arn:aws:iam::111122223333:role/security-admin"'
+    ]
 
 
 @pytest.mark.parametrize("spec", list(VAULT_ENVS))

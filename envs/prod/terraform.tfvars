@@ -105,6 +105,7 @@ backup = {
   lock_min_retention_days = 7
   lock_max_retention_days = null
   lock_changeable_days    = 3
+  break_glass_principals  = []
   database                = true
   static_bucket           = false
   restore_testing         = true

@@ -133,6 +133,7 @@ variable "backup" {
     lock_min_retention_days = number
     lock_max_retention_days = number
     lock_changeable_days    = number
+    break_glass_principals  = list(string)
     database                = bool
     static_bucket           = bool
     restore_testing         = bool

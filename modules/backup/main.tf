@@ -322,6 +322,7 @@ data "aws_iam_policy_document" "backup" {
 ################################################################################
 
 resource "aws_iam_role" "break_glass" {
+  # checkov:skip=CKV_AWS_61: the break-glass role of prod trusts the account, whose IAM policies decide who may assume it (with MFA); set backup.break_glass_principals to name the roles
   name                 = "${var.name}-backup-break-glass"
   description          = "The only principal allowed to delete recovery points of ${local.vault_name} and ${local.copy_vault_name}; assume with MFA"
   max_session_duration = 3600
@@ -331,7 +332,7 @@ resource "aws_iam_role" "break_glass" {
     Statement = [
       {
         Effect    = "Allow"
-        Principal = { AWS = local.account_root }
+        Principal = { AWS = length(var.break_glass_principals) > 0 ? var.break_glass_principals : [local.account_root] }
         Action    = "sts:AssumeRole"
         Condition = {
           Bool = { "aws:MultiFactorAuthPresent" = "true" }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import Backup
-from ._record import ModuleDef
+from ._record import ModuleDef, envs_where
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -17,6 +17,10 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     return {
         "database": any(e.database is not None for e in envs),
         "static_bucket": any(e.backup_vault is not None and e.backup_vault.static_bucket for e in envs),
+        # Environments whose break-glass role trusts the whole account (named in the skip).
+        "break_glass_account": envs_where(
+            spec, lambda e: e.backup_vault is not None and not e.backup_vault.break_glass_principals
+        ),
     }
 
 
@@ -32,6 +36,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "lock_min_retention_days": backup.lock_min_retention_days,
         "lock_max_retention_days": backup.lock_max_retention_days,
         "lock_changeable_days": backup.lock_changeable_days,
+        "break_glass_principals": backup.break_glass_principals,
         "database": env.database is not None,
         "static_bucket": backup.static_bucket,
         "restore_testing": backup.restore_testing and env.database is not None,

@@ -182,6 +182,7 @@ class Cdn(Section):
 
 
 BACKUP_SCHEDULE = r"^cron\([^()\s]+( [^()\s]+){5}\)$"  # AWS cron: six fields, UTC
+IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$"
 BACKUP_VAULT_ARN = r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$"
 
 
@@ -242,6 +243,11 @@ class Backup(Section):
         ge=3,
         le=36500,
         description="Compliance mode: days after the apply during which the lock can still be removed.",
+    )
+    break_glass_principals: list[Annotated[str, Field(pattern=IAM_PRINCIPAL_ARN)]] = Field(
+        default_factory=list,
+        description="IAM roles or users that may assume the break-glass role (with MFA), the only "
+        "principal allowed to delete recovery points; default: the account (its IAM policies decide).",
     )
     restore_testing: bool = Field(
         True,

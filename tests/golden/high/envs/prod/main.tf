@@ -201,6 +201,7 @@ module "backup" {
   lock_min_retention_days = var.backup.lock_min_retention_days
   lock_max_retention_days = var.backup.lock_max_retention_days
   lock_changeable_days    = var.backup.lock_changeable_days
+  break_glass_principals  = var.backup.break_glass_principals
 
   database                   = var.backup.database
   database_instance_id       = module.rds.instance_id

@@ -103,6 +103,7 @@ backup = {
   lock_min_retention_days = 30
   lock_max_retention_days = 365
   lock_changeable_days    = 3
+  break_glass_principals  = ["arn:aws:iam::111122223333:role/security-admin"]
   database                = true
   static_bucket           = true
   restore_testing         = true

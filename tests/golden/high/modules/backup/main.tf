@@ -385,7 +385,7 @@ resource "aws_iam_role" "break_glass" {
     Statement = [
       {
         Effect    = "Allow"
-        Principal = { AWS = local.account_root }
+        Principal = { AWS = length(var.break_glass_principals) > 0 ? var.break_glass_principals : [local.account_root] }
         Action    = "sts:AssumeRole"
         Condition = {
           Bool = { "aws:MultiFactorAuthPresent" = "true" }

@@ -51,6 +51,12 @@ variable "lock_max_retention_days" {
   default     = null
 }
 
+variable "break_glass_principals" {
+  description = "IAM roles or users that may assume the break-glass role (with MFA); empty: the account (its IAM policies decide)."
+  type        = list(string)
+  default     = []
+}
+
 variable "lock_changeable_days" {
   description = "Compliance mode: days after the apply during which the lock can still be removed (at least 3)."
   type        = number
