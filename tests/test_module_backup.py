@@ -414,7 +414,9 @@ def test_low_power_environments_get_point_in_time_restore_only(rendered: dict[st
 
 def test_no_database_and_no_vault_no_restore_doc(rendered: dict[str, Path]) -> None:
     assert not (rendered["minimal"] / "docs" / "RESTORE.md").exists()
-    assert (rendered["mysql"] / "docs" / "RESTORE.md").is_file()
+    assert "docs/RESTORE.md" not in (rendered["minimal"] / "README.md").read_text()
+    assert (rendered["mysql"] / "docs" / "RESTORE.md").is_file()  # a database, no backup section
+    assert "[`docs/RESTORE.md`](docs/RESTORE.md)" in (rendered["mysql"] / "README.md").read_text()
 
 
 # --------------------------------------------------------------------------- the spec
