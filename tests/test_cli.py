@@ -165,6 +165,14 @@ def test_plan_all_is_one_step(project: Path) -> None:
     assert re.findall(PLAIN_STEP, done.stderr) == [
         "planning 3 environments (dev, staging, prod), 3 at a time"
     ]
+    markdown = tfgen("plan", "--all", "--format", "markdown", "--project", str(project))
+    assert markdown.returncode == 2, markdown.stderr
+    assert re.findall(r"^### tfgen plan: .*$", markdown.stdout, re.M) == [
+        "### tfgen plan: `dev` (profile `low-power`)",
+        "### tfgen plan: `staging` (profile `low-power`)",
+        "### tfgen plan: `prod` (profile `high-power`)",
+    ]
+    assert "== dev" not in markdown.stdout and "env  create" not in markdown.stdout  # no text report
 
 
 def _terminal_plan(project: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> str:

@@ -94,6 +94,13 @@ def test_clean_folder_exits_0(tmp_path: Path) -> None:
     result = tfgen_scan(str(tmp_path), "--no-cache")
     assert result.exit_code == 0, result.output
     assert "failed 0, skipped 0" in result.output
+    # Progress on stderr: what runs, then how long it took (not a terminal: plain lines).
+    what = f"scanning 1 root in {tmp_path} with checkov"
+    assert re.fullmatch(rf"{re.escape(what)}\.\.\.\n{re.escape(what)}: done in \d+\.\ds\n", result.stderr)
+    quiet = runner.invoke(app, ["--quiet", "scan", str(tmp_path)])  # runs checkov, fills the cache
+    assert (quiet.exit_code, quiet.stderr) == (0, "") and "(from cache)" not in quiet.stdout
+    cached = tfgen_scan(str(tmp_path))
+    assert cached.stderr == "" and "(from cache)" in cached.stdout  # nothing slow ran
 
 
 @pytest.mark.slow
