@@ -201,7 +201,12 @@ def test_on_a_terminal_a_status_line_is_drawn_and_replaced(
 def test_no_color_keeps_the_status_line_without_colour(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Applied, then renamed: the replacements are the red lines a terminal shows.
+    assert cli("plan", "--env", "dev", "--project", str(project)).exit_code == 2
+    assert cli("apply", "--env", "dev", "--project", str(project)).exit_code == 0
+    (project / "envs/dev/terraform.tfvars").write_text('name = "renamed"\nworkers = 1\n')
     out = _terminal_plan(project, monkeypatch, NO_COLOR="1")
+    assert "-/+  replace  module.app  null_resource.this       forced by triggers\r\n" in out
     assert "\x1b[?25l" in out
     assert re.search(r"dev: terraform plan: done in \d+\.\ds", out), out
     assert not re.search(r"\x1b\[[0-9;]*m", out), out  # no colour or style sequence at all
@@ -275,6 +280,7 @@ def _doctor_json(project: Path, **env: str) -> dict[str, dict[str, object]]:
         },
     )
     assert done.returncode == 1, done.stderr
+    assert re.fullmatch(PLAIN_STEP, done.stderr), done.stderr  # checkov --version alone takes seconds
     report = json.loads(done.stdout)
     assert report["ok"] is False
     assert all(set(c) == {"name", "ok", "detail", "found", "needed", "hint"} for c in report["checks"])

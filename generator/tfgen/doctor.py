@@ -154,16 +154,19 @@ def check_state_bucket(project: Project, env: str) -> Check:
 
 def doctor(project: Path | str = ".", env: str | None = None) -> DoctorReport:
     """Run every check; a state bucket per environment (or just `env`)."""
+    from .progress import step
+
     root = Path(project).resolve()
     proj = Project(root, read_manifest(root))
-    report = DoctorReport([check_terraform(), check_checkov(), check_aws(proj.region())])
-    aws_ok = report.checks[-1].ok
     envs = [env] if env else sorted(p.name for p in (root / "envs").glob("*") if p.is_dir())
-    for name in envs:
-        if aws_ok:
-            report.checks.append(check_state_bucket(proj, name))
-        else:
-            report.checks.append(
-                Check(f"state bucket ({name})", False, "not checked", "fix the AWS credentials first")
-            )
+    with step("checking terraform, checkov, AWS credentials and state buckets"):
+        report = DoctorReport([check_terraform(), check_checkov(), check_aws(proj.region())])
+        aws_ok = report.checks[-1].ok
+        for name in envs:
+            if aws_ok:
+                report.checks.append(check_state_bucket(proj, name))
+            else:
+                report.checks.append(
+                    Check(f"state bucket ({name})", False, "not checked", "fix the AWS credentials first")
+                )
     return report

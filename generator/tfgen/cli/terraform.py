@@ -17,7 +17,10 @@ def _live_echo(stream: str, line: str) -> None:
 
 
 def _hot(line: str, hot: bool) -> str:
-    return typer.style(line, fg="red", bold=True) if hot else line
+    """A destructive change in red (not under NO_COLOR; click strips it when not a terminal)."""
+    import os
+
+    return typer.style(line, fg="red", bold=True) if hot and not os.environ.get("NO_COLOR") else line
 
 
 def _ask(question: str) -> str:
