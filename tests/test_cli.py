@@ -101,6 +101,8 @@ def test_known_usage_lines() -> None:
     plan = cli("plan", "--help").output
     assert "-p, --project DIR" in plan and "--lock-timeout DURATION" in plan and "-e, --env ENV" in plan
     assert "-o, --out DIR" in cli("init", "--help").output
+    missing = tfgen("validate")
+    assert missing.returncode == 2 and "Error: Missing argument 'SPEC'." in missing.stderr
 
 
 def _command_list() -> dict[str, str]:

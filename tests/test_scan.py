@@ -168,8 +168,8 @@ def test_cache_hit_answers_without_checkov_and_a_one_byte_change_rescans(
     assert len(run_counter) == 1, "unchanged tree must not run checkov"
     assert "(from cache)" in second.output
     assert second.exit_code == first.exit_code == 1
-    # Same summary apart from the header line that says where it came from.
-    assert second.output.splitlines()[1:] == first.output.splitlines()[1:]
+    # Same summary apart from the header line that says where it came from (progress: stderr).
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
 
     main = tmp_path / "main.tf"
     main.write_text(main.read_text().replace('"uploads"', '"uploadz"', 1))

@@ -56,8 +56,8 @@ class Command(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for param in self.params:
-            if param.param_type_name == "option" and not getattr(param, "is_flag", False):
+        for param in self.params:  # errors name them the same way: "Missing argument 'SPEC'"
+            if param.param_type_name == "argument" or not getattr(param, "is_flag", False):
                 param.metavar = param.metavar or _word(param)
 
     def get_short_help_str(self, limit: int = 45) -> str:
