@@ -526,9 +526,28 @@ def trivy_found(result) -> set[tuple[str, str, str]]:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("trivy")
-def test_trivy_scans_each_environment_with_its_own_tfvars(tmp_path: Path) -> None:
-    write(tmp_path, PER_ENV_TF)
-    result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+@pytest.mark.parametrize("mode", ["one process", "a process per root"])
+def test_trivy_scans_each_environment_with_its_own_tfvars(tmp_path: Path, mode: str) -> None:
+    """One trivy process for all roots (the tfvars baked in as defaults), or, when that cannot
+    be done exactly (here: a variable with a default of its own), one per root with --tf-vars:
+    the same verdict."""
+    files = dict(PER_ENV_TF)
+    if mode == "a process per root":
+        files["envs/prod/main.tf"] = files["envs/prod/main.tf"].replace(
+            "type = bool", "type    = bool\n  default = false", 1
+        )
+    write(tmp_path, files)
+    jobs: list[str] = []
+    real = scan_mod.trivy.trivy_command
+
+    def spy(executable, root, tfvars, private, output):
+        jobs.append(root)
+        return real(executable, root, tfvars, private, output)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scan_mod.trivy, "trivy_command", spy)
+        result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+    assert sorted(jobs) == (["."] if mode == "one process" else ["envs/dev", "envs/prod"])
     assert result.engines == ["trivy"] and result.trivy_version == scan_mod.TRIVY_VERSION
     assert trivy_found(result) == {("envs/dev", "module.db.aws_db_instance.this", "AWS-0177")}
     (finding,) = result.failed
@@ -651,3 +670,14 @@ def test_engine_usage_errors_exit_2(args: list[str], message: str, tmp_path: Pat
     write(tmp_path, {"main.tf": CLEAN_TF, "plan.json": "{}"})
     result = tfgen_scan(*args)
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+def test_a_dev_folder_is_scanned_although_trivy_skips_it_under_its_target(tmp_path: Path) -> None:
+    """trivy skips dev/, proc/ and sys/ right under its target (system folders): tfgen scans
+    such a folder as a root of its own."""
+    write(tmp_path, {"dev/main.tf": INSECURE_TF, "main.tf": CLEAN_TF})
+    result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+    assert ("dev", "aws_security_group.app", "AWS-0107") in trivy_found(result)
+    assert {f.file for f in result.failed} == {"dev/main.tf"}

@@ -91,7 +91,14 @@ def trivy_roots(files: dict[str, bytes]) -> list[tuple[str, list[str]]]:
             if rel.startswith("envs/") and rel.count("/") == 2 and rel.endswith((".tf", ".tf.json"))
         }
     )
-    roots = env_dirs or ["."]
+    roots = env_dirs or [
+        ".",
+        *(
+            d
+            for d in SKIPPED_BY_TRIVY
+            if any(rel.startswith(d + "/") and rel.endswith(".tf") for rel in files)
+        ),
+    ]
     out = []
     for root in roots:
         prefix = "" if root == "." else root + "/"
@@ -137,21 +144,102 @@ def trivy_command(executable: Path, root: str, tfvars: list[str], private: Path,
     return [*cmd, root]
 
 
-def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
-    """Run trivy on a staged copy of `files`, one process per root, all at once.
+# One trivy process spends about a second loading and compiling its checks before it reads a
+# file. So the environment roots of a tfgen project are scanned by one process: in the staged
+# copy each root's variable blocks get the root's tfvars values as their defaults (moved to the
+# end of their file, the original lines left blank, so every other line keeps its number), and
+# trivy evaluates each root it finds under envs/ with its own values, as `--tf-vars` would. The
+# target is the project root: trivy silently skips folders named dev, proc and sys right under
+# its target (system folders when it scans `/`), so `envs` as the target would drop envs/dev.
+ENVS_TARGET = "."
+# Those folders, in a folder that is not a tfgen project, are scanned as roots of their own.
+SKIPPED_BY_TRIVY = ("dev", "proc", "sys")
+TOP_ASSIGNMENT = re.compile(r"^([A-Za-z_][\w-]*)\s*=\s*(.*)$")
+VARIABLE_BLOCK = re.compile(r'^variable\s+"([^"]+)"\s*\{\s*$')
 
-    Returns each root's JSON report and the files trivy could not parse (project-relative).
+
+def tfvars_values(text: str) -> dict[str, str] | None:
+    """The top-level assignments of a (terraform fmt-formatted) tfvars file: name -> value text.
+
+    None when the file has anything else at the top level, so the caller falls back to
+    `--tf-vars`."""
+    values: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        match = TOP_ASSIGNMENT.match(line)
+        if match:
+            current = values.setdefault(match.group(1), [])
+            current.clear()
+            current.append(match.group(2))
+        elif line.startswith((" ", "\t", "}", "]", ")")) and current is not None:
+            current.append(line)
+        elif line.strip() and not line.lstrip().startswith(("#", "//")):
+            return None
+    return {name: "\n".join(lines).rstrip() for name, lines in values.items()}
+
+
+def bake_tfvars(files: dict[str, bytes], roots: list[tuple[str, list[str]]]) -> dict[str, bytes] | None:
+    """`files` with each root's tfvars values written as its variables' defaults; None when that
+    cannot be done exactly (a variable that has a default, a tfvars file of another shape)."""
+    baked = dict(files)
+    for root, tfvars in roots:
+        values: dict[str, str] = {}
+        for rel in tfvars:
+            parsed = tfvars_values(files[rel].decode("utf-8", errors="replace"))
+            if parsed is None:
+                return None
+            values.update(parsed)
+        done: set[str] = set()
+        for rel in sorted(files):
+            if not rel.startswith(root + "/") or "/" in rel[len(root) + 1 :] or not rel.endswith(".tf"):
+                continue
+            lines = files[rel].decode("utf-8", errors="replace").split("\n")
+            moved: list[str] = []
+            n = 0
+            while n < len(lines):
+                match = VARIABLE_BLOCK.match(lines[n])
+                if not match or match.group(1) not in values:
+                    n += 1
+                    continue
+                end = next((k for k in range(n + 1, len(lines)) if lines[k] == "}"), None)
+                if end is None or any(re.match(r"\s*default\s*=", line) for line in lines[n:end]):
+                    return None
+                name = match.group(1)
+                moved += ["", lines[n], f"  default = {values[name]}", *lines[n + 1 : end + 1]]
+                lines[n : end + 1] = [""] * (end + 1 - n)
+                done.add(name)
+                n = end + 1
+            if moved:
+                baked[rel] = ("\n".join(lines) + "\n" + "\n".join(moved) + "\n").encode()
+        for rel in tfvars:
+            del baked[rel]
+        if set(values) - done:
+            return None
+    return baked
+
+
+def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
+    """Run trivy on a staged copy of `files`: a tfgen project's environment roots in one process
+    (their tfvars baked in), else one process per root with `--tf-vars`, all at once.
+
+    Returns each target's JSON report and the files trivy could not parse (project-relative).
     """
     from .checkov import stage
 
     roots = trivy_roots(files)
+    jobs: list[tuple[str, list[str]]] = roots
+    staged = files
+    if roots[0][0] != "." and len(roots) > 1:
+        baked = bake_tfvars(files, roots)
+        if baked is not None:
+            jobs, staged = [(ENVS_TARGET, [])], baked
     with tempfile.TemporaryDirectory(prefix="tfgen-trivy-") as tmp:
         work = Path(tmp) / "tree"
         work.mkdir()
-        stage(files, work)
+        stage(staged, work)
         procs = []
         try:
-            for n, (root, tfvars) in enumerate(roots):
+            for n, (root, tfvars) in enumerate(jobs):
                 private = Path(tmp) / f"run{n}"
                 (private / "cache").mkdir(parents=True)
                 (private / "modules").mkdir()
@@ -199,7 +287,7 @@ def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str]
 
 
 def parse_trivy(reports: dict[str, str]) -> tuple[list[ScanFinding], int, str]:
-    """The failed checks of every root's report, the passed count and trivy's version."""
+    """The failed checks of every target's report, the passed count and trivy's version."""
     failed: list[ScanFinding] = []
     passed = 0
     version = ""
@@ -219,6 +307,20 @@ def parse_trivy(reports: dict[str, str]) -> tuple[list[ScanFinding], int, str]:
     return failed, passed, version
 
 
+def _env_root(root: str, target: str, cause: dict[str, Any]) -> str:
+    """The environment root a finding comes from: the scan target, or for the one-process
+    scan of envs/ the root folder of the outermost occurrence (the env's `module` call)."""
+    if root != ".":
+        return root
+    occurrences = cause.get("Occurrences") or []
+    where = str(occurrences[-1].get("Filename") or target) if occurrences else target
+    path = _project_path(root, where)
+    parts = path.split("/")
+    if parts[0] == "envs" and len(parts) > 2:
+        return "/".join(parts[:2])
+    return "/".join(parts[:-1]) or root
+
+
 def _finding(root: str, target: str, mis: dict[str, Any]) -> ScanFinding:
     cause = mis.get("CauseMetadata") or {}
     return ScanFinding(
@@ -230,7 +332,7 @@ def _finding(root: str, target: str, mis: dict[str, Any]) -> ScanFinding:
         guideline=str(mis.get("PrimaryURL") or ""),
         engine="trivy",
         severity=str(mis.get("Severity") or ""),
-        root=root,
+        root=_env_root(root, target, cause),
     )
 
 
