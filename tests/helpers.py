@@ -16,8 +16,7 @@ from typing import Any
 
 import hcl2
 import pytest
-from tfgen.render import project_meta, render, spec_reference
-from tfgen.spec import load_spec
+from tfgen.project_spec import render_project
 from tfgen.write import write_tree
 
 # --------------------------------------------------------------------------- repository paths
@@ -74,17 +73,13 @@ SETUP_HINT = "run `make setup` (it installs terraform, checkov, trivy and the nu
 def render_tree(spec_path: Path, dest: Path) -> Path:
     """Render a spec into `dest` the way `tfgen init SPEC --out DEST` does; return `dest`.
 
-    The spec (and its user-data script) is copied into `dest` first, so the rendered project
-    refers to it as `app.yaml` wherever the test runs: trees are comparable byte for byte.
+    The spec (and its user-data script) is copied into `dest` as `tfgen.yaml`, as the CLI does,
+    so the rendered project refers to it the same way wherever the test runs: trees are
+    comparable byte for byte.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    spec_copy = dest / "app.yaml"
-    shutil.copy(spec_path, spec_copy)
-    for extra in spec_path.parent.glob("*.sh"):
-        shutil.copy(extra, dest / extra.name)
-    spec = load_spec(spec_copy)
-    files = render(spec, spec_ref=spec_reference(spec_copy, dest))
-    write_tree(dest, files, meta=project_meta(spec, files, spec_copy, dest))
+    _, _, files, meta = render_project(spec_path, dest)
+    write_tree(dest, files, meta=meta)
     return dest
 
 

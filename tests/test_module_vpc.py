@@ -51,7 +51,7 @@ def test_every_tier_has_one_subnet_per_az_and_none_gets_a_public_ip(
 def test_subnet_cidrs_follow_the_spec_and_nat_follows_the_profile(
     spec: str, rendered: dict[str, Path]
 ) -> None:
-    resolved = {e.name: e for e in load_spec(rendered[spec] / "app.yaml").environments}
+    resolved = {e.name: e for e in load_spec(rendered[spec] / "tfgen.yaml").environments}
     for env, profile in PROFILES[spec].items():
         network = parse(rendered[spec] / "envs" / env / "terraform.tfvars")["network"]
         cidrs = resolved[env].subnet_cidrs()

@@ -214,16 +214,15 @@ def tfgen_scan(directory: Path, checkov: Path, trivy: Path):
 
 
 def finding_lines(output: str, resource: str) -> set[str]:
-    """The check ids the summary lists under one resource (failures only, not skips)."""
+    """The check ids the summary lists for one resource (failures only: one line each,
+    `file:line  CHECK  resource  advice`; skips are only counted)."""
     ids: set[str] = set()
-    current = None
     for line in output.splitlines():
-        if line == "skipped:" or line.startswith("passed "):
-            current = None
-        elif not line.startswith(" "):
-            current = line.strip()
-        elif current is not None and re.sub(r"\[\d+\]", "", current) == resource:
-            ids.update(CHECK_ID.findall(line))
+        if line == "skipped:":
+            break
+        parts = line.split("  ")
+        if len(parts) >= 3 and CHECK_ID.fullmatch(parts[1]) and re.sub(r"\[\d+\]", "", parts[2]) == resource:
+            ids.add(parts[1])
     return ids
 
 
@@ -374,3 +373,29 @@ def test_a_wildcard_trivy_ignore_is_a_finding(rendered: dict[str, Path], writabl
         ("TRIVY_IGNORE_ALL", "aws_vpc_security_group_ingress_rule.ssh_from_anywhere")
     }, failures(result)
     assert result.exit_code == 1
+
+
+def test_a_skip_on_x_and_x0_is_listed_once(scans: dict[str, scan_mod.ScanResult]) -> None:
+    """checkov reports a count resource's skip for `x` (the shared module) and `x[0]` (a root
+    that creates it): one skip, listed once with how often it applied."""
+    result = scans["reference"]
+    replica = "module.rds.aws_db_instance.replica"
+    raw = {
+        f.resource for f in result.skipped if f.check_id == "CKV_AWS_293" and f.resource.startswith(replica)
+    }
+    assert raw == {replica, f"{replica}[0]"}  # what checkov reports
+    listed = [
+        line
+        for line in result.summary_lines(show_skips=True)
+        if "  CKV_AWS_293  " in line and f"  {replica}" in line
+    ]
+    assert len(listed) == 1 and listed[0].split("  ")[3] == f"{replica} (x3)", listed
+    keys = [(s.resource, s.file, s.check_id, s.reason) for s, _ in result.distinct_skips()]
+    assert len(keys) == len(set(keys)) and not [k for k in keys if "[" in k[0]]
+    # Without --show-skips: one count line, nothing listed.
+    summary = result.summary_lines()
+    assert "skipped:" not in summary
+    assert summary[-1] == (
+        f"passed {result.passed}, failed 0, skipped {len(keys)} "
+        "(each with its reason: tfgen scan --show-skips lists them)"
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from helpers import TEST_SPECS
+from tfgen import __version__
 from tfgen.cli import app
 from tfgen.errors import TfgenError
 from tfgen.write import MANIFEST, write_tree
@@ -34,30 +36,113 @@ def spec_and_out(tmp_path: Path) -> tuple[Path, Path]:
     return spec, tmp_path / "out"
 
 
-def test_first_init_creates_every_file_with_one_status_line_each(spec_and_out) -> None:
+STATUS_LINE = re.compile(r"^ *(create|identical|overwrite|merged|kept|conflict|skip|orphan)  (\S+)")
+
+
+def statuses(output: str) -> dict[str, str]:
+    """path -> status, from init's per-file lines."""
+    return {m.group(2): m.group(1) for m in map(STATUS_LINE.match, output.splitlines()) if m}
+
+
+def test_first_init_creates_every_file_keeps_the_spec_and_says_what_next(spec_and_out) -> None:
     spec, out = spec_and_out
     code, output = init(str(spec), "--out", str(out))
     assert code == 0
-    lines = output.strip().splitlines()
-    created = [line.split()[1] for line in lines if line.split()[0] == "create"]
+    created = statuses(output)
     on_disk = [p for p in snapshot(out) if not p.startswith(".tfgen/")]  # tfgen's own records
-    assert sorted(created) == sorted(on_disk)
-    assert lines[-1] == f"{len(created)} create"
+    assert sorted(created) == sorted(on_disk) and set(created.values()) == {"create"}
+    lines = output.splitlines()
+    assert lines[len(created)] == f"{len(created)} create"
+    assert lines[len(created) + 2 :] == [
+        "Next steps:",
+        f"  cd {out} && make setup    # tfgen, checkov and the pre-commit hooks",
+        "  make bootstrap ENV=dev    # the state bucket (needs AWS credentials)",
+        "  make plan ENV=dev    # review it, then: make apply ENV=dev",
+        "The spec now lives in the project as tfgen.yaml: edit it there and run `tfgen init`.",
+    ]
+    # the project owns its spec: a byte-for-byte copy, named the same way everywhere
+    copy = (out / "tfgen.yaml").read_text()
+    assert copy == "# yaml-language-server: $schema=tfgen.schema.json\n" + spec.read_text()
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["environments"]["dev"]["profile"] == "low-power"
-    assert manifest["spec"] == "../app.yaml"
+    assert manifest["spec"] == "tfgen.yaml"
+    assert manifest["tfgen_version"] == __version__
     assert set(manifest["files"]) == set(on_disk)
+    assert "SPEC  ?= tfgen.yaml" in (out / "Makefile").read_text()
+    assert "files: ^tfgen\\.yaml$" in (out / ".pre-commit-config.yaml").read_text()
 
 
-def test_second_init_is_identical_and_keeps_mtimes(spec_and_out) -> None:
+def test_second_init_prints_one_summary_line_and_keeps_mtimes(spec_and_out) -> None:
     spec, out = spec_and_out
     init(str(spec), "--out", str(out))
     target = out / "envs/dev/main.tf"
     os.utime(target, (1_000_000, 1_000_000))
     code, output = init(str(spec), "--out", str(out))
-    assert code == 0
-    assert all(line.split()[0] == "identical" for line in output.strip().splitlines()[:-1])
+    count = len(json.loads((out / MANIFEST).read_text())["files"])
+    assert (code, output) == (0, f"{count} files, all identical to the spec's rendering: nothing to write\n")
     assert target.stat().st_mtime == 1_000_000
+    code, output = init(str(spec), "--out", str(out), "--verbose")
+    assert set(statuses(output).values()) == {"identical"} and len(statuses(output)) == count
+
+
+def test_plain_init_inside_the_project_renders_from_its_own_spec(
+    spec_and_out, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, out = spec_and_out
+    init(str(spec), "--out", str(out))
+    own = out / "tfgen.yaml"
+    own.write_text(own.read_text().replace("profile: low-power", "profile: high-power"))
+    monkeypatch.chdir(out)
+    code, output = init()
+    assert code == 0
+    assert statuses(output)["envs/dev/terraform.tfvars"] == "overwrite"
+    assert "single_nat_gateway      = false" in (out / "envs/dev/terraform.tfvars").read_text()
+    assert "tfgen.yaml" not in statuses(output)  # the spec is the project's, not rewritten
+    # the outside spec, older than the project's own, does not silently undo that edit
+    monkeypatch.chdir(spec.parent)
+    before = snapshot(out)
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 2
+    assert output == (
+        f"error: {out / 'tfgen.yaml'} was edited since tfgen copied {spec} there, and the project's "
+        f"own spec wins: run `tfgen init` in {out} to render from it, or pass --force to replace "
+        f"it with {spec}\n"
+    )
+    assert snapshot(out) == before
+    code, output = init(str(spec), "--out", str(out), "--force")
+    assert code == 0 and statuses(output)["tfgen.yaml"] == "overwrite"
+    assert own.read_text().endswith(spec.read_text())
+
+
+def test_plain_init_outside_any_project_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = init()
+    assert code == 2
+    assert output == (
+        f"error: no spec given and {Path('tfgen.yaml')} does not exist: run `tfgen init SPEC --out DIR` "
+        "once (the spec is then kept in the project as tfgen.yaml), or pass the spec\n"
+    )
+
+
+def test_user_data_script_is_copied_next_to_the_spec(tmp_path: Path) -> None:
+    spec = tmp_path / "in" / "app.yaml"
+    spec.parent.mkdir()
+    (spec.parent / "scripts").mkdir()
+    (spec.parent / "scripts" / "boot.sh").write_text("#!/bin/bash\necho hi\r\n")
+    spec.write_text(
+        TEST_SPECS["minimal"]
+        .read_text()
+        .replace("load_balancer:", "app:\n  user_data: ./scripts/boot.sh\nload_balancer:")
+    )
+    out = tmp_path / "out"
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 0, output
+    assert (out / "scripts" / "boot.sh").read_bytes() == b"#!/bin/bash\necho hi\r\n"
+    (spec.parent / "scripts" / "boot.sh").unlink()  # the project no longer needs the outside copy
+    code, output = init("--out", str(out))
+    assert code == 0 and "orphan" not in output, output
 
 
 def test_changed_spec_overwrites_files_tfgen_wrote(spec_and_out) -> None:
@@ -70,9 +155,75 @@ def test_changed_spec_overwrites_files_tfgen_wrote(spec_and_out) -> None:
     assert "single_nat_gateway      = false" in (out / "envs/dev/terraform.tfvars").read_text()
 
 
-def test_user_edit_is_a_conflict_and_nothing_is_written(spec_and_out) -> None:
+TFVARS = "envs/dev/terraform.tfvars"
+
+
+def _bigger_instances(spec: Path) -> None:
+    spec.write_text(
+        spec.read_text().replace("load_balancer:", "app:\n  instance_type: t3.large\nload_balancer:")
+    )
+
+
+def test_an_edit_the_rendering_did_not_touch_is_kept(spec_and_out) -> None:
     spec, out = spec_and_out
     init(str(spec), "--out", str(out))
+    edited = out / "envs/dev/main.tf"
+    edited.write_text(edited.read_text() + "# my change\n")
+    _bigger_instances(spec)
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 0
+    assert statuses(output)["envs/dev/main.tf"] == "kept"
+    assert statuses(output)[TFVARS] == "overwrite"
+    assert edited.read_text().endswith("# my change\n")
+
+
+def test_both_changed_apart_merge_cleanly(spec_and_out) -> None:
+    spec, out = spec_and_out
+    init(str(spec), "--out", str(out))
+    tfvars = out / TFVARS
+    lines = tfvars.read_text().splitlines(keepends=True)
+    tfvars.write_text("".join(lines[:2] + ["# reviewed by ops\n"] + lines[2:]))
+    _bigger_instances(spec)
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 0, output
+    assert statuses(output)[TFVARS] == "merged"
+    text = tfvars.read_text()
+    assert "# reviewed by ops\n" in text and 'instance_type             = "t3.large"' in text
+    # the next render merges against what tfgen wrote this time: nothing left to do
+    code, output = init(str(spec), "--out", str(out))
+    assert (code, statuses(output)) == (0, {TFVARS: "kept"})
+
+
+def test_overlapping_edits_get_conflict_markers_and_a_way_to_finish(spec_and_out) -> None:
+    spec, out = spec_and_out
+    init(str(spec), "--out", str(out))
+    tfvars = out / TFVARS
+    tfvars.write_text(tfvars.read_text().replace('"t3.micro"', '"t3.small"'))
+    _bigger_instances(spec)
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 1
+    assert statuses(output)[TFVARS] == "conflict"
+    assert statuses(output)["README.md"] == "overwrite"  # the rest is written
+    assert "1 file(s) have edits of yours that overlap tfgen's changes: envs/dev/terraform.tfvars" in output
+    text = tfvars.read_text()
+    assert '<<<<<<< yours\n  instance_type             = "t3.small"\n' in text
+    assert '=======\n  instance_type             = "t3.large"\n>>>>>>> tfgen\n' in text
+    # markers still there: still a conflict, the file is left as it is
+    before = tfvars.read_text()
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 1 and statuses(output)[TFVARS] == "conflict" and tfvars.read_text() == before
+    # the user resolves it (keeps their size): done
+    resolved = re.sub(r"<<<<<<< yours\n(.*?)=======\n.*?>>>>>>> tfgen\n", r"\1", before, flags=re.S)
+    tfvars.write_text(resolved)
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 0 and statuses(output)[TFVARS] == "kept"
+    assert '"t3.small"' in tfvars.read_text()
+
+
+def test_without_a_base_an_edit_is_a_conflict_and_nothing_is_written(spec_and_out) -> None:
+    spec, out = spec_and_out
+    init(str(spec), "--out", str(out))
+    shutil.rmtree(out / ".tfgen" / "base")  # a project rendered before tfgen kept bases
     edited = out / "envs/dev/main.tf"
     edited.write_text(edited.read_text() + "# my change\n")
     spec.write_text(spec.read_text().replace("profile: low-power", "profile: high-power"))
@@ -80,7 +231,7 @@ def test_user_edit_is_a_conflict_and_nothing_is_written(spec_and_out) -> None:
     code, output = init(str(spec), "--out", str(out))
     assert code == 1
     assert " conflict  envs/dev/main.tf" in output
-    assert "changed since tfgen last wrote them, nothing was written: envs/dev/main.tf" in output
+    assert "has no base to merge them from, nothing was written: envs/dev/main.tf" in output
     assert "--force" in output and "--skip" in output
     assert snapshot(out) == before
 
@@ -92,6 +243,41 @@ def test_user_edit_is_a_conflict_and_nothing_is_written(spec_and_out) -> None:
     code, output = init(str(spec), "--out", str(out), "--force")
     assert code == 0 and "overwrite  envs/dev/main.tf" in output
     assert "# my change" not in edited.read_text()
+
+
+def test_diff_shows_every_change_and_writes_nothing(spec_and_out) -> None:
+    spec, out = spec_and_out
+    init(str(spec), "--out", str(out))
+    _bigger_instances(spec)
+    before = snapshot(out)
+    code, output = init(str(spec), "--out", str(out), "--diff")
+    assert code == 0
+    assert snapshot(out) == before
+    assert f"--- a/{TFVARS}" in output and f"+++ b/{TFVARS}" in output
+    assert '-  instance_type             = "t3.micro"' in output.splitlines()
+    assert '+  instance_type             = "t3.large"' in output.splitlines()
+    assert output.splitlines()[-1].startswith("dry run, nothing written:")
+
+
+def test_another_tfgen_version_says_so_and_a_newer_one_is_not_undone(spec_and_out) -> None:
+    spec, out = spec_and_out
+    init(str(spec), "--out", str(out))
+    manifest_path = out / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "tfgen_version": "0.0.9"}))
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 0
+    assert output.splitlines()[0] == (
+        f"note: {out} was rendered by tfgen 0.0.9; this is tfgen {__version__}: review the "
+        "changes (tfgen init --diff shows them before they are written)"
+    )
+    assert json.loads(manifest_path.read_text())["tfgen_version"] == __version__
+    manifest_path.write_text(json.dumps({**manifest, "tfgen_version": "99.0.0"}))
+    before = snapshot(out)
+    code, output = init(str(spec), "--out", str(out))
+    assert code == 1
+    assert f"was rendered by tfgen 99.0.0, newer than this tfgen {__version__}" in output
+    assert snapshot(out) == before
 
 
 def test_a_file_tfgen_never_wrote_is_a_conflict(spec_and_out) -> None:

@@ -31,7 +31,7 @@ def read_manifest(root: Path) -> dict[str, Any]:
     path = Path(root) / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     except (OSError, ValueError) as err:
         raise _damaged(path, str(err)) from None

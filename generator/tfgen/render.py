@@ -13,13 +13,16 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from . import HOMEPAGE, __version__
 from .catalog import MODULES, ModuleDef
 from .errors import TfgenError
 from .hcl import hcl, hcl_object, hcl_string
 from .spec import AppSpec, Environment
+from .terraform_setup import REQUIRED_TERRAFORM as TERRAFORM_REQUIRED
 
 __all__ = [
     "TEMPLATES",
+    "TERRAFORM_REQUIRED",
     "env_modules",
     "env_tags",
     "hcl",
@@ -28,7 +31,6 @@ __all__ = [
     "modules_for",
     "project_meta",
     "render",
-    "spec_reference",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,6 +39,15 @@ ENV_FILES = ("versions.tf", "backend.tf", "variables.tf", "main.tf", "outputs.tf
 # Template names carry no leading dot: wheels leave dotfiles out of package data.
 PROJECT_FILES = ("Makefile", ".pre-commit-config.yaml", ".gitignore", "README.md")
 POLICY_SUFFIXES = (".py", ".yaml", ".yml")
+# The spec's JSON Schema, in every project: the spec's modeline points editors at it.
+SCHEMA_FILE = "tfgen.schema.json"
+
+
+def schema_text() -> str:
+    """`tfgen schema`'s output: the spec's JSON Schema, as written into a project."""
+    from .spec import json_schema
+
+    return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 
 def template_environment() -> Any:
@@ -88,6 +99,9 @@ class _Renderer:
             "spec": spec,
             "modules": [m.name for m in modules_for(spec)],
             "spec_ref": spec_ref,
+            "homepage": HOMEPAGE,
+            "tfgen_version": __version__,
+            "terraform_required": TERRAFORM_REQUIRED,
             "env_tags": lambda environment: env_tags(environment, spec),
         }
 
@@ -102,7 +116,7 @@ class _Renderer:
         self.files[path] = _tidy(text)
 
 
-def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
+def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
     """Every file of the project, keyed by POSIX path relative to the project root.
 
     `spec_ref` is how the project's Makefile and hooks refer to the spec (relative to the root).
@@ -130,10 +144,22 @@ def render(spec: AppSpec, spec_ref: str = "app.yaml") -> dict[str, str]:
         for name in ENV_FILES:
             out.put(f"envs/{environment.name}/{name}", f"env/{name}.j2", **context)
     insight = project_insight(spec)
+    from .catalog.backup import restore_facts
+
+    restores = restore_facts(spec)  # the environments with a database or a backup vault
     for name in PROJECT_FILES:
-        out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments, **insight)
+        out.put(
+            name,
+            f"project/{name.lstrip('.')}.j2",
+            environments=spec.environments,
+            restores=restores,
+            **insight,
+        )
+    if restores:
+        out.put("docs/RESTORE.md", "project/docs/RESTORE.md.j2", restores=restores)
     files = out.files
     files.update(policy_files())
+    files[SCHEMA_FILE] = schema_text()
 
     from .docs import module_readme
 
@@ -211,17 +237,7 @@ def _check_path(path: str) -> None:
         raise TfgenError(f"refusing to render {path!r}: it would escape the output folder")
 
 
-def spec_reference(spec_path: Path, out: Path) -> str:
-    """The spec's path as seen from the project root (how its Makefile and hooks name it)."""
-    import os
-
-    try:
-        return Path(os.path.relpath(Path(spec_path).resolve(), Path(out).resolve())).as_posix()
-    except ValueError:  # another drive
-        return Path(spec_path).resolve().as_posix()
-
-
-def project_meta(spec: AppSpec, files: dict[str, str], spec_path: Path, out: Path) -> dict[str, Any]:
+def project_meta(spec: AppSpec, files: dict[str, str], spec_ref: str) -> dict[str, Any]:
     """What `.tfgen/manifest.json` records besides file hashes: the spec and its environments."""
     import hashlib
 
@@ -232,7 +248,7 @@ def project_meta(spec: AppSpec, files: dict[str, str], spec_path: Path, out: Pat
         digest.update(path.encode() + b"\0" + text.encode() + b"\0")
     return {
         "tfgen_version": __version__,
-        "spec": spec_reference(spec_path, out),
+        "spec": spec_ref,
         "spec_sha256": spec.sha256,
         "render_sha256": digest.hexdigest(),
         "environments": {

@@ -13,7 +13,10 @@ from ._app import EnvOpt, ProjectOpt, app, echo, fail
 
 @app.command("bootstrap")
 def bootstrap_cmd(env: EnvOpt, project: ProjectOpt = Path(".")) -> None:
-    """Create the S3 state bucket an environment's backend expects (idempotent)."""
+    """Create the S3 state bucket of an environment's backend.
+
+    Idempotent: a bucket that exists and is set up right is left as it is.
+    """
     from ..bootstrap import bootstrap
 
     try:
@@ -29,13 +32,24 @@ def doctor_cmd(
     env: Annotated[
         str | None, typer.Option("--env", "-e", help="Check only this env's state bucket.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the checks as JSON: name, ok, found, needed, hint.")
+    ] = False,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Check the tools and access tfgen needs; each failing line says what to do."""
+    """Check the tools and access tfgen needs.
+
+    Each failing line says what to do.
+    """
     from ..doctor import doctor
 
     report = doctor(project, env)
-    for line in report.lines():
-        echo(line)
+    if as_json:
+        import json
+
+        echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.lines():
+            echo(line)
     if not report.ok:
         raise typer.Exit(1)

@@ -60,8 +60,15 @@ def scan_cmd(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Always run the scanners; ignore .tfgen-cache/scan/.")
     ] = False,
+    show_skips: Annotated[
+        bool, typer.Option("--show-skips", help="List every skipped check with its reason.")
+    ] = False,
 ) -> None:
-    """Security scan: checkov + tfgen policies and trivy, offline. Exit 0 clean, 1 findings, 2 error."""
+    """Security scan: checkov + tfgen policies and trivy, offline.
+
+    One line per finding (engine, file:line, check, resource, what to change); the skips as a
+    count (--show-skips lists them with their reasons). Exit 0 clean, 1 findings, 2 error.
+    """
     from ..errors import UsageError
     from ..scan import FORMATS, report_text, scan
 
@@ -89,7 +96,7 @@ def scan_cmd(
     summary_to_stderr = bool(report) and output is None
     if summary_to_stderr:
         typer.echo(report, nl=not report.endswith("\n"))
-    for line in result.summary_lines():
+    for line in result.summary_lines(show_skips=show_skips):
         typer.echo(line, err=summary_to_stderr)
     if report and output is not None:
         echo(f"{fmt} report: {output}")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ToolError, UsageError
+from ..progress import step
 from .cache import CACHE_DIR, cache_key, load_cached, store_cached
 from .checkov import (
     CHECKOV_ENV_VAR,
@@ -145,6 +146,14 @@ class ScanInput:
                 for rel, data in files.items()
             }
         return files
+
+
+def scan_step(what: ScanInput) -> str:
+    """The progress line of a checkov run: what it reads, e.g. `scanning 3 roots with checkov`."""
+    if what.plan_file:
+        return f"scanning the plan {what.label} with checkov"
+    roots = {Path(rel).parent for rel, _ in what.scanned if rel.endswith((".tf", ".tf.json"))}
+    return f"scanning {len(roots)} {'root' if len(roots) == 1 else 'roots'} in {what.label} with checkov"
 
 
 def plan_input(plan: Path) -> ScanInput:
@@ -309,7 +318,8 @@ def _checkov_part(
         config=config,
         skip_checks=tuple(sorted(plan_skips)),
     )
-    reports, staged = run_checkov(executable, files, run)
+    with step(scan_step(what)):
+        reports, staged = run_checkov(executable, files, run)
     part = parse_report(reports["json"], root=staged)
     if part.passed == 0 and not part.failed and not part.parsing_errors:
         raise ToolError(

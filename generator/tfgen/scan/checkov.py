@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ToolError
+from ..provision import Tool, ensure
 from .results import ScanFinding, ScanResult
 
 CHECKOV_ENV_VAR = "TFGEN_CHECKOV"
@@ -30,11 +31,11 @@ OFFLINE_ENV = {
 }
 
 INSTALL_HINT = (
-    "checkov is not installed: run `make setup`, or "
-    "`python3 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov=="
-    f"{CHECKOV_VERSION}` and set {CHECKOV_ENV_VAR}=$PWD/.venv-checkov/bin/checkov "
-    "(or pass --checkov PATH)"
+    f"set {CHECKOV_ENV_VAR} to a checkov {CHECKOV_VERSION} executable, pass --checkov PATH, or "
+    "let tfgen install its pinned checkov into your cache folder (tfgen setup)"
 )
+CHECKOV = Tool("checkov", CHECKOV_VERSION, "checkov", takes="about a minute")
+
 
 _CHECKOV_OUTPUTS = {
     "json": "results_json.json",
@@ -43,19 +44,30 @@ _CHECKOV_OUTPUTS = {
 }
 
 
-def find_checkov(option: Path | str | None = None) -> Path:
-    """The checkov executable: --checkov, else $TFGEN_CHECKOV, else PATH; ToolError if none."""
+def find_checkov(option: Path | str | None = None, install: bool = True) -> Path:
+    """The checkov executable: --checkov, else $TFGEN_CHECKOV, else tfgen's own pinned checkov.
+
+    tfgen's own lives in the user cache folder (tfgen.provision), installed on first use
+    unless `install` is false. A checkov merely on PATH is not used: its version decides the
+    findings, so tfgen runs the one it pins unless told otherwise.
+    """
     choices = (("--checkov", option), (CHECKOV_ENV_VAR, os.environ.get(CHECKOV_ENV_VAR)))
     for origin, candidate in choices:
         if candidate:
             path = Path(candidate).expanduser()
             if path.is_file() and os.access(path, os.X_OK):
                 return path
-            raise ToolError(f"{origin} points at {path}, not an executable. {INSTALL_HINT}")
-    found = shutil.which("checkov")
-    if found:
-        return Path(found)
-    raise ToolError(INSTALL_HINT)
+            raise ToolError(f"{origin} points at {path}, not an executable: {INSTALL_HINT}")
+    if not install:
+        found = CHECKOV.installed()
+        if found is None:
+            raise ToolError(f"checkov {CHECKOV_VERSION} is not installed yet: {INSTALL_HINT}")
+        return found
+    return ensure(CHECKOV, _say)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def checkov_fingerprint(checkov: Path) -> str:

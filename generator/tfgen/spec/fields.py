@@ -21,7 +21,7 @@ MAINT_WINDOW = (
     r"(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$"
 )
 AMI = r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]+)$"
-EMAIL = r"^[^@\s\"'\\]+@[^@\s\"'\\]+\.[a-z]{2,}$"
+EMAIL = r"""^[^@\s"'\\]+@[^@\s"'\\]+\.[a-z]{2,}$"""  # valid as an ECMA-262 (unicode) regex too
 TAG_KEY = r"^[A-Za-z0-9 _.:/=+@-]{1,128}$"
 RESERVED_TAGS = ("App", "Environment", "Profile", "ManagedBy")
 CLOUDWATCH_RETENTION = [

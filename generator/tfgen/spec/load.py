@@ -287,7 +287,21 @@ def check_layers(data: dict[str, Any], problems: Problems) -> None:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a spec file, for editors (yaml-language-server)."""
+    from ..catalog import MODULES
+    from .profiles import PROFILE_KEYS
+
     schema = spec_file_model().model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tfgen app spec"
+    # Keys a profile decides are refused in the base sections (the validator says where they
+    # go): say so in the schema too, so an editor flags them before `tfgen validate` does.
+    models = {m.section: m.model.__name__ for m in MODULES}
+    for section, key in sorted(PROFILE_KEYS):
+        properties = schema["$defs"].get(models.get(section, ""), {}).get("properties", {})
+        if key in properties:
+            properties[key] = {
+                "description": f"Chosen by each environment's profile: set it under "
+                f"environments.<env>.{section}.{key} (precedence: base < profile < environment).",
+                "not": {},
+            }
     return schema
