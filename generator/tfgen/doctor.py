@@ -108,6 +108,34 @@ def check_checkov() -> Check:
     return Check("checkov", True, where, found=where, needed=needed)
 
 
+def check_trivy() -> Check:
+    from .scan import TRIVY_INSTALL_HINT, TRIVY_VERSION, find_trivy
+    from .scan.trivy import trivy_env
+
+    fix = "tfgen setup (installs tfgen's pinned trivy into your cache folder), or set TFGEN_TRIVY"
+    try:
+        found = find_trivy(install=False)  # doctor reports; it does not install
+    except TfgenError:
+        return Check("trivy", False, "not installed yet", fix)
+    try:
+        out = subprocess.run(
+            [str(found), "--version"], capture_output=True, text=True, timeout=60, env=trivy_env()
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return Check("trivy", False, f"{found} does not run ({err})", TRIVY_INSTALL_HINT)
+    version = next(
+        (line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if line.startswith("Version:")),
+        "?",
+    )
+    if out.returncode != 0:
+        return Check("trivy", False, f"{found} --version failed", fix)
+    if version != TRIVY_VERSION:
+        return Check(
+            "trivy", False, f"{version} at {found}, tfgen's templates are checked with {TRIVY_VERSION}", fix
+        )
+    return Check("trivy", True, f"{version} at {found}")
+
+
 def check_aws(region: str | None = None) -> Check:
     """STS caller identity; `region` (the project's) when the environment names none."""
     fix = (
@@ -159,8 +187,8 @@ def doctor(project: Path | str = ".", env: str | None = None) -> DoctorReport:
     root = Path(project).resolve()
     proj = Project(root, read_manifest(root))
     envs = [env] if env else sorted(p.name for p in (root / "envs").glob("*") if p.is_dir())
-    with step("checking terraform, checkov, AWS credentials and state buckets"):
-        report = DoctorReport([check_terraform(), check_checkov(), check_aws(proj.region())])
+    with step("checking terraform, checkov, trivy, AWS credentials and state buckets"):
+        report = DoctorReport([check_terraform(), check_checkov(), check_trivy(), check_aws(proj.region())])
         aws_ok = report.checks[-1].ok
         for name in envs:
             if aws_ok:

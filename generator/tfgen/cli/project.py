@@ -197,15 +197,16 @@ def setup(
         Path, typer.Argument(help="The rendered project.", metavar="DIR", show_default=False)
     ] = Path("."),
 ) -> None:
-    """Install checkov and a project's pre-commit hooks.
+    """Install the scanners and a project's pre-commit hooks.
 
-    checkov is tfgen's pinned one, in your cache folder; the hooks run on every commit.
+    checkov and trivy are tfgen's pinned ones, in your cache folder; the hooks run on every
+    commit.
     """
-    from ..scan import find_checkov
+    from ..scan import find_checkov, find_trivy
 
     try:
-        checkov = find_checkov()
-        echo(f"checkov: {checkov}")
+        echo(f"checkov: {find_checkov()}")
+        echo(f"trivy: {find_trivy()}")
         echo(_install_hooks(directory))
     except TfgenError as err:
         fail(err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,9 @@ class ScanFinding:
     line: int
     guideline: str = ""
     reason: str = ""
+    engine: str = "checkov"
+    severity: str = ""
+    root: str = ""  # trivy: the environment root whose values found it (envs/dev)
 
     def advice(self) -> str:
         """What to change: the check's name, plus its guideline when it says more."""
@@ -33,6 +37,9 @@ class ScanResult:
     target: str
     checkov_version: str
     policies: str
+    trivy_version: str = ""
+    engines: list[str] = field(default_factory=lambda: ["checkov"])
+    notes: list[str] = field(default_factory=list)
     failed: list[ScanFinding] = field(default_factory=list)
     skipped: list[ScanFinding] = field(default_factory=list)
     passed: int = 0
@@ -53,25 +60,17 @@ class ScanResult:
         count or for_each once per instance (`x`, `x[0]`): skips of the same check in the same
         file, for the same reason, on resources that differ only by an index, are one.
         """
-        found: dict[tuple[str, str, str, str], list[ScanFinding]] = {}
+        found: dict[tuple[str, str, str, str, str], list[ScanFinding]] = {}
         for f in self.skipped:
             reason = (f.reason or "").strip() or "no reason given"
-            key = (_without_index(f.resource), f.file, f.check_id, reason)
+            key = (_without_index(f.resource), f.file, f.check_id, reason, f.engine)
             found.setdefault(key, []).append(f)
         out = []
-        for (resource, _file, _check, reason), items in sorted(found.items()):
+        for (resource, _file, _check, reason, _engine), items in sorted(found.items()):
             first = min(items, key=lambda f: f.line)
             out.append(
                 (
-                    ScanFinding(
-                        first.check_id,
-                        first.check_name,
-                        resource,
-                        first.file,
-                        first.line,
-                        first.guideline,
-                        reason,
-                    ),
+                    dataclasses.replace(first, resource=resource, reason=reason),
                     len(items),
                 )
             )
@@ -81,12 +80,15 @@ class ScanResult:
         """The readable summary: one line per finding (file:line, check, resource, advice),
         the skips as a count (listed with their reasons with `show_skips`), the counts."""
         source = "from cache" if self.from_cache else f"{self.seconds:.1f}s"
-        lines = [
-            f"scan {self.target}: checkov {self.checkov_version}, "
-            f"policies {self.policies or 'built-in only'} ({source})"
-        ]
-        for f in sorted(self.failed, key=lambda f: (f.file, f.line, f.check_id, f.resource)):
-            lines.append(f"{f.file}:{f.line}  {f.check_id}  {f.resource}  {f.advice()}")
+        tools = []
+        if "checkov" in self.engines:
+            tools.append(f"checkov {self.checkov_version}, policies {self.policies or 'built-in only'}")
+        if "trivy" in self.engines:
+            tools.append(f"trivy {self.trivy_version} (embedded checks, each environment with its tfvars)")
+        lines = [f"scan {self.target}: {' + '.join(tools)} ({source})", *self.notes]
+        for f in sorted(self.failed, key=lambda f: (f.file, f.line, f.check_id, f.resource, f.root)):
+            tag = f.engine + (f" {f.severity}" if f.severity else "") + (f", {f.root}" if f.root else "")
+            lines.append(f"{f.file}:{f.line}  {f.check_id}  {f.resource}  {f.advice()} [{tag}]")
         skips = self.distinct_skips()
         if show_skips and skips:
             lines.append("skipped:")
@@ -97,6 +99,16 @@ class ScanResult:
         for path in self.parsing_errors:
             lines.append(f"could not parse: {path} (not scanned)")
         counts = f"passed {self.passed}, failed {len(self.failed)}, skipped {len(skips)}"
+        if len(self.engines) > 1:
+            counts += (
+                " ("
+                + "; ".join(
+                    f"{e}: failed {sum(f.engine == e for f in self.failed)}, "
+                    f"skipped {len({(s.check_id, s.resource, s.file) for s, _ in skips if s.engine == e})}"
+                    for e in self.engines
+                )
+                + ")"
+            )
         if skips and not show_skips:
             counts += " (each with its reason: tfgen scan --show-skips lists them)"
         lines.append(counts)
@@ -107,6 +119,9 @@ class ScanResult:
             "target": self.target,
             "checkov_version": self.checkov_version,
             "policies": self.policies,
+            "trivy_version": self.trivy_version,
+            "engines": self.engines,
+            "notes": self.notes,
             "failed": [f.__dict__ for f in self.failed],
             "skipped": [f.__dict__ for f in self.skipped],
             "passed": self.passed,
@@ -121,6 +136,9 @@ class ScanResult:
             target=data["target"],
             checkov_version=data["checkov_version"],
             policies=data["policies"],
+            trivy_version=data["trivy_version"],
+            engines=list(data["engines"]),
+            notes=list(data["notes"]),
             failed=[ScanFinding(**f) for f in data["failed"]],
             skipped=[ScanFinding(**f) for f in data["skipped"]],
             passed=data["passed"],
