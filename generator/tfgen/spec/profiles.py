@@ -17,7 +17,7 @@ from ..project import is_protected
 from .fields import Section
 from .model import Environment
 from .problems import FromProfile, Problems, Where, message_for
-from .sections import Usage
+from .sections import AssumeRole, Usage
 
 
 def _per_az(azs: int) -> int:
@@ -121,8 +121,20 @@ def resolve_environment(
         sections=sections,
         usage=usage,
         usage_origin=usage_origin,
+        account_id=env.get("account_id") if isinstance(env.get("account_id"), str) else None,
+        assume_role=_assume_role(env.get("assume_role")),
     )
     return environment, frozenset(invalid)
+
+
+def _assume_role(value: Any) -> AssumeRole | None:
+    """The environment's role (the spec file's check reported an invalid one already)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return AssumeRole.model_validate(value)
+    except ValidationError:
+        return None
 
 
 def _resolve_usage(data: dict[str, Any], name: str) -> tuple[Usage, dict[str, str]]:

@@ -14,6 +14,7 @@ from .fields import (
     MAINT_WINDOW,
     POLICY_ARN,
     REGION,
+    ROLE_ARN,
     WAF_ARN,
     WINDOW,
     Section,
@@ -196,6 +197,32 @@ class State(Section):
         None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="Default: <name>-tfstate."
     )
     region: str | None = Field(None, pattern=REGION, description="Default: the spec's region.")
+
+
+class AssumeRole(Section):
+    """The IAM role Terraform assumes for one environment (the provider and the state backend)."""
+
+    role_arn: str = Field(..., pattern=ROLE_ARN, description="ARN of the role to assume.")
+    external_id: str | None = Field(
+        None,
+        min_length=2,
+        max_length=1224,
+        pattern=r"^[A-Za-z0-9+=,.@:/_-]+$",
+        description="External id the role's trust policy asks for (an identifier, not a secret).",
+    )
+    session_name: str | None = Field(
+        None,
+        min_length=2,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9+=,.@_-]+$",
+        description="Role session name (CloudTrail shows it). Default: the provider's.",
+    )
+
+
+ACCOUNT_ID_DOC = (
+    "The AWS account this environment lives in (12 digits): the provider refuses any other "
+    "(allowed_account_ids), and environments in different accounts get one state bucket each."
+)
 
 
 class Usage(Section):
