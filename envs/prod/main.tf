@@ -181,8 +181,9 @@ module "cloudfront" {
 module "monitoring" {
   source = "../../modules/monitoring"
 
-  name               = local.name
-  tags               = var.tags
-  alarm_email        = var.monitoring.alarm_email
-  monthly_budget_usd = var.monitoring.monthly_budget_usd
+  name                = local.name
+  tags                = var.tags
+  alarm_email         = var.monitoring.alarm_email
+  monthly_budget_usd  = var.monitoring.monthly_budget_usd
+  budget_cost_filters = var.monitoring.budget_cost_filters
 }

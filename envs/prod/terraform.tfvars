@@ -93,5 +93,8 @@ cdn = {
 monitoring = {
   alarm_email        = "ops@example.com"
   monthly_budget_usd = 500
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$prod"]
+  }
   log_retention_days = 365
 }

@@ -91,5 +91,8 @@ cdn = {
 monitoring = {
   alarm_email        = "oncall@store.example.com"
   monthly_budget_usd = 2500
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$prod"]
+  }
   log_retention_days = 365
 }

@@ -92,5 +92,8 @@ cdn = {
 monitoring = {
   alarm_email        = "alerts@example.org"
   monthly_budget_usd = null
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$dev"]
+  }
   log_retention_days = 365
 }

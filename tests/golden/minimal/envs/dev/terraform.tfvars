@@ -47,5 +47,8 @@ app = {
 monitoring = {
   alarm_email        = null
   monthly_budget_usd = null
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$dev"]
+  }
   log_retention_days = 365
 }

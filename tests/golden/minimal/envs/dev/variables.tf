@@ -58,10 +58,11 @@ variable "app" {
 }
 
 variable "monitoring" {
-  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none), log retention in days."
+  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none) and what it measures (cost filters), log retention in days."
   type = object({
-    alarm_email        = string
-    monthly_budget_usd = number
-    log_retention_days = number
+    alarm_email         = string
+    monthly_budget_usd  = number
+    budget_cost_filters = map(list(string))
+    log_retention_days  = number
   })
 }

@@ -72,5 +72,8 @@ static = {
 monitoring = {
   alarm_email        = null
   monthly_budget_usd = null
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$prod"]
+  }
   log_retention_days = 365
 }
