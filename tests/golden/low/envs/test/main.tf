@@ -41,6 +41,7 @@ module "alb" {
   subnet_ids            = module.vpc.public_subnet_ids
   security_group_id     = module.vpc.alb_security_group_id
   certificate_arn       = var.load_balancer.certificate_arn
+  host_names            = var.load_balancer.domain_names
   app_port              = var.app.port
   health_check_path     = var.load_balancer.health_check_path
   idle_timeout          = var.load_balancer.idle_timeout
