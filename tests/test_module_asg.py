@@ -65,7 +65,10 @@ def test_instance_role_is_least_privilege(spec: str, asg_main: dict[str, Any]) -
     assert "AmazonSSMManagedInstanceCore" in attach["for_each"]
     assert "var.iam_policy_arns" in attach["for_each"]
     assert not re.search(r"AdministratorAccess|PowerUserAccess|SecretsManagerReadWrite", attach["for_each"])
-    policies = {k.strip('"'): v for block in doc["data"] for k, v in block.items()}
+    policies: dict[str, dict[str, Any]] = {}
+    for block in doc["data"]:
+        for k, v in block.items():
+            policies.setdefault(k.strip('"'), {}).update(v)
     secrets = policies["aws_iam_policy_document"]['"secrets"']
     assert secrets["count"] == "${length(var.secret_arns) > 0 ? 1 : 0}"
     read, decrypt = secrets["statement"]
@@ -77,6 +80,42 @@ def test_instance_role_is_least_privilege(spec: str, asg_main: dict[str, Any]) -
     assert "kms:ViaService" in conditions
     inline = resources(doc, "aws_iam_role_policy")["secrets"]
     assert inline["count"] == "${length(var.secret_arns) > 0 ? 1 : 0}"
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_app_role_reads_and_writes_the_static_bucket_with_its_key(
+    spec: str, asg_main: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    doc = asg_main[spec]
+    policies: dict[str, dict[str, Any]] = {}
+    for block in doc["data"]:
+        for k, v in block.items():
+            policies.setdefault(k.strip('"'), {}).update(v)
+    static = policies["aws_iam_policy_document"]['"static"']
+    assert static["count"] == "${length(var.static_buckets) > 0 ? 1 : 0}"
+    by_sid = {st["sid"].strip('"'): st for st in static["statement"]}
+    assert set(by_sid) == {"ListStaticBucket", "ReadWriteStaticObjects", "UseStaticKey"}
+    assert by_sid["ListStaticBucket"]["actions"] == ['"s3:ListBucket"']
+    assert by_sid["ListStaticBucket"]["resources"] == "${[for b in var.static_buckets : b.arn]}"
+    assert by_sid["ReadWriteStaticObjects"]["actions"] == [
+        '"s3:GetObject"',
+        '"s3:PutObject"',
+        '"s3:DeleteObject"',
+    ]
+    assert by_sid["ReadWriteStaticObjects"]["resources"] == '${[for b in var.static_buckets : "${b.arn}/*"]}'
+    assert by_sid["UseStaticKey"]["actions"] == ['"kms:Decrypt"', '"kms:GenerateDataKey"']
+    assert by_sid["UseStaticKey"]["resources"] == "${[for b in var.static_buckets : b.kms_key_arn]}"
+    inline = resources(doc, "aws_iam_role_policy")["static"]
+    assert inline["count"] == "${length(var.static_buckets) > 0 ? 1 : 0}"
+    with_static = {"reference": True, "minimal": False, "low": True, "high": True, "mysql": True}[spec]
+    for env in ENVS[spec]:
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
+        if with_static:
+            assert block["static_buckets"] == [
+                {"arn": "${module.s3.static_bucket_arn}", "kms_key_arn": "${module.s3.static_kms_key_arn}"}
+            ], (spec, env)
+        else:
+            assert "static_buckets" not in block, (spec, env)
 
 
 @pytest.mark.parametrize("spec", list(ENVS))

@@ -96,6 +96,11 @@ module "asg" {
     module.rds.master_user_secret_arn,
     module.elasticache.auth_token_secret_arn,
   ]
+
+  static_buckets = [{
+    arn         = module.s3.static_bucket_arn
+    kms_key_arn = module.s3.static_kms_key_arn
+  }]
 }
 
 module "rds" {

@@ -172,6 +172,44 @@ resource "aws_iam_role_policy" "secrets" {
   policy = data.aws_iam_policy_document.secrets[0].json
 }
 
+# The static-files bucket (when the environment has one): the app reads and writes its objects,
+# encrypted with the bucket's key. The bucket and key policies delegate to IAM; nothing else.
+data "aws_iam_policy_document" "static" {
+  count = length(var.static_buckets) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ListStaticBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [for b in var.static_buckets : b.arn]
+  }
+
+  statement {
+    sid       = "ReadWriteStaticObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = [for b in var.static_buckets : "${b.arn}/*"]
+  }
+
+  statement {
+    sid       = "UseStaticKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [for b in var.static_buckets : b.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "static" {
+  count = length(var.static_buckets) > 0 ? 1 : 0
+
+  name   = "use-static-bucket"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.static[0].json
+}
+
 resource "aws_iam_instance_profile" "this" {
   name_prefix = "${var.name}-app-"
   role        = aws_iam_role.this.name

@@ -89,6 +89,11 @@ module "asg" {
   secret_arns = [
     module.rds.master_user_secret_arn,
   ]
+
+  static_buckets = [{
+    arn         = module.s3.static_bucket_arn
+    kms_key_arn = module.s3.static_kms_key_arn
+  }]
 }
 
 module "rds" {

@@ -105,3 +105,12 @@ variable "alarm_topic_arn" {
   description = "SNS topic the CloudWatch alarms notify (alarm and OK)."
   type        = string
 }
+
+variable "static_buckets" {
+  description = "The static-files bucket the app may read and write (ARN and its KMS key's ARN): zero or one."
+  type = list(object({
+    arn         = string
+    kms_key_arn = string
+  }))
+  default = []
+}
