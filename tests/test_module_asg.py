@@ -45,10 +45,30 @@ def test_launch_template_is_hardened(spec: str, asg_main: dict[str, Any]) -> Non
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_ami_ids_pass_through_and_ssm_names_resolve_at_launch(spec: str, asg_main: dict[str, Any]) -> None:
+def test_ami_ids_pass_through_and_ssm_names_resolve_at_plan_time(spec: str, asg_main: dict[str, Any]) -> None:
     locals_ = {k: v for block in asg_main[spec]["locals"] for k, v in block.items()}
     assert locals_["ami_from_ssm"] == '${startswith(var.ami, "/")}'
-    assert locals_["image_id"] == '${local.ami_from_ssm ? "resolve:ssm:${var.ami}" : var.ami}'
+    # Resolved by Terraform, not by EC2 at launch: a new AMI is a plan change of the template.
+    assert (
+        locals_["image_id"]
+        == "${local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami}"
+    )
+    data = {
+        k.strip('"'): v
+        for block in asg_main[spec]["data"]
+        for k, v in block.items()
+        if k.strip('"') == "aws_ssm_parameter"
+    }
+    assert data["aws_ssm_parameter"]['"ami"'] == {
+        "count": "${local.ami_from_ssm ? 1 : 0}",
+        "name": "${var.ami}",
+        "__is_block__": True,
+    }
+    lt = resources(asg_main[spec], "aws_launch_template")["this"]
+    assert lt["image_id"] == "${local.image_id}"
+    group = resources(asg_main[spec], "aws_autoscaling_group")["this"]
+    assert one(group, "launch_template")["version"] == "${aws_launch_template.this.latest_version}"
+    assert one(group, "instance_refresh")["strategy"] == '"Rolling"'
 
 
 def test_tfvars_keep_the_spec_ami(rendered: dict[str, Path]) -> None:

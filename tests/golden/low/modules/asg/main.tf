@@ -9,10 +9,11 @@ locals {
   region     = data.aws_region.current.region
   account_id = data.aws_caller_identity.current.account_id
 
-  # An SSM parameter is resolved by EC2 at every launch, so new instances pick up the AMI the
-  # parameter holds then (e.g. the latest Amazon Linux) without a new launch template version.
+  # An SSM parameter (e.g. the latest Amazon Linux) is read at plan time into the launch
+  # template: a new AMI is a visible plan change, a new template version, and an instance
+  # refresh that rolls the whole group, so instances never drift apart.
   ami_from_ssm = startswith(var.ami, "/")
-  image_id     = local.ami_from_ssm ? "resolve:ssm:${var.ami}" : var.ami
+  image_id     = local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami
 
   log_group_name = "/app/${var.name}"
 
@@ -25,9 +26,9 @@ locals {
   instance_tags = merge(var.tags, { Name = var.name })
 }
 
-# Read only for the root device name of the AMI, so that the encrypted gp3 mapping below
-# replaces the root volume (/dev/xvda on Amazon Linux, /dev/sda1 on Ubuntu) instead of adding
-# a second, empty disk.
+# The AMI id the SSM parameter holds now (public AMI parameters are plain strings). The AMI is
+# also read for its root device name, so that the encrypted gp3 mapping below replaces the root
+# volume (/dev/xvda on Amazon Linux, /dev/sda1 on Ubuntu) instead of adding a second, empty disk.
 data "aws_ssm_parameter" "ami" {
   count = local.ami_from_ssm ? 1 : 0
 
@@ -37,7 +38,7 @@ data "aws_ssm_parameter" "ami" {
 data "aws_ami" "this" {
   filter {
     name   = "image-id"
-    values = [local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami]
+    values = [local.image_id]
   }
 }
 
