@@ -139,6 +139,31 @@ def test_outputs_keep_the_contract_names(rendered: dict[str, Path]) -> None:
     )
 
 
+ZONES: dict[str, list[str]] = {  # spec -> region's zones in tfgen's region table
+    "reference": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    "minimal": ["us-east-2a", "us-east-2b", "us-east-2c"],
+    "low": ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
+    "high": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+    "mysql": ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
+}
+
+
+@pytest.mark.parametrize("spec", sorted(PROFILES))
+def test_zone_names_are_pinned_at_render_time(spec: str, rendered: dict[str, Path]) -> None:
+    from tfgen.regions import REGIONS
+
+    resolved = load_spec(rendered[spec] / "app.yaml")
+    zones = list(REGIONS[resolved.region].zones)
+    assert zones == ZONES[spec]
+    for env in resolved.environments:
+        doc = parse(rendered[spec] / "envs" / env.name / "main.tf")
+        # No lookup of the zones that are `available` now: an impaired zone changes nothing.
+        assert "data" not in doc or not blocks(doc, "data", "aws_availability_zones")
+        locals_ = {k: v for entry in doc["locals"] for k, v in entry.items()}
+        assert locals_["azs"] == "${slice(" + str(zones).replace("'", '"') + ", 0, var.az_count)}"
+        assert parse(rendered[spec] / "envs" / env.name / "terraform.tfvars")["az_count"] == env.azs
+
+
 def test_environment_wires_the_module_from_its_network_variable(rendered: dict[str, Path]) -> None:
     doc = parse(rendered["reference"] / "envs" / "prod" / "main.tf")
     vpc = blocks(doc, "module")["vpc"]

@@ -117,6 +117,13 @@ class AppSpec:
     """The parsed spec this was resolved from: to resolve it again under another profile."""
 
     @property
+    def zones(self) -> tuple[str, ...]:
+        """The region's zone names from tfgen's region table, in order: the first `azs` are used."""
+        from ..regions import REGIONS
+
+        return REGIONS[self.region].zones
+
+    @property
     def split_accounts(self) -> bool:
         """Whether the environments name more than one AWS account (then one state bucket each)."""
         return len({e.account_id for e in self.environments if e.account_id}) > 1

@@ -1,18 +1,10 @@
 # store / prod: profile high-power. Rendered by tfgen; edit the spec, not this file.
 
-data "aws_availability_zones" "available" {
-  # checkov:skip=CKV_AWS_394: only the first az_count zones (sorted by name) are used; AWS names new zones after the existing ones, so the set in use does not grow
-  state = "available"
-
-  filter {
-    name   = "opt-in-status"
-    values = ["opt-in-not-required"]
-  }
-}
-
 locals {
   name = "store-prod"
-  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # Zone names pinned at render time from tfgen's region table (not a `state = available`
+  # lookup): an impaired zone never shifts the subnets to other zones.
+  azs = slice(["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"], 0, var.az_count)
 }
 
 module "vpc" {
