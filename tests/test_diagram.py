@@ -182,7 +182,7 @@ def test_reference_dev_low_power_structure() -> None:
         ("dev_sns", "dev_email", "", False),
         ("dev_budget", "dev_email", "80% actual, 100% forecast", False),
     }
-    assert g.nodes["dev_db_primary"] == ("RDS postgres 17.2\ndb.t4g.micro primary", "dev_az1_database")
+    assert g.nodes["dev_db_primary"] == ("RDS postgres 17\ndb.t4g.micro primary", "dev_az1_database")
     assert g.nodes["dev_asg"][0] == "Auto Scaling group\n1-2 x t3.micro, desired 1"
 
 

@@ -156,13 +156,31 @@ def test_parameter_group_requires_tls_and_logs_queries(spec: str, rds: dict[str,
         assert "rds.force_ssl" not in params
 
 
+@pytest.mark.parametrize("spec", sorted(DB_ENVS))
+def test_minor_versions_are_rds_s_and_major_upgrades_only_on_request(
+    spec: str, rds: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    doc = rds[spec]
+    primary = resources(doc, "aws_db_instance")["this"]
+    assert primary["auto_minor_version_upgrade"] is True
+    assert primary["allow_major_version_upgrade"] == "${var.allow_major_version_upgrade}"
+    assert primary["engine_version"] == "${var.engine_version}"
+    assert "engine_version" not in resources(doc, "aws_db_instance")["replica"]  # follows its source
+    for env in DB_ENVS[spec]:
+        db = tfvars(rendered[spec], env)["database"]
+        assert db["allow_major_version_upgrade"] is False, (spec, env)
+        # A major version only: postgres "17", mysql "8.4".
+        assert re.fullmatch(r'"[0-9]+"' if spec != "mysql" else r'"[0-9]+\.[0-9]+"', db["engine_version"])
+        call = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["rds"]
+        assert call["allow_major_version_upgrade"] == "${var.database.allow_major_version_upgrade}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("spec", "version", "family"),
     [
-        ("reference", "17.2", "postgres17"),
         ("reference", "17", "postgres17"),
-        ("high", "16.6", "postgres16"),
+        ("high", "16", "postgres16"),
         ("mysql", "8.4", "mysql8.4"),
         ("mysql", "8.0.40", "mysql8.0"),
     ],
@@ -243,7 +261,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: d
         (
             "reference",
             "dev",
-            {"engine_version": '"17.2"', "instance_class": '"db.t4g.micro"', "performance_insights": True},
+            {"engine_version": '"17"', "instance_class": '"db.t4g.micro"', "performance_insights": True},
         ),
         (
             "reference",
@@ -251,7 +269,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: d
             {"instance_class": '"db.r7g.large"', "read_replicas": 1, "max_allocated_storage": 200},
         ),
         ("low", "dev", {"engine_version": '"17"'}),
-        ("high", "prod", {"engine_version": '"16.6"', "read_replicas": 2, "allocated_storage": 100}),
+        ("high", "prod", {"engine_version": '"16"', "read_replicas": 2, "allocated_storage": 100}),
         # RDS for MySQL has no Performance Insights on micro/small classes.
         ("mysql", "prod", {"engine_version": '"8.4"', "performance_insights": False, "read_replicas": 1}),
     ],

@@ -49,7 +49,8 @@ app = {
 }
 
 database = {
-  engine_version              = "17.2"
+  engine_version              = "17"
+  allow_major_version_upgrade = false
   instance_class              = "db.t4g.small"
   allocated_storage           = 20
   max_allocated_storage       = 200

@@ -74,6 +74,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     max_connections = default_max_connections(db.engine, db.instance_class)
     return {
         "engine_version": db.version,
+        "allow_major_version_upgrade": db.allow_major_version_upgrade,
         "instance_class": db.instance_class,
         "allocated_storage": db.allocated_storage,
         "max_allocated_storage": db.max_allocated_storage,

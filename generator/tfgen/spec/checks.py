@@ -148,7 +148,14 @@ def check_database(c: EnvCheck) -> None:
     if db.engine == "mysql" and db.engine_version and "." not in db.engine_version:
         c.say(
             c.at("database", "engine_version"),
-            f"MySQL versions are major.minor (e.g. 8.4 or 8.0.40), got {db.engine_version!r}",
+            f"MySQL versions are major.minor (e.g. 8.4 or 8.0), got {db.engine_version!r}",
+        )
+    elif db.engine_version and db.engine_version.count(".") >= (2 if db.engine == "mysql" else 1):
+        major = ".".join(db.engine_version.split(".")[: 2 if db.engine == "mysql" else 1])
+        c.say(
+            c.at("database", "engine_version"),
+            f"{db.engine_version!r} pins a minor version, but RDS upgrades minor versions itself "
+            f"(auto_minor_version_upgrade) and the next plan would downgrade: write {major!r}",
         )
     if db.max_allocated_storage < db.allocated_storage:
         c.say(

@@ -97,7 +97,13 @@ class Database(Section):
 
     engine: Literal["postgres", "mysql"] = Field(..., description="postgres or mysql.")
     engine_version: str | None = Field(
-        None, pattern=r"^[0-9]+(\.[0-9]+){0,2}$", description="Default: 17 (postgres), 8.4 (mysql)."
+        None,
+        pattern=r"^[0-9]+(\.[0-9]+){0,2}$",
+        description="The major version, default 17 (postgres), 8.4 (mysql): RDS applies the minor "
+        "versions itself (automatic minor upgrades), so a pinned minor would plan a downgrade.",
+    )
+    allow_major_version_upgrade: bool = Field(
+        False, description="Let a new major engine_version upgrade the instance in place."
     )
     instance_class: str = Field(
         "db.t4g.micro", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="RDS instance class."

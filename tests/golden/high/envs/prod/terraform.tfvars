@@ -47,7 +47,8 @@ app = {
 }
 
 database = {
-  engine_version              = "16.6"
+  engine_version              = "16"
+  allow_major_version_upgrade = false
   instance_class              = "db.r7g.large"
   allocated_storage           = 100
   max_allocated_storage       = 1000

@@ -8,7 +8,7 @@ locals {
   identifier          = "${var.name}-db"
   replica_identifiers = [for i in range(var.read_replicas) : "${local.identifier}-replica-${i + 1}"]
 
-  # Parameter group families follow the major version: 17.2 -> postgres17.
+  # Parameter group families follow the major version: 17 -> postgres17.
   family      = "postgres${split(".", var.engine_version)[0]}"
   log_exports = ["postgresql", "upgrade"]
 
@@ -203,9 +203,11 @@ resource "aws_db_instance" "this" {
   # Stable prefix, creation time as suffix: a destroy never collides with an older final snapshot.
   final_snapshot_identifier = "${local.identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
 
-  auto_minor_version_upgrade = true
-  # The version is pinned in the spec, so a major version change there is deliberate.
-  allow_major_version_upgrade = true
+  # engine_version is a major version (the way terraform-aws-modules advises with automatic
+  # minor upgrades): RDS upgrades the minor version and the plan stays clean. A major upgrade
+  # happens only when the spec asks (database.allow_major_version_upgrade).
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = var.allow_major_version_upgrade
 
   enabled_cloudwatch_logs_exports       = local.log_exports
   monitoring_interval                   = 60

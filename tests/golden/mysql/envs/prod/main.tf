@@ -106,6 +106,8 @@ module "rds" {
   db_name               = var.database.db_name
   username              = var.database.username
 
+  allow_major_version_upgrade = var.database.allow_major_version_upgrade
+
   multi_az              = var.database.multi_az
   read_replicas         = var.database.read_replicas
   backup_retention_days = var.database.backup_retention_days

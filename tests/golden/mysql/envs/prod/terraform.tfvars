@@ -47,6 +47,7 @@ app = {
 
 database = {
   engine_version              = "8.4"
+  allow_major_version_upgrade = false
   instance_class              = "db.t4g.micro"
   allocated_storage           = 20
   max_allocated_storage       = 100

@@ -62,6 +62,7 @@ variable "database" {
   description = "The RDS database: version, class, storage, HA (Multi-AZ, read replicas), backups, protection, monitoring."
   type = object({
     engine_version              = string
+    allow_major_version_upgrade = bool
     instance_class              = string
     allocated_storage           = number
     max_allocated_storage       = number

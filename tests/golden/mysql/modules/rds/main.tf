@@ -197,9 +197,11 @@ resource "aws_db_instance" "this" {
   # Stable prefix, creation time as suffix: a destroy never collides with an older final snapshot.
   final_snapshot_identifier = "${local.identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
 
-  auto_minor_version_upgrade = true
-  # The version is pinned in the spec, so a major version change there is deliberate.
-  allow_major_version_upgrade = true
+  # engine_version is a major version (the way terraform-aws-modules advises with automatic
+  # minor upgrades): RDS upgrades the minor version and the plan stays clean. A major upgrade
+  # happens only when the spec asks (database.allow_major_version_upgrade).
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = var.allow_major_version_upgrade
 
   enabled_cloudwatch_logs_exports       = local.log_exports
   monitoring_interval                   = 60
