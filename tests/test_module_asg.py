@@ -139,6 +139,28 @@ def test_app_role_reads_and_writes_the_static_bucket_with_its_key(
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
+def test_app_role_may_connect_to_the_database_with_iam_auth_only_when_there_is_one(
+    spec: str, asg_main: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    doc = asg_main[spec]
+    policies: dict[str, dict[str, Any]] = {}
+    for block in doc["data"]:
+        for k, v in block.items():
+            policies.setdefault(k.strip('"'), {}).update(v)
+    connect = policies["aws_iam_policy_document"]['"db_connect"']
+    assert connect["count"] == "${length(var.db_connect_arns) > 0 ? 1 : 0}"
+    (statement,) = connect["statement"]
+    assert (statement["actions"], statement["resources"]) == (['"rds-db:connect"'], "${var.db_connect_arns}")
+    assert resources(doc, "aws_iam_role_policy")["db_connect"]["count"] == connect["count"]
+    for env in ENVS[spec]:
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
+        if spec == "minimal":
+            assert "db_connect_arns" not in block
+        else:
+            assert block["db_connect_arns"] == "${module.rds.iam_connect_arns}"
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
 def test_group_spreads_behind_the_load_balancer(spec: str, asg_main: dict[str, Any]) -> None:
     doc = asg_main[spec]
     group = resources(doc, "aws_autoscaling_group")["this"]
@@ -213,11 +235,20 @@ def test_environment_wires_subnets_groups_and_target_group(spec: str, rendered: 
 APP_ENV = {
     ("minimal", "dev"): ({"APP_PORT"}, []),
     ("mysql", "prod"): (
-        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "DB_REPLICA_HOSTS", "STATIC_BUCKET"},
+        {
+            "APP_PORT",
+            "DB_HOST",
+            "DB_PORT",
+            "DB_NAME",
+            "DB_SECRET_ARN",
+            "DB_IAM_USER",
+            "DB_REPLICA_HOSTS",
+            "STATIC_BUCKET",
+        },
         ["${module.rds.master_user_secret_arn}"],
     ),
     ("mysql", "staging"): (
-        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "STATIC_BUCKET"},
+        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "DB_IAM_USER", "STATIC_BUCKET"},
         ["${module.rds.master_user_secret_arn}"],
     ),
     ("high", "prod"): (
@@ -227,6 +258,7 @@ APP_ENV = {
             "DB_PORT",
             "DB_NAME",
             "DB_SECRET_ARN",
+            "DB_IAM_USER",
             "DB_REPLICA_HOSTS",
             "CACHE_HOST",
             "CACHE_PORT",

@@ -175,6 +175,28 @@ def test_minor_versions_are_rds_s_and_major_upgrades_only_on_request(
         assert call["allow_major_version_upgrade"] == "${var.database.allow_major_version_upgrade}"
 
 
+@pytest.mark.parametrize("spec", sorted(DB_ENVS))
+def test_iam_auth_grants_connect_as_the_named_user_on_every_instance(
+    spec: str, rds: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    primary = resources(rds[spec], "aws_db_instance")["this"]
+    replica = resources(rds[spec], "aws_db_instance")["replica"]
+    assert primary["iam_database_authentication_enabled"] is True
+    assert replica["iam_database_authentication_enabled"] is True
+    outputs = blocks(parse(rendered[spec] / "modules" / "rds" / "outputs.tf"), "output")
+    value = outputs["iam_connect_arns"]["value"]
+    assert "concat([aws_db_instance.this.resource_id], aws_db_instance.replica[*].resource_id)" in value
+    assert ":rds-db:${data.aws_region.current.region}:" in value and ":dbuser:${id}/${var.iam_user}" in value
+    for env in DB_ENVS[spec]:
+        assert tfvars(rendered[spec], env)["database"]["iam_user"] == '"app"'
+        call = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")
+        assert call["rds"]["iam_user"] == "${var.database.iam_user}"
+        assert call["asg"]["db_connect_arns"] == "${module.rds.iam_connect_arns}"
+        assert (
+            "DB_IAM_USER   = var.database.iam_user" in (rendered[spec] / "envs" / env / "main.tf").read_text()
+        )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("spec", "version", "family"),
@@ -311,6 +333,7 @@ def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -
         "master_user_secret_arn",
         "replica_endpoints",
         "instance_id",
+        "iam_connect_arns",
         "db_name",
         "kms_key_arn",
         "parameter_group_name",

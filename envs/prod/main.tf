@@ -74,6 +74,7 @@ module "asg" {
       DB_PORT       = tostring(module.rds.port)
       DB_NAME       = var.database.db_name
       DB_SECRET_ARN = module.rds.master_user_secret_arn
+      DB_IAM_USER   = var.database.iam_user
     },
     {
       DB_REPLICA_HOSTS = join(",", module.rds.replica_endpoints)
@@ -91,6 +92,8 @@ module "asg" {
     module.rds.master_user_secret_arn,
     module.elasticache.auth_token_secret_arn,
   ]
+
+  db_connect_arns = module.rds.iam_connect_arns
 
   static_buckets = [{
     arn         = module.s3.static_bucket_arn
@@ -112,6 +115,7 @@ module "rds" {
   max_allocated_storage = var.database.max_allocated_storage
   db_name               = var.database.db_name
   username              = var.database.username
+  iam_user              = var.database.iam_user
 
   allow_major_version_upgrade = var.database.allow_major_version_upgrade
 

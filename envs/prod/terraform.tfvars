@@ -56,6 +56,7 @@ database = {
   max_allocated_storage       = 200
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = true
   read_replicas               = 1
   backup_retention_days       = 30

@@ -80,6 +80,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "max_allocated_storage": db.max_allocated_storage,
         "db_name": db.db_name,
         "username": db.username,
+        "iam_user": db.iam_user,
         "multi_az": db.multi_az,
         "read_replicas": db.read_replicas,
         "backup_retention_days": db.backup_retention_days,

@@ -162,6 +162,17 @@ def check_database(c: EnvCheck) -> None:
             c.at("database", "max_allocated_storage"),
             f"must be >= allocated_storage ({db.allocated_storage})",
         )
+    if db.iam_user == db.username:
+        c.say(
+            c.at("database", "iam_user"),
+            f"is the master user {db.username!r}: the app connects with IAM as a user of its own, "
+            "not as the master user (whose password RDS manages)",
+        )
+    elif db.iam_user.lower() in reserved_usernames(db.engine):
+        c.say(
+            c.at("database", "iam_user"),
+            f"{db.iam_user!r} is a reserved word of {db.engine}: choose another, e.g. app",
+        )
     if db.username.lower() in reserved_usernames(db.engine):
         c.say(
             c.at("database", "username"),

@@ -112,6 +112,12 @@ class Database(Section):
     max_allocated_storage: int = Field(100, ge=20, le=65536, description="Storage autoscaling cap.")
     db_name: str = Field("app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Initial database.")
     username: str = Field("app_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$", description="Master user.")
+    iam_user: str = Field(
+        "app",
+        pattern=r"^[a-z][a-z0-9_]{0,15}$",
+        description="Database user the app role may connect as with IAM authentication "
+        "(rds-db:connect); create it once in the database (see the README).",
+    )
     multi_az: bool = Field(False, description="Multi-AZ standby. Profile key.")
     read_replicas: int = Field(0, ge=0, le=5, description="Read replicas. Profile key.")
     backup_retention_days: int = Field(

@@ -54,6 +54,7 @@ database = {
   max_allocated_storage       = 1000
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = true
   read_replicas               = 2
   backup_retention_days       = 30

@@ -69,6 +69,7 @@ variable "database" {
     max_allocated_storage       = number
     db_name                     = string
     username                    = string
+    iam_user                    = string
     multi_az                    = bool
     read_replicas               = number
     backup_retention_days       = number

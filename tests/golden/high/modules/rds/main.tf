@@ -176,8 +176,10 @@ resource "aws_db_instance" "this" {
   username = var.username
   # RDS generates the password, keeps it in Secrets Manager (encrypted with this module's key)
   # and rotates it; the app reads it through the secret ARN. It never appears in code or state.
-  manage_master_user_password         = true
-  master_user_secret_kms_key_id       = aws_kms_key.this.arn
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = aws_kms_key.this.arn
+  # The app connects as var.iam_user with a 15-minute token (rds-db:connect on the app role);
+  # no database password reaches the app.
   iam_database_authentication_enabled = true
 
   db_subnet_group_name   = var.db_subnet_group_name

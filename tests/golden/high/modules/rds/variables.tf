@@ -35,6 +35,11 @@ variable "allow_major_version_upgrade" {
   default     = false
 }
 
+variable "iam_user" {
+  description = "Database user the app may connect as with IAM authentication (iam_connect_arns); created in the database by its owner, not by Terraform."
+  type        = string
+}
+
 variable "instance_class" {
   description = "Instance class of the primary and of every read replica, e.g. db.t4g.micro."
   type        = string

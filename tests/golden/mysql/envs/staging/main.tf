@@ -73,6 +73,7 @@ module "asg" {
       DB_PORT       = tostring(module.rds.port)
       DB_NAME       = var.database.db_name
       DB_SECRET_ARN = module.rds.master_user_secret_arn
+      DB_IAM_USER   = var.database.iam_user
     },
     {
       STATIC_BUCKET = module.s3.static_bucket_id
@@ -81,6 +82,8 @@ module "asg" {
   secret_arns = [
     module.rds.master_user_secret_arn,
   ]
+
+  db_connect_arns = module.rds.iam_connect_arns
 
   static_buckets = [{
     arn         = module.s3.static_bucket_arn
@@ -102,6 +105,7 @@ module "rds" {
   max_allocated_storage = var.database.max_allocated_storage
   db_name               = var.database.db_name
   username              = var.database.username
+  iam_user              = var.database.iam_user
 
   allow_major_version_upgrade = var.database.allow_major_version_upgrade
 

@@ -53,6 +53,7 @@ database = {
   max_allocated_storage       = 100
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = false
   read_replicas               = 0
   backup_retention_days       = 7

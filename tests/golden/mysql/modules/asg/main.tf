@@ -211,6 +211,26 @@ resource "aws_iam_role_policy" "static" {
   policy = data.aws_iam_policy_document.static[0].json
 }
 
+# IAM database authentication: the app asks RDS for a token (generate-db-auth-token) and
+# connects as the database's IAM user over TLS.
+data "aws_iam_policy_document" "db_connect" {
+  count = length(var.db_connect_arns) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ConnectAsTheAppsDatabaseUser"
+    actions   = ["rds-db:connect"]
+    resources = var.db_connect_arns
+  }
+}
+
+resource "aws_iam_role_policy" "db_connect" {
+  count = length(var.db_connect_arns) > 0 ? 1 : 0
+
+  name   = "connect-to-database"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.db_connect[0].json
+}
+
 resource "aws_iam_instance_profile" "this" {
   name_prefix = "${var.name}-app-"
   role        = aws_iam_role.this.name
