@@ -89,7 +89,7 @@ def test_reference_dev_line_items_by_hand() -> None:
         "database.backup": 7 * 0.5 * U["rds_backup_gb_month"],
         "cache.primary": 1 * EU["elasticache"]["valkey"]["cache.t4g.small"] * 730,
         # alb 5, asg 1, rds 3, one cache node 3
-        **reference_common(azs=2, nat=1, alarms=12),
+        **reference_common(azs=2, nat=1, alarms=13),
     }
     assert figures(dev) == pytest.approx(expected, rel=1e-12)
     assert dev.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -111,7 +111,7 @@ def test_reference_prod_high_power_line_items_by_hand() -> None:
         "cache.primary": node * 730,
         "cache.replicas": 1 * node * 730,
         # alb 5, asg 1, rds 3 + 1 replica lag, two cache nodes 3 each
-        **reference_common(azs=3, nat=3, alarms=16),
+        **reference_common(azs=3, nat=3, alarms=17),
     }
     assert figures(prod) == pytest.approx(expected, rel=1e-12)
     assert prod.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -181,7 +181,7 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         out["database.backup"] = (
             db.backup_retention_days * usage.db_change_gb_per_day * u["rds_backup_gb_month"]
         )
-        alarms, keys, secrets = alarms + 3 + db.read_replicas, keys + 1, secrets + 1
+        alarms, keys, secrets = alarms + 4 + db.read_replicas, keys + 1, secrets + 1
     cache = env.cache
     if cache is not None:
         node = p["elasticache"][cache.engine][cache.node_type]
@@ -236,8 +236,8 @@ def test_high_spec_in_numbers() -> None:
     assert prod.item("cache.replicas").monthly == pytest.approx(
         2 * w["elasticache"]["valkey"]["cache.r7g.large"] * 730
     )
-    # alb 5 + asg 1 + rds 3 + 2 replica lags + 3 cache nodes x 3
-    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 3 + 2 + 9
+    # alb 5 + asg 1 + rds 4 + 2 replica lags + 3 cache nodes x 3
+    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 4 + 2 + 9
     assert prod.item("network.nat").quantity == 3 * 730
 
 
@@ -702,7 +702,7 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
             "aws_elasticache_replication_group": 2 * node * 730,
             "aws_kms_key": 6 * U["kms_key_month"],
             "aws_secretsmanager_secret": 1 * U["secret_month"],
-            "aws_cloudwatch_metric_alarm": 16 * U["cloudwatch_alarm_month"],
+            "aws_cloudwatch_metric_alarm": 17 * U["cloudwatch_alarm_month"],
         },
         rel=1e-12,
     )

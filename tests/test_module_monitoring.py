@@ -24,7 +24,17 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_can_use(name: str, rendered: d
     assert key["enable_key_rotation"] is True
     assert key["policy"] == "${data.aws_iam_policy_document.alarms_key.json}"
     use = statements(main, "alarms_key")["AlarmAndBudgetPublishers"]
-    assert "cloudwatch.amazonaws.com" in unquote(use["principals"][0]["identifiers"])
+    publishers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    if name != "minimal":  # every other spec has a database, whose events go to the topic
+        publishers.append("events.rds.amazonaws.com")
+    assert unquote(use["principals"][0]["identifiers"]) == publishers
+    rds_events = statements(main, "alarms").get("RdsEventsPublish")
+    if name == "minimal":
+        assert rds_events is None
+    else:
+        assert rds_events is not None
+        assert unquote(rds_events["principals"][0]["identifiers"]) == ["events.rds.amazonaws.com"]
+        assert unquote(rds_events["condition"][0]["values"])[0].endswith(":${local.account_id}:es:*")
     assert set(unquote(use["actions"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 

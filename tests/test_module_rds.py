@@ -176,6 +176,42 @@ def test_minor_versions_are_rds_s_and_major_upgrades_only_on_request(
 
 
 @pytest.mark.parametrize("spec", sorted(DB_ENVS))
+def test_alarms_cover_memory_storage_cpu_lag_and_events_go_to_the_topic(
+    spec: str, rds: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    alarms = resources(rds[spec], "aws_cloudwatch_metric_alarm")
+    assert {name: unquote(a["metric_name"]) for name, a in alarms.items()} == {
+        "cpu": "CPUUtilization",
+        "freeable_memory": "FreeableMemory",
+        "free_storage": "FreeStorageSpace",
+        "connections": "DatabaseConnections",
+        "replica_lag": "ReplicaLag",
+    }
+    assert alarms["replica_lag"]["count"] == "${var.read_replicas}"
+    assert alarms["freeable_memory"]["threshold"] == "${var.memory_alarm_threshold}"
+    assert unquote(alarms["freeable_memory"]["comparison_operator"]) == "LessThanThreshold"
+    for alarm in alarms.values():
+        assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"]
+    events = resources(rds[spec], "aws_db_event_subscription")["this"]
+    assert events["sns_topic"] == "${var.alarm_topic_arn}"
+    assert unquote(events["source_type"]) == "db-instance"
+    assert (
+        events["source_ids"]
+        == "${concat([aws_db_instance.this.identifier], aws_db_instance.replica[*].identifier)}"
+    )
+    assert {"availability", "failover", "failure", "low storage"} <= set(unquote(events["event_categories"]))
+    # 10% of the class's memory: db.t4g.micro 1 GiB, db.r7g.large 16 GiB, db.t3.small (mysql) 2 GiB.
+    classes = {"db.t4g.micro": 1, "db.t4g.small": 2, "db.r7g.large": 16, "db.t3.medium": 4, "db.m7g.large": 8}
+    from tfgen.spec import load_spec
+
+    for env in load_spec(rendered[spec] / "app.yaml").environments:
+        db = tfvars(rendered[spec], env.name)["database"]
+        gib = classes.get(env.database.instance_class)
+        if gib is not None:
+            assert db["memory_alarm_threshold"] == int(gib * 1073741824 * 0.1), (spec, env.name)
+
+
+@pytest.mark.parametrize("spec", sorted(DB_ENVS))
 def test_iam_auth_grants_connect_as_the_named_user_on_every_instance(
     spec: str, rds: dict[str, Any], rendered: dict[str, Path]
 ) -> None:
@@ -246,7 +282,13 @@ def test_read_replicas_copy_the_primary(spec: str, rds: dict[str, Any]) -> None:
 def test_alarms_notify_the_alarm_topic(spec: str, rds: dict[str, Any]) -> None:
     alarms = resources(rds[spec], "aws_cloudwatch_metric_alarm")
     metrics = {unquote(a["metric_name"]) for a in alarms.values()}
-    assert metrics == {"CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ReplicaLag"}
+    assert metrics == {
+        "CPUUtilization",
+        "FreeableMemory",
+        "FreeStorageSpace",
+        "DatabaseConnections",
+        "ReplicaLag",
+    }
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/RDS"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name

@@ -130,6 +130,7 @@ module "rds" {
   performance_insights        = var.database.performance_insights
   log_retention_days          = var.database.log_retention_days
   connections_alarm_threshold = var.database.connections_alarm_threshold
+  memory_alarm_threshold      = var.database.memory_alarm_threshold
   alarm_topic_arn             = module.monitoring.sns_topic_arn
 }
 

@@ -67,6 +67,7 @@ database = {
   performance_insights        = true
   log_retention_days          = 365
   connections_alarm_threshold = 161
+  memory_alarm_threshold      = 214748364
 }
 
 cache = {

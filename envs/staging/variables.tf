@@ -80,6 +80,7 @@ variable "database" {
     performance_insights        = bool
     log_retention_days          = number
     connections_alarm_threshold = number
+    memory_alarm_threshold      = number
   })
 }
 

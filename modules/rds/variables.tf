@@ -40,6 +40,11 @@ variable "iam_user" {
   type        = string
 }
 
+variable "memory_alarm_threshold" {
+  description = "FreeableMemory below this many bytes (10% of the instance class's memory) raises the alarm."
+  type        = number
+}
+
 variable "instance_class" {
   description = "Instance class of the primary and of every read replica, e.g. db.t4g.micro."
   type        = string

@@ -92,6 +92,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         and performance_insights_supported(db.engine, db.instance_class),
         "log_retention_days": env.monitoring.log_retention_days,
         "connections_alarm_threshold": max(int(max_connections * 0.8), 1),
+        "memory_alarm_threshold": int(instance_memory(db.instance_class) / 0.9 * 0.1),
     }
 
 

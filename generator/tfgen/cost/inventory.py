@@ -89,7 +89,7 @@ PRICED: tuple[Priced, ...] = (
     Priced("rds", "aws_db_instance", "replica", "var.read_replicas", _read_replicas),
     *(
         Priced("rds", "aws_cloudwatch_metric_alarm", name, None)
-        for name in ("cpu", "free_storage", "connections")
+        for name in ("cpu", "freeable_memory", "free_storage", "connections")
     ),
     Priced("rds", "aws_cloudwatch_metric_alarm", "replica_lag", "var.read_replicas", _read_replicas),
     Priced("elasticache", "aws_kms_key", "this", None),

@@ -65,6 +65,7 @@ database = {
   performance_insights        = true
   log_retention_days          = 365
   connections_alarm_threshold = 1297
+  memory_alarm_threshold      = 1717986918
 }
 
 cache = {

@@ -38,7 +38,7 @@ data "aws_iam_policy_document" "alarms_key" {
 
     principals {
       type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.rds.amazonaws.com"]
     }
   }
 }
@@ -110,6 +110,24 @@ data "aws_iam_policy_document" "alarms" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values   = ["arn:${local.partition}:cloudwatch:${data.aws_region.current.region}:${local.account_id}:alarm:*"]
+    }
+  }
+
+  # RDS event notifications (failover, failure, low storage, maintenance) of this account.
+  statement {
+    sid       = "RdsEventsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.rds.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:rds:${data.aws_region.current.region}:${local.account_id}:es:*"]
     }
   }
 

@@ -64,6 +64,7 @@ database = {
   performance_insights        = false
   log_retention_days          = 365
   connections_alarm_threshold = 60
+  memory_alarm_threshold      = 107374182
 }
 
 static = {

@@ -300,6 +300,23 @@ resource "aws_cloudwatch_metric_alarm" "cpu" {
   tags = var.tags
 }
 
+resource "aws_cloudwatch_metric_alarm" "freeable_memory" {
+  alarm_name          = "${local.identifier}-freeable-memory"
+  alarm_description   = "Freeable memory of ${local.identifier} below 10% of the class's memory for 15 minutes (swapping, cache misses)."
+  namespace           = "AWS/RDS"
+  metric_name         = "FreeableMemory"
+  dimensions          = { DBInstanceIdentifier = aws_db_instance.this.identifier }
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.memory_alarm_threshold
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "free_storage" {
   alarm_name          = "${local.identifier}-free-storage"
   alarm_description   = "Free storage of ${local.identifier} below 10% of the allocated storage (autoscaling may be at its cap)."
@@ -349,6 +366,27 @@ resource "aws_cloudwatch_metric_alarm" "replica_lag" {
   threshold           = 300
   alarm_actions       = [var.alarm_topic_arn]
   ok_actions          = [var.alarm_topic_arn]
+
+  tags = var.tags
+}
+
+# What metrics do not show: failovers, failures, storage full, maintenance, recovery; to the
+# alarm topic, for the primary and every replica.
+resource "aws_db_event_subscription" "this" {
+  name        = "${local.identifier}-events"
+  sns_topic   = var.alarm_topic_arn
+  source_type = "db-instance"
+  source_ids  = concat([aws_db_instance.this.identifier], aws_db_instance.replica[*].identifier)
+  event_categories = [
+    "availability",
+    "deletion",
+    "failover",
+    "failure",
+    "low storage",
+    "maintenance",
+    "notification",
+    "recovery",
+  ]
 
   tags = var.tags
 }
