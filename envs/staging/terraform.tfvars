@@ -89,6 +89,7 @@ cdn = {
   certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
   price_class     = "PriceClass_100"
   waf_web_acl_arn = null
+  hsts_preload    = false
   dynamic_paths   = ["/api/*"]
   alb_domain_name = "shop.example.com"
 }

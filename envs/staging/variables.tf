@@ -105,12 +105,13 @@ variable "static" {
 }
 
 variable "cdn" {
-  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, and the paths sent to the load balancer (by its domain name)."
+  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, HSTS preload, and the paths sent to the load balancer (by its domain name)."
   type = object({
     aliases         = list(string)
     certificate_arn = string
     price_class     = string
     waf_web_acl_arn = string
+    hsts_preload    = bool
     dynamic_paths   = list(string)
     alb_domain_name = string
   })

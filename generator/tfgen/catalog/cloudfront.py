@@ -32,6 +32,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "certificate_arn": cdn.certificate_arn,
         "price_class": cdn.price_class,
         "waf_web_acl_arn": cdn.waf_web_acl_arn,
+        "hsts_preload": cdn.hsts_preload,
         "dynamic_paths": cdn.dynamic_paths,
         # CloudFront reaches the ALB by the first name on its certificate.
         "alb_domain_name": lb_names[0] if cdn.dynamic_paths and lb_names else None,

@@ -190,6 +190,11 @@ class Cdn(Section):
     waf_web_acl_arn: str | None = Field(
         None, pattern=WAF_ARN, description="Optional WAFv2 web ACL (CLOUDFRONT scope)."
     )
+    hsts_preload: bool = Field(
+        False,
+        description="Add `preload` to the HSTS header: only for a registrable domain whose every "
+        "subdomain serves HTTPS, submitted to hstspreload.org (hard to undo).",
+    )
 
 
 class Monitoring(Section):

@@ -87,6 +87,7 @@ cdn = {
   certificate_arn = "arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee"
   price_class     = "PriceClass_All"
   waf_web_acl_arn = null
+  hsts_preload    = false
   dynamic_paths   = ["/api/*", "/cart/*"]
   alb_domain_name = "store.example.com"
 }

@@ -34,7 +34,7 @@ resource "aws_cloudfront_response_headers_policy" "this" {
     strict_transport_security {
       access_control_max_age_sec = 31536000
       include_subdomains         = true
-      preload                    = true
+      preload                    = var.hsts_preload
       override                   = true
     }
 

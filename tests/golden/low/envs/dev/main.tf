@@ -172,6 +172,7 @@ module "cloudfront" {
   log_bucket_domain_name             = module.s3.log_bucket_domain_name
   price_class                        = var.cdn.price_class
   web_acl_id                         = var.cdn.waf_web_acl_arn
+  hsts_preload                       = var.cdn.hsts_preload
 }
 
 module "monitoring" {

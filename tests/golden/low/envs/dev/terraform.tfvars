@@ -88,6 +88,7 @@ cdn = {
   certificate_arn = null
   price_class     = "PriceClass_100"
   waf_web_acl_arn = null
+  hsts_preload    = false
   dynamic_paths   = []
   alb_domain_name = null
 }
