@@ -60,6 +60,8 @@ def test_subnet_cidrs_follow_the_spec_and_nat_follows_the_profile(
             assert len(cidrs[tier]) == resolved[env].azs
         # One NAT gateway (a third of the cost) for low-power, one per AZ for high-power.
         assert network["single_nat_gateway"] is (profile == "low-power")
+        # Flow logs: refused traffic only for low-power (cheap), every connection for high-power.
+        assert unquote(network["flow_log_traffic_type"]) == ("REJECT" if profile == "low-power" else "ALL")
 
 
 def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> None:
@@ -177,6 +179,7 @@ def test_environment_wires_the_module_from_its_network_variable(rendered: dict[s
         "cache_subnets",
         "single_nat_gateway",
         "flow_log_retention_days",
+        "flow_log_traffic_type",
         "app_port",
         "database_port",
         "cache_port",
@@ -195,7 +198,7 @@ def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
         assert resources[("aws_subnet", tier)]["map_public_ip_on_launch"] is False
     default_sg = resources[("aws_default_security_group", "this")]
     assert "ingress" not in default_sg and "egress" not in default_sg
-    assert resources[("aws_flow_log", "this")]["traffic_type"] == '"ALL"'
+    assert resources[("aws_flow_log", "this")]["traffic_type"] == "${var.flow_log_traffic_type}"
     assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
     assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
     # Only the ALB is open to the internet, and only on 80/443.

@@ -19,6 +19,7 @@ network = {
   cache_subnets           = ["10.20.192.0/21", "10.20.200.0/21", "10.20.208.0/21"]
   single_nat_gateway      = true
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "REJECT"
   app_port                = 8080
   database_port           = 5432
   cache_port              = 6379

@@ -14,7 +14,7 @@ variable "az_count" {
 }
 
 variable "network" {
-  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and the ports the security groups open between tiers."
+  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and traffic (REJECT or ALL), and the ports the security groups open between tiers."
   type = object({
     cidr                    = string
     public_subnets          = list(string)
@@ -23,6 +23,7 @@ variable "network" {
     cache_subnets           = list(string)
     single_nat_gateway      = bool
     flow_log_retention_days = number
+    flow_log_traffic_type   = string
     app_port                = number
     database_port           = number
     cache_port              = number

@@ -31,6 +31,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "cache_subnets": cidrs["cache"],
         "single_nat_gateway": env.network.nat == "single",
         "flow_log_retention_days": env.network.flow_log_retention_days,
+        "flow_log_traffic_type": env.network.flow_log_traffic,
         "app_port": env.app.port,
     }
     # The security groups are rendered for every tier some environment has.

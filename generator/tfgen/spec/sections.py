@@ -42,6 +42,11 @@ class Network(Section):
     flow_log_retention_days: int = Field(
         365, description="CloudWatch retention of the VPC flow logs, in days."
     )
+    flow_log_traffic: Literal["REJECT", "ALL"] = Field(
+        "ALL",
+        description="Flow logs record REJECT-ed traffic only (cheap: what the security groups "
+        "refused) or ALL of it (every connection, for forensics). Profile key.",
+    )
 
 
 class LoadBalancer(Section):

@@ -17,6 +17,7 @@ network = {
   cache_subnets           = ["10.50.192.0/21", "10.50.200.0/21", "10.50.208.0/21"]
   single_nat_gateway      = false
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "ALL"
   app_port                = 3000
   database_port           = 5432
   cache_port              = 6379

@@ -19,6 +19,7 @@ module "vpc" {
   cache_subnets           = var.network.cache_subnets
   single_nat_gateway      = var.network.single_nat_gateway
   flow_log_retention_days = var.network.flow_log_retention_days
+  flow_log_traffic_type   = var.network.flow_log_traffic_type
   app_port                = var.network.app_port
   database_port           = var.network.database_port
   cache_port              = var.network.cache_port

@@ -18,6 +18,7 @@ network = {
   cache_subnets           = ["10.1.192.0/21", "10.1.200.0/21"]
   single_nat_gateway      = true
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "REJECT"
   app_port                = 8080
   database_port           = 5432
   cache_port              = 6379

@@ -43,6 +43,17 @@ variable "single_nat_gateway" {
   type        = bool
 }
 
+variable "flow_log_traffic_type" {
+  description = "What the flow logs record: REJECT (refused connections only, a fraction of the volume) or ALL."
+  type        = string
+  default     = "ALL"
+
+  validation {
+    condition     = contains(["REJECT", "ALL"], var.flow_log_traffic_type)
+    error_message = "flow_log_traffic_type must be REJECT or ALL."
+  }
+}
+
 variable "flow_log_retention_days" {
   description = "Days CloudWatch Logs keeps the VPC flow logs."
   type        = number

@@ -17,6 +17,7 @@ network = {
   cache_subnets           = ["10.0.192.0/21", "10.0.200.0/21"]
   single_nat_gateway      = false
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "ALL"
   app_port                = 8080
   database_port           = 3306
 }

@@ -425,7 +425,7 @@ resource "aws_iam_role_policy" "flow_logs" {
 
 resource "aws_flow_log" "this" {
   vpc_id               = aws_vpc.this.id
-  traffic_type         = "ALL"
+  traffic_type         = var.flow_log_traffic_type
   log_destination_type = "cloud-watch-logs"
   log_destination      = aws_cloudwatch_log_group.flow_logs.arn
   iam_role_arn         = aws_iam_role.flow_logs.arn
