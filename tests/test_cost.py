@@ -110,8 +110,10 @@ def test_reference_prod_high_power_line_items_by_hand() -> None:
         "database.backup": 30 * 0.5 * U["rds_backup_gb_month"],
         "cache.primary": node * 730,
         "cache.replicas": 1 * node * 730,
-        # alb 5, asg 1, rds 3 + 1 replica lag, two cache nodes 3 each
+        # alb 5, asg 1, rds 4 + 1 replica lag, two cache nodes 3 each
         **reference_common(azs=3, nat=3, alarms=17),
+        # high-power: ssm, ssmmessages, ec2messages, secretsmanager, logs, kms in each of 3 AZs
+        "network.endpoints": 6 * 3 * U["interface_endpoint_hour"] * 730,
     }
     assert figures(prod) == pytest.approx(expected, rel=1e-12)
     assert prod.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -158,6 +160,11 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         / 365
         * u["logs_storage_gb_month"],
         "load_balancer.hours": u["alb_hour"] * H,
+        **(
+            {"network.endpoints": 6 * azs * u["interface_endpoint_hour"] * H}
+            if env.network.interface_endpoints
+            else {}
+        ),
         "load_balancer.lcus": max(usage.requests_per_month / (H * 3600) / 25, usage.egress_gb / H)
         * u["alb_lcu_hour"]
         * H,
@@ -703,6 +710,7 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
             "aws_kms_key": 6 * U["kms_key_month"],
             "aws_secretsmanager_secret": 1 * U["secret_month"],
             "aws_cloudwatch_metric_alarm": 17 * U["cloudwatch_alarm_month"],
+            "aws_vpc_endpoint": 6 * 3 * U["interface_endpoint_hour"] * 730,
         },
         rel=1e-12,
     )
@@ -719,6 +727,7 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
         "security.kms",
         "security.secrets",
         "monitoring.alarms",
+        "network.endpoints",
     )
     nat_ips = 3 * U["public_ipv4_hour"] * 730  # the estimate's public IPv4 also counts the ALB's
     assert delta["total"] == pytest.approx(sum(est.item(k).monthly for k in same) + nat_ips, rel=1e-12)

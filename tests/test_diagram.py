@@ -218,7 +218,7 @@ def test_reference_prod_high_power_structure() -> None:
     assert ("prod_db_primary", "prod_db_replica_1", "asynchronous", True) in g.edges
     assert ("prod_cache_primary", "prod_cache_replica_1", "replication", True) in g.edges
     assert g.nodes["prod_cache_replica_1"][0] == "ElastiCache replica 1, failover\ncache.t4g.small"
-    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (16)"
+    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (17)"
 
 
 def counts(g: Graph) -> dict[str, int]:

@@ -62,6 +62,9 @@ def test_subnet_cidrs_follow_the_spec_and_nat_follows_the_profile(
         assert network["single_nat_gateway"] is (profile == "low-power")
         # Flow logs: refused traffic only for low-power (cheap), every connection for high-power.
         assert unquote(network["flow_log_traffic_type"]) == ("REJECT" if profile == "low-power" else "ALL")
+        # Interface endpoints (management, secrets, logs, keys off the NAT) for high-power only.
+        services = ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "kms"]
+        assert unquote(network["interface_endpoints"]) == (services if profile == "high-power" else [])
 
 
 def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> None:
@@ -88,6 +91,12 @@ def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> 
         if "referenced_security_group_id" in body
     }
     assert chained == {
+        "endpoints_from_app": (
+            "${aws_security_group.endpoints[0].id}",
+            "${aws_security_group.app.id}",
+            443,
+            443,
+        ),
         "app_from_alb": (
             "${aws_security_group.app.id}",
             "${aws_security_group.alb.id}",
@@ -119,7 +128,7 @@ def test_without_data_tiers_there_are_no_data_groups_ports_or_outputs(
 ) -> None:
     tree = rendered["minimal"]
     doc = main_tf(tree)
-    assert sorted(blocks(doc, "resource", "aws_security_group")) == ["alb", "app"]
+    assert sorted(blocks(doc, "resource", "aws_security_group")) == ["alb", "app", "endpoints"]
     assert not blocks(doc, "resource", "aws_db_subnet_group")
     assert not blocks(doc, "resource", "aws_elasticache_subnet_group")
     variables = blocks(parse(tree / "modules/vpc/variables.tf"), "variable")
@@ -180,6 +189,7 @@ def test_environment_wires_the_module_from_its_network_variable(rendered: dict[s
         "single_nat_gateway",
         "flow_log_retention_days",
         "flow_log_traffic_type",
+        "interface_endpoints",
         "app_port",
         "database_port",
         "cache_port",
@@ -201,6 +211,14 @@ def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
     assert resources[("aws_flow_log", "this")]["traffic_type"] == "${var.flow_log_traffic_type}"
     assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
     assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
+    interface = resources[("aws_vpc_endpoint", "interface")]
+    assert interface["for_each"] == "${toset(var.interface_endpoints)}"
+    assert interface["vpc_endpoint_type"] == '"Interface"' and interface["private_dns_enabled"] is True
+    assert interface["subnet_ids"] == "${aws_subnet.private[*].id}"
+    assert interface["security_group_ids"] == ["${aws_security_group.endpoints[0].id}"]
+    from_app = resources[("aws_vpc_security_group_ingress_rule", "endpoints_from_app")]
+    assert from_app["referenced_security_group_id"] == "${aws_security_group.app.id}"
+    assert (from_app["from_port"], from_app["to_port"]) == (443, 443)
     # Only the ALB is open to the internet, and only on 80/443.
     open_rules = [
         (n, r)

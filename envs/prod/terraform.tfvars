@@ -20,6 +20,7 @@ network = {
   single_nat_gateway      = false
   flow_log_retention_days = 365
   flow_log_traffic_type   = "ALL"
+  interface_endpoints     = ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "kms"]
   app_port                = 8080
   database_port           = 5432
   cache_port              = 6379

@@ -33,7 +33,7 @@ ProfileValue = Any | Callable[[int], int]
 
 PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
     "low-power": {
-        "network": {"nat": "single", "flow_log_traffic": "REJECT"},
+        "network": {"nat": "single", "flow_log_traffic": "REJECT", "interface_endpoints": False},
         "load_balancer": {"deletion_protection": False},
         "app": {"min_size": 1, "desired_capacity": 1, "max_size": 2},
         "database": {
@@ -45,7 +45,7 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
         "cache": {"replicas": 0, "automatic_failover": False},
     },
     "high-power": {
-        "network": {"nat": "per_az", "flow_log_traffic": "ALL"},
+        "network": {"nat": "per_az", "flow_log_traffic": "ALL", "interface_endpoints": True},
         "load_balancer": {"deletion_protection": True},
         "app": {"min_size": _per_az, "desired_capacity": _per_az, "max_size": _three_per_az},
         "database": {

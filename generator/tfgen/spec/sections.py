@@ -42,6 +42,12 @@ class Network(Section):
     flow_log_retention_days: int = Field(
         365, description="CloudWatch retention of the VPC flow logs, in days."
     )
+    interface_endpoints: bool = Field(
+        False,
+        description="Interface endpoints (SSM, SSM messages, EC2 messages, Secrets Manager, "
+        "CloudWatch Logs, KMS) in the private subnets, so management and secret traffic does "
+        "not cross the NAT; off keeps only the free S3 gateway endpoint. Profile key.",
+    )
     flow_log_traffic: Literal["REJECT", "ALL"] = Field(
         "ALL",
         description="Flow logs record REJECT-ed traffic only (cheap: what the security groups "

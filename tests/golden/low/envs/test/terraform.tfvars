@@ -19,6 +19,7 @@ network = {
   single_nat_gateway      = true
   flow_log_retention_days = 365
   flow_log_traffic_type   = "REJECT"
+  interface_endpoints     = []
   app_port                = 8080
   database_port           = 5432
   cache_port              = 6379

@@ -20,6 +20,7 @@ module "vpc" {
   single_nat_gateway      = var.network.single_nat_gateway
   flow_log_retention_days = var.network.flow_log_retention_days
   flow_log_traffic_type   = var.network.flow_log_traffic_type
+  interface_endpoints     = var.network.interface_endpoints
   app_port                = var.network.app_port
 }
 

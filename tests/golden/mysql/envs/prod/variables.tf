@@ -24,6 +24,7 @@ variable "network" {
     single_nat_gateway      = bool
     flow_log_retention_days = number
     flow_log_traffic_type   = string
+    interface_endpoints     = list(string)
     app_port                = number
     database_port           = number
   })
