@@ -18,6 +18,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     return {
         "dynamic": any(e.cdn.dynamic_paths for e in cdn_envs if e.cdn is not None),
         "without_cert": without_cert,
+        # Environments whose HSTS header leaves `preload` out (named in the CKV_AWS_259 skip).
+        "no_preload": ", ".join(e.name for e in cdn_envs if e.cdn is not None and not e.cdn.hsts_preload),
         "without_waf": [e.name for e in cdn_envs if e.cdn is not None and not e.cdn.waf_web_acl_arn],
         "any_cert": len(without_cert) < len(cdn_envs),
     }
