@@ -157,7 +157,7 @@ def check_aws(region: str | None = None) -> Check:
 
 
 def check_state_bucket(project: Project, env: str) -> Check:
-    from .bootstrap import s3_client, state_backend
+    from .bootstrap import account_session, state_backend
 
     name = f"state bucket ({env})"
     try:
@@ -167,7 +167,8 @@ def check_state_bucket(project: Project, env: str) -> Check:
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        s3_client(backend.region).head_bucket(Bucket=backend.bucket)
+        session = account_session(backend)
+        session.client("s3", region_name=backend.region).head_bucket(Bucket=backend.bucket)
     except (BotoCoreError, ClientError, TfgenError) as err:
         return Check(
             name,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .fields import TIERS, Section
 from .sections import (
     AppTier,
+    AssumeRole,
     Backup,
     Cache,
     Cdn,
@@ -48,6 +49,9 @@ class Environment:
     sections: dict[str, Section]
     usage: Usage = field(default_factory=Usage)
     usage_origin: dict[str, str] = field(default_factory=dict)
+    account_id: str | None = None
+    """The AWS account the environment must run in (the provider's allowed_account_ids)."""
+    assume_role: AssumeRole | None = None
 
     def section(self, name: str) -> Any:
         """A section's settings, or None when this environment does not have the tier."""
@@ -122,6 +126,24 @@ class AppSpec:
     user_data: str | None
     source: YamlDoc | None = field(default=None, repr=False, compare=False)
     """The parsed spec this was resolved from: to resolve it again under another profile."""
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The region's zone names from tfgen's region table, in order: the first `azs` are used."""
+        from ..regions import REGIONS
+
+        return REGIONS[self.region].zones
+
+    @property
+    def split_accounts(self) -> bool:
+        """Whether the environments name more than one AWS account (then one state bucket each)."""
+        return len({e.account_id for e in self.environments if e.account_id}) > 1
+
+    def state_bucket_of(self, env: Environment) -> str:
+        """The environment's state bucket: in its own account when the environments span several."""
+        if self.split_accounts and env.account_id:
+            return f"{self.state_bucket}-{env.account_id}"
+        return self.state_bucket
 
     def tier_used(self, section: str) -> bool:
         """Whether any environment has this (optional) section."""
