@@ -245,9 +245,11 @@ def test_ssh_open_to_the_world_turns_the_scan_red(
     assert found == {"CKV_AWS_24", "TFGEN_AWS_004", "AWS-0107"}, result.output
     assert "modules/vpc/main.tf:" in result.output
     # trivy reports it from every environment root (with that root's values), checkov once.
-    trivy_lines = [line for line in result.output.splitlines() if "AWS-0107  trivy  HIGH" in line]
-    roots = sorted(line.rsplit("(", 1)[1] for line in trivy_lines)
-    assert roots == ["envs/dev)", "envs/prod)", "envs/staging)"], result.output
+    trivy_lines = [line for line in result.stdout.splitlines() if "  AWS-0107  " in line]
+    roots = sorted(line.rsplit(" [", 1)[1] for line in trivy_lines)
+    assert roots == ["trivy HIGH, envs/dev]", "trivy HIGH, envs/prod]", "trivy HIGH, envs/staging]"], (
+        result.output
+    )
 
 
 @pytest.mark.slow
@@ -396,7 +398,9 @@ def test_a_skip_on_x_and_x0_is_listed_once(scans: dict[str, scan_mod.ScanResult]
     # Without --show-skips: one count line, nothing listed.
     summary = result.summary_lines()
     assert "skipped:" not in summary
+    by_engine = {e: sum(s.engine == e for s, _ in result.distinct_skips()) for e in ("checkov", "trivy")}
     assert summary[-1] == (
-        f"passed {result.passed}, failed 0, skipped {len(keys)} "
+        f"passed {result.passed}, failed 0, skipped {len(keys)} (checkov: failed 0, skipped "
+        f"{by_engine['checkov']}; trivy: failed 0, skipped {by_engine['trivy']}) "
         "(each with its reason: tfgen scan --show-skips lists them)"
     )
