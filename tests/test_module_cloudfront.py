@@ -207,7 +207,7 @@ def test_hsts_preload_only_when_the_spec_asks(spec: str, rendered: dict[str, Pat
         assert call["hsts_preload"] == "${var.cdn.hsts_preload}"
     variables = blocks(parse(rendered[spec] / "modules/cloudfront/variables.tf"), "variable")
     assert variables["hsts_preload"]["default"] is False
-    text = (rendered[spec] / "app.yaml").read_text().replace("cdn:\n", "cdn:\n  hsts_preload: true\n", 1)
+    text = (rendered[spec] / "tfgen.yaml").read_text().replace("cdn:\n", "cdn:\n  hsts_preload: true\n", 1)
     source = tmp_path / "spec"
     source.mkdir()
     (source / "app.yaml").write_text(text)

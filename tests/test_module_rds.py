@@ -204,7 +204,7 @@ def test_alarms_cover_memory_storage_cpu_lag_and_events_go_to_the_topic(
     classes = {"db.t4g.micro": 1, "db.t4g.small": 2, "db.r7g.large": 16, "db.t3.medium": 4, "db.m7g.large": 8}
     from tfgen.spec import load_spec
 
-    for env in load_spec(rendered[spec] / "app.yaml").environments:
+    for env in load_spec(rendered[spec] / "tfgen.yaml").environments:
         db = tfvars(rendered[spec], env.name)["database"]
         gib = classes.get(env.database.instance_class)
         if gib is not None:

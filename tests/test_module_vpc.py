@@ -163,7 +163,7 @@ ZONES: dict[str, list[str]] = {  # spec -> region's zones in tfgen's region tabl
 def test_zone_names_are_pinned_at_render_time(spec: str, rendered: dict[str, Path]) -> None:
     from tfgen.regions import REGIONS
 
-    resolved = load_spec(rendered[spec] / "app.yaml")
+    resolved = load_spec(rendered[spec] / "tfgen.yaml")
     zones = list(REGIONS[resolved.region].zones)
     assert zones == ZONES[spec]
     for env in resolved.environments:
