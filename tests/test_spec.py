@@ -289,6 +289,7 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
         "cdn",
         "monitoring",
         "usage",
+        "ci",
         "environments",
     }
     assert schema["additionalProperties"] is False
