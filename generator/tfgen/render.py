@@ -148,6 +148,9 @@ def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
     for name in PROJECT_FILES:
         out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments, **insight)
     files = out.files
+    from .ci import ci_files
+
+    files.update(ci_files(spec, spec_ref))
     files.update(policy_files())
     files[SCHEMA_FILE] = schema_text()
 
