@@ -46,7 +46,7 @@ from .terraform_process import (
     run_process,
     stop_signal,
 )
-from .terraform_setup import INSTALL_HINT, find_terraform, plugin_mirror, terraform_env
+from .terraform_setup import INSTALL_HINT, find_terraform, plugin_cache_lock, plugin_mirror, terraform_env
 
 __all__ = [
     "INSTALL_HINT",
@@ -298,7 +298,8 @@ class Terraform:
             options["plugin_dir"] = str(self.mirror)
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
-        return self._check("init", self._call("init", self._cli.init, **options))
+        with plugin_cache_lock(self.env):
+            return self._check("init", self._call("init", self._cli.init, **options))
 
     def plan(
         self,
