@@ -140,6 +140,7 @@ def test_ci_is_in_the_json_schema() -> None:
         "require_approval",
         "drift_schedule",
         "runner_labels",
+        "oidc_subject_prefix",
         "gitlab_url",
     }
     assert ci["properties"]["provider"]["enum"] == ["github", "gitlab", "atlantis", "none"]

@@ -67,6 +67,14 @@ class Ci(Section):
         min_length=1,
         description="Labels of the runners the jobs run on (GitHub runs-on, GitLab tags).",
     )
+    oidc_subject_prefix: str | None = Field(
+        None,
+        pattern=r"^repo:[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$",
+        description="GitHub only: the start of the OIDC `sub` claim the CI roles trust. Default "
+        "repo:<repository>; repositories created (or renamed) after 2026-06-18, or opted in, use "
+        "immutable IDs (repo:<owner>-<owner id>/<repo>-<repo id>): copy the prefix GitHub's OIDC "
+        "settings show for the repository.",
+    )
     gitlab_url: str = Field(
         "https://gitlab.com",
         pattern=HTTPS_URL,
