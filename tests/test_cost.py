@@ -110,8 +110,14 @@ def test_reference_prod_high_power_line_items_by_hand() -> None:
         "database.backup": 30 * 0.5 * U["rds_backup_gb_month"],
         "cache.primary": node * 730,
         "cache.replicas": 1 * node * 730,
-        # alb 5, asg 1, rds 3 + 1 replica lag, two cache nodes 3 each
-        **reference_common(azs=3, nat=3, alarms=16),
+        # AWS Backup: the vault and its copy in eu-central-1 each keep 20 GB + 0.5 GB/day x 35
+        # days; each day's 0.5 GB crosses to eu-central-1.
+        "backup.database": 2 * (20 + 0.5 * 35) * U["backup_rds_gb_month"],
+        "backup.database_transfer": 1 * 0.5 * 365 / 12 * U["inter_region_transfer_gb"],
+        # alb 5, asg 1, rds 3 + 1 replica lag, two cache nodes 3 each, backup 3
+        **reference_common(azs=3, nat=3, alarms=16 + 3),
+        # + the two vault keys
+        "security.kms": (6 + 2) * U["kms_key_month"],
     }
     assert figures(prod) == pytest.approx(expected, rel=1e-12)
     assert prod.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -198,6 +204,18 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         out["static.storage"] = usage.static_storage_gb * u["s3_standard_gb_month"]
         out["static.requests"] = usage.static_requests_per_month / 1000 * u["s3_get_per_1000"]
         keys += 1
+    vault = env.backup_vault
+    if vault is not None:
+        vaults = 2 + (1 if vault.copy_vault_arn else 0)  # the vault, the copy, a second account's
+        if db is not None:
+            kept = db.allocated_storage + usage.db_change_gb_per_day * vault.retention_days
+            out["backup.database"] = vaults * kept * u["backup_rds_gb_month"]
+            out["backup.database_transfer"] = (
+                (vaults - 1) * usage.db_change_gb_per_day * 365 / 12 * u["inter_region_transfer_gb"]
+            )
+        if vault.static_bucket:
+            out["backup.static"] = vaults * usage.static_storage_gb * u["backup_s3_gb_month"]
+        alarms, keys = alarms + 3, keys + 2  # failed backup/copy/restore jobs; the vaults' keys
     out["monitoring.alarms"] = alarms * u["cloudwatch_alarm_month"]
     out["security.kms"] = keys * u["kms_key_month"]
     if secrets:
@@ -236,9 +254,17 @@ def test_high_spec_in_numbers() -> None:
     assert prod.item("cache.replicas").monthly == pytest.approx(
         2 * w["elasticache"]["valkey"]["cache.r7g.large"] * 730
     )
-    # alb 5 + asg 1 + rds 3 + 2 replica lags + 3 cache nodes x 3
-    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 3 + 2 + 9
+    # alb 5 + asg 1 + rds 3 + 2 replica lags + 3 cache nodes x 3 + backup 3
+    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 3 + 2 + 9 + 3
     assert prod.item("network.nat").quantity == 3 * 730
+    # The vault, its copy in us-east-1 and the second account's: 100 GB + 0.5 GB/day x 90 days
+    # each, and the static bucket's 5 GB each; the daily changes cross to two vaults.
+    assert prod.item("backup.database").quantity == 3 * (100 + 0.5 * 90)
+    assert prod.item("backup.database").monthly == pytest.approx(3 * 145 * w["unit"]["backup_rds_gb_month"])
+    assert prod.item("backup.static").monthly == pytest.approx(3 * 5 * w["unit"]["backup_s3_gb_month"])
+    assert prod.item("backup.database_transfer").monthly == pytest.approx(
+        2 * 0.5 * 365 / 12 * w["unit"]["inter_region_transfer_gb"]
+    )
 
 
 def test_minimal_spec_pays_data_transfer_at_the_alb_and_has_no_data_tiers() -> None:
@@ -700,9 +726,9 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
             # primary Multi-AZ with 2 x 20 GB and its managed secret; the replica (storage unknown)
             "aws_db_instance": 2 * r7g * 730 + 40 * U["rds_gp3_gb_month"] + U["secret_month"] + r7g * 730,
             "aws_elasticache_replication_group": 2 * node * 730,
-            "aws_kms_key": 6 * U["kms_key_month"],
+            "aws_kms_key": (6 + 2) * U["kms_key_month"],  # + the two backup vault keys
             "aws_secretsmanager_secret": 1 * U["secret_month"],
-            "aws_cloudwatch_metric_alarm": 16 * U["cloudwatch_alarm_month"],
+            "aws_cloudwatch_metric_alarm": (16 + 3) * U["cloudwatch_alarm_month"],  # + failed backup jobs
         },
         rel=1e-12,
     )

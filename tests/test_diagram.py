@@ -218,7 +218,14 @@ def test_reference_prod_high_power_structure() -> None:
     assert ("prod_db_primary", "prod_db_replica_1", "asynchronous", True) in g.edges
     assert ("prod_cache_primary", "prod_cache_replica_1", "replication", True) in g.edges
     assert g.nodes["prod_cache_replica_1"][0] == "ElastiCache replica 1, failover\ncache.t4g.small"
-    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (16)"
+    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (19)"  # 16 + failed backup, copy, restore
+    # high-power: the database's daily backup into the locked vault, copied to the second region
+    assert g.nodes["prod_backup_vault"][0] == "AWS Backup vault, governance lock\n35 days, KMS"
+    assert g.nodes["prod_backup_copy"][0] == "Vault copy in eu-central-1"
+    assert ("prod_db_primary", "prod_backup_vault", "daily backup", False) in g.edges
+    assert ("prod_backup_vault", "prod_backup_copy", "copy", True) in g.edges
+    low, _, _, _ = graphs(REFERENCE_SPEC, "dev")
+    assert not [n for n in low.nodes if "backup" in n]  # low-power: RDS's own backups only
 
 
 def counts(g: Graph) -> dict[str, int]:
@@ -258,6 +265,9 @@ def test_high_spec_replicas_and_minimal_spec_without_data_tiers() -> None:
         "prod_cache_replica_2",
     }
     assert ("prod_cdn", "prod_alb", "/api/*, /cart/*", False) in g.edges
+    # the static bucket is backed up too, and copied to a second account's vault as well
+    assert ("prod_static", "prod_backup_vault", "daily backup", False) in g.edges
+    assert ("prod_backup_vault", "prod_backup_account", "copy", True) in g.edges
     m, from_dot, _, _ = graphs(TEST_SPECS["minimal"], "dev")
     assert m == from_dot
     # the database and cache subnets exist (the VPC module makes them), with nothing in them

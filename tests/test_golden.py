@@ -30,7 +30,7 @@ def test_repository_root_is_in_sync_with_the_reference_spec(tmp_path: Path) -> N
 
 def test_reference_project_has_all_modules() -> None:
     modules = sorted(p.name for p in (REPO / "modules").iterdir() if p.is_dir())
-    assert modules == ["alb", "asg", "cloudfront", "elasticache", "monitoring", "rds", "s3", "vpc"]
+    assert modules == ["alb", "asg", "backup", "cloudfront", "elasticache", "monitoring", "rds", "s3", "vpc"]
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

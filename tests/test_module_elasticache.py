@@ -161,7 +161,8 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: d
     else:
         assert values["automatic_failover"] is False
         assert values["replicas"] == 0
-    assert values["snapshot_retention_days"] == 7
+    # Daily snapshots per profile: a week in high-power, the free last one in low-power.
+    assert values["snapshot_retention_days"] == (7 if profile == "high-power" else 1)
     assert not any("token" in key or "password" in key for key in values)
 
 

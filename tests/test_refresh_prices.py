@@ -53,12 +53,15 @@ def test_refresh_from_a_mirror_folder_reads_exactly_the_on_demand_prices(tmp_pat
     assert eu["unit"] == {
         "alb_hour": 0.0252,
         "alb_lcu_hour": 0.008,
+        "backup_rds_gb_month": 0.095,  # AWS Backup warm storage; the EFS and cold decoys skipped
+        "backup_s3_gb_month": 0.055,
         "cloudwatch_alarm_month": 0.1,  # the first 10 alarms are free: the first paid tier
         "cloudwatch_dashboard_month": 3.0,
         "data_transfer_out_gb": 0.09,
         "ebs_gp3_gb_month": 0.088,
         "interface_endpoint_gb": 0.01,
         "interface_endpoint_hour": 0.011,
+        "inter_region_transfer_gb": 0.02,
         "kms_key_month": 1.0,
         "logs_ingest_gb": 0.57,
         "logs_storage_gb_month": 0.03,
@@ -76,7 +79,7 @@ def test_refresh_from_a_mirror_folder_reads_exactly_the_on_demand_prices(tmp_pat
     cloudfront = table["global"]["cloudfront"]
     assert (cloudfront["data_transfer_out_gb"], cloudfront["https_requests_per_10000"]) == (0.085, 0.01)
     assert done.stdout.strip() == (
-        f"{tmp_path / 'prices.json'}: 1 region(s) (eu-west-1 28 prices), CloudFront 2, as of 2026-11-15"
+        f"{tmp_path / 'prices.json'}: 1 region(s) (eu-west-1 31 prices), CloudFront 2, as of 2026-11-15"
     )
     missing = OFFERS / "AWSDataTransfer" / "current" / "eu-west-1" / "index.json"
     assert done.stderr.splitlines() == [f"warning: {missing}: missing, skipped"]
@@ -92,6 +95,7 @@ def test_refresh_from_offer_files(tmp_path: Path) -> None:
     assert eu["unit"] == {
         "data_transfer_out_gb": 0.09,
         "ebs_gp3_gb_month": 0.088,
+        "inter_region_transfer_gb": 0.02,
         "nat_gateway_gb": 0.048,
         "nat_gateway_hour": 0.048,
     }

@@ -288,6 +288,7 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
         "static",
         "cdn",
         "monitoring",
+        "backup",
         "usage",
         "ci",
         "environments",

@@ -50,6 +50,7 @@ REGIONAL = (
     "AmazonCloudWatch",
     "awskms",
     "AWSSecretsManager",
+    "AWSBackup",
 )
 GLOBAL = ("AmazonCloudFront",)
 EC2_FAMILIES = ("t3", "t3a", "t4g", "m6i", "m6g", "m7i", "m7g", "c6i", "c6g", "c7g", "r6i", "r6g", "r7g")
@@ -107,6 +108,9 @@ def _network(family: str, a: dict[str, str]) -> Slot | None:
         and a.get("toLocation") == "External"
     ):
         return ("unit", "data_transfer_out_gb")
+    if family == "Data Transfer" and a.get("transferType") == "InterRegion Outbound":
+        # Priced per destination; the first one read is kept (the others are reported).
+        return ("unit", "inter_region_transfer_gb")
     return None
 
 
@@ -167,6 +171,15 @@ def _cloudwatch(family: str, a: dict[str, str]) -> Slot | None:
     return None
 
 
+def _backup(family: str, a: dict[str, str]) -> Slot | None:
+    """AWS Backup warm storage: RDS snapshots and S3 backups in a vault (copies included)."""
+    if _ends(a, "WarmStorage-ByteHrs-RDS"):
+        return ("unit", "backup_rds_gb_month")
+    if _ends(a, "WarmStorage-ByteHrs-S3"):
+        return ("unit", "backup_s3_gb_month")
+    return None
+
+
 def _kms(family: str, a: dict[str, str]) -> Slot | None:
     return ("unit", "kms_key_month") if _ends(a, "KMS-Keys") else None
 
@@ -198,6 +211,7 @@ MATCHERS: dict[str, Callable[[str, dict[str, str]], Slot | None]] = {
     "AmazonCloudWatch": _cloudwatch,
     "awskms": _kms,
     "AWSSecretsManager": _secrets,
+    "AWSBackup": _backup,
     "AmazonCloudFront": _cloudfront,
 }
 SCALE = {"s3_get_per_1000": 1000, "s3_put_per_1000": 1000, "https_requests_per_10000": 10000}

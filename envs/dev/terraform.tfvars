@@ -72,7 +72,7 @@ cache = {
   node_type               = "cache.t4g.small"
   replicas                = 0
   automatic_failover      = false
-  snapshot_retention_days = 7
+  snapshot_retention_days = 1
   log_retention_days      = 365
 }
 

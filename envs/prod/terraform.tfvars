@@ -95,3 +95,19 @@ monitoring = {
   monthly_budget_usd = 500
   log_retention_days = 365
 }
+
+backup = {
+  schedule                = "cron(0 5 * * ? *)"
+  retention_days          = 35
+  copy_region             = "eu-central-1"
+  copy_vault_arn          = null
+  lock_mode               = "governance"
+  lock_min_retention_days = 7
+  lock_max_retention_days = null
+  lock_changeable_days    = 3
+  break_glass_principals  = []
+  database                = true
+  static_bucket           = false
+  restore_testing         = true
+  restore_test_schedule   = "cron(0 6 ? * SAT *)"
+}

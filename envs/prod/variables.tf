@@ -121,3 +121,22 @@ variable "monitoring" {
     log_retention_days = number
   })
 }
+
+variable "backup" {
+  description = "AWS Backup: schedule and retention, the copy region (and a second account's vault), Vault Lock, what is backed up, the restore test."
+  type = object({
+    schedule                = string
+    retention_days          = number
+    copy_region             = string
+    copy_vault_arn          = string
+    lock_mode               = string
+    lock_min_retention_days = number
+    lock_max_retention_days = number
+    lock_changeable_days    = number
+    break_glass_principals  = list(string)
+    database                = bool
+    static_bucket           = bool
+    restore_testing         = bool
+    restore_test_schedule   = string
+  })
+}

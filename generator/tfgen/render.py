@@ -145,8 +145,19 @@ def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
         for name in ENV_FILES:
             out.put(f"envs/{environment.name}/{name}", f"env/{name}.j2", **context)
     insight = project_insight(spec)
+    from .catalog.backup import restore_facts
+
+    restores = restore_facts(spec)  # the environments with a database or a backup vault
     for name in PROJECT_FILES:
-        out.put(name, f"project/{name.lstrip('.')}.j2", environments=spec.environments, **insight)
+        out.put(
+            name,
+            f"project/{name.lstrip('.')}.j2",
+            environments=spec.environments,
+            restores=restores,
+            **insight,
+        )
+    if restores:
+        out.put("docs/RESTORE.md", "project/docs/RESTORE.md.j2", restores=restores)
     files = out.files
     from .ci import ci_files
 

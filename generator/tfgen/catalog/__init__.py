@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import alb, asg, cloudfront, elasticache, monitoring, rds, s3, vpc
+from . import alb, asg, backup, cloudfront, elasticache, monitoring, rds, s3, vpc
 from ._record import ModuleDef
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ MODULES: tuple[ModuleDef, ...] = (
     s3.MODULE,
     cloudfront.MODULE,
     monitoring.MODULE,
+    backup.MODULE,
 )
 
 __all__ = ["MODULES", "ModuleDef", "by_name", "optional_sections", "section_models"]

@@ -58,11 +58,16 @@ class ModuleDef:
     """Rendered and instantiated even when its optional section is absent (s3: the log bucket)."""
     providers: tuple[str, ...] = ("aws",)
     facts: Facts = field(default=no_facts)
+    present: Callable[[Environment], bool] | None = None
+    """When the section's presence alone does not decide: whether an environment that has the
+    section instantiates the module (backup: only where its profile turns the vault on)."""
 
     def needed(self, spec: AppSpec) -> bool:
         """Whether the project gets this module (some environment uses it)."""
-        return self.always or not self.optional or spec.tier_used(self.section)
+        return self.always or not self.optional or any(self.in_environment(e) for e in spec.environments)
 
     def in_environment(self, env: Environment) -> bool:
         """Whether this environment instantiates the module (an environment may drop a tier)."""
-        return self.always or not self.optional or env.section(self.section) is not None
+        if self.always or not self.optional:
+            return True
+        return env.section(self.section) is not None and (self.present is None or self.present(env))

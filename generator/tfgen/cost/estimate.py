@@ -73,7 +73,7 @@ USAGE_UNITS = {  # one per Usage key (a test checks they match)
 def estimate(env: Environment, region: str, table: PriceTable) -> Estimate:
     """The monthly estimate of one resolved environment in a region."""
     b = _Builder(env, table.region(region), table.hours_per_month)
-    for part in (_app, _network, _load_balancer, _database, _cache, _edge, _monitoring, _security):
+    for part in (_app, _network, _load_balancer, _database, _cache, _edge, _backup, _monitoring, _security):
         part(b)
     return Estimate(env.name, env.profile, region, env.azs, tuple(b.items))
 
@@ -337,6 +337,63 @@ def _edge(b: _Builder) -> None:
             "1k requests",
             b.prices.unit("s3_get_per_1000"),
             b.usage_note("static_requests_per_month"),
+        )
+
+
+DAYS_PER_MONTH = 365 / 12
+
+
+def _backup(b: _Builder) -> None:
+    """AWS Backup: the recovery points in the vault and in each copy, and the copies' transfer.
+
+    Steady state: a full first recovery point, then the daily changes for the retention period
+    (RDS snapshots and S3 backups are incremental), kept in the vault and again in every copy.
+    """
+    env, backup = b.env, b.env.backup_vault
+    if backup is None:
+        return
+    copies = 1 + (1 if backup.copy_vault_arn else 0)
+    where = f"the copy in {backup.copy_region}" + (
+        " and the one in the second account's vault" if backup.copy_vault_arn else ""
+    )
+    db = env.database
+    if db is not None:
+        change = b.usage("db_change_gb_per_day")
+        kept = db.allocated_storage + change * backup.retention_days
+        how = (
+            f"{db.allocated_storage} GB full + {number(change)} GB/day x {backup.retention_days} days "
+            f"kept {b.usage_note('db_change_gb_per_day')}"
+        )
+        b.add(
+            "backup.database",
+            "backup",
+            "AWS Backup storage of the database (vault and copies)",
+            [(1 + copies, "vaults"), (kept, "GB")],
+            "GB-month",
+            b.prices.unit("backup_rds_gb_month"),
+            f"the vault, {where}; {how}",
+        )
+        b.add(
+            "backup.database_transfer",
+            "backup",
+            "Cross-region copy transfer of the database",
+            [(copies, "copies"), (change, "GB/day"), (DAYS_PER_MONTH, "days")],
+            "GB",
+            b.prices.unit("inter_region_transfer_gb"),
+            f"each day's changes, to {backup.copy_region}"
+            + (" and to the second account's vault" if backup.copy_vault_arn else "")
+            + "; the first full copy is a one-off",
+        )
+    if backup.static_bucket and env.static is not None:
+        stored = b.usage("static_storage_gb")
+        b.add(
+            "backup.static",
+            "backup",
+            "AWS Backup storage of the static bucket (vault and copies)",
+            [(1 + copies, "vaults"), (stored, "GB")],
+            "GB-month",
+            b.prices.unit("backup_s3_gb_month"),
+            f"the bucket's size, versions included {b.usage_note('static_storage_gb')}",
         )
 
 

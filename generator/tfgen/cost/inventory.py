@@ -104,6 +104,9 @@ PRICED: tuple[Priced, ...] = (
     Priced("s3", "aws_kms_key", "static", None, _static),
     Priced("cloudfront", "aws_cloudfront_distribution", "this", None),
     Priced("monitoring", "aws_kms_key", "alarms", None),
+    Priced("backup", "aws_kms_key", "vault", None),
+    Priced("backup", "aws_kms_key", "copy", None),
+    Priced("backup", "aws_cloudwatch_metric_alarm", "jobs_failed", "local.job_alarms", lambda env: 3),
 )
 
 MANAGED_SECRETS = {"rds": "aws_db_instance.this"}

@@ -19,6 +19,7 @@ COMPONENTS = (
     "cache",
     "cdn",
     "static",
+    "backup",
     "monitoring",
     "security",
 )

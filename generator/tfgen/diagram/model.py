@@ -116,7 +116,7 @@ def environment(spec: AppSpec, env: Environment) -> tuple[Cluster, list[Edge]]:
             tiers[(az, tier)] = Cluster(f"{name}_az{az}_{tier}", label, "tier")
             az_cluster.clusters.append(tiers[(az, tier)])
     d = _Env(env, top, vpc, tiers)
-    for part in (_edge, _network, _app, _database, _cache, _monitoring, _dns):
+    for part in (_edge, _network, _app, _database, _cache, _backup, _monitoring, _dns):
         part(d)
     for (az, tier), cluster in tiers.items():
         if not cluster.nodes:  # the subnet exists (the VPC module makes every tier in every AZ)
@@ -230,6 +230,28 @@ def _cache(d: _Env) -> None:
             "cylinder",
         )
         d.link(primary, replica, "replication", dashed=True)
+
+
+def _backup(d: _Env) -> None:
+    """The AWS Backup vault (high-power) and its copy in the second region."""
+    env, backup = d.env, d.env.backup_vault
+    if backup is None:
+        return
+    vault = d.put(
+        d.top,
+        "backup_vault",
+        f"AWS Backup vault, {backup.lock_mode} lock\n{backup.retention_days} days, KMS",
+        "cylinder",
+    )
+    if env.database is not None:
+        d.link(d.id("db_primary"), vault, "daily backup")
+    if backup.static_bucket and env.static is not None:
+        d.link(d.id("static"), vault, "daily backup")
+    copy = d.put(d.top, "backup_copy", f"Vault copy in {backup.copy_region}", "cylinder")
+    d.link(vault, copy, "copy", dashed=True)
+    if backup.copy_vault_arn:
+        second = d.put(d.top, "backup_account", "Vault in a second account", "cylinder")
+        d.link(vault, second, "copy", dashed=True)
 
 
 def _monitoring(d: _Env) -> None:

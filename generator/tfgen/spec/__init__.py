@@ -16,6 +16,7 @@ from .model import AppSpec, Environment, default_subnet_prefix
 from .profiles import PROFILE_KEYS, PROFILES, SHARED_KEYS
 from .sections import (
     AppTier,
+    Backup,
     Cache,
     Cdn,
     Database,
@@ -33,6 +34,7 @@ __all__ = [
     "SHARED_KEYS",
     "AppSpec",
     "AppTier",
+    "Backup",
     "Cache",
     "Cdn",
     "Database",

@@ -213,6 +213,50 @@ def check_cdn(c: EnvCheck) -> None:
         )
 
 
+def check_backup(c: EnvCheck) -> None:
+    """An AWS Backup vault needs something to back up, a second region, and a lock its plan fits."""
+    backup = c.env.backup_vault
+    if backup is None:
+        return
+    region = str(c.data.get("region"))
+    if c.env.database is None and not backup.static_bucket:
+        c.say(
+            c.at("backup", "vault"),
+            "AWS Backup has nothing to back up: add a `database:` section or set backup.static_bucket",
+        )
+    if backup.static_bucket:
+        if c.env.static is None:
+            c.say(c.at("backup", "static_bucket"), "backing up the static bucket needs the `static:` section")
+        elif not c.env.static.versioning:
+            c.say(
+                c.at("backup", "static_bucket"),
+                "AWS Backup backs up S3 buckets only with versioning on: set static.versioning: true",
+            )
+    if backup.copy_region is None:
+        c.say(
+            c.at("backup", "copy_region"),
+            "the vault's copies go to a second region: set backup.copy_region (e.g. "
+            f"{'us-west-2' if region == 'us-east-1' else 'us-east-1'})",
+        )
+    elif backup.copy_region == region:
+        c.say(
+            c.at("backup", "copy_region"),
+            f"must differ from the spec's region {region}: a copy in the same region shares its outage",
+        )
+    if backup.lock_min_retention_days > backup.retention_days:
+        c.say(
+            c.at("backup", "lock_min_retention_days"),
+            f"longer than backup.retention_days ({backup.retention_days}): the locked vault "
+            "would refuse every recovery point the plan makes",
+        )
+    if backup.lock_max_retention_days is not None and backup.lock_max_retention_days < backup.retention_days:
+        c.say(
+            c.at("backup", "lock_max_retention_days"),
+            f"shorter than backup.retention_days ({backup.retention_days}): the locked vault "
+            "would refuse every recovery point the plan makes",
+        )
+
+
 def check_load_balancer(c: EnvCheck) -> None:
     region = str(c.data.get("region"))
     lb = c.env.load_balancer
@@ -269,6 +313,7 @@ TIER_CHECKS: tuple[tuple[Callable[[EnvCheck], None], frozenset[str]], ...] = (
     (check_cache, frozenset({"cache"})),
     (check_high_power, frozenset({"app", "database", "cache", "load_balancer"})),
     (check_cdn, frozenset({"cdn", "load_balancer", "static"})),
+    (check_backup, frozenset({"backup", "database", "static"})),
     (check_load_balancer, frozenset({"load_balancer"})),
     (check_names, frozenset()),
     (check_tag_count, frozenset()),

@@ -11,6 +11,7 @@ from .ci import Ci
 from .fields import TIERS, Section
 from .sections import (
     AppTier,
+    Backup,
     Cache,
     Cdn,
     Database,
@@ -84,6 +85,16 @@ class Environment:
     @property
     def cdn(self) -> Cdn | None:
         return cast("Cdn | None", self.sections.get("cdn"))
+
+    @property
+    def backup(self) -> Backup | None:
+        return cast("Backup | None", self.sections.get("backup"))
+
+    @property
+    def backup_vault(self) -> Backup | None:
+        """The backup settings when this environment has an AWS Backup vault (high-power)."""
+        backup = self.backup
+        return backup if backup is not None and backup.vault else None
 
     def subnet_cidrs(self) -> dict[str, list[str]]:
         """CIDRs per tier: each tier takes a quarter of the VPC, each AZ a fixed slot in it."""

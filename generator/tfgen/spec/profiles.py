@@ -42,7 +42,8 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
             "backup_retention_days": 7,
             "deletion_protection": False,
         },
-        "cache": {"replicas": 0, "automatic_failover": False},
+        "cache": {"replicas": 0, "automatic_failover": False, "snapshot_retention_days": 1},
+        "backup": {"vault": False},
     },
     "high-power": {
         "network": {"nat": "per_az"},
@@ -54,7 +55,8 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
             "backup_retention_days": 30,
             "deletion_protection": True,
         },
-        "cache": {"replicas": 1, "automatic_failover": True},
+        "cache": {"replicas": 1, "automatic_failover": True, "snapshot_retention_days": 7},
+        "backup": {"vault": True},
     },
 }
 PROFILE_KEYS = {(section, key) for p in PROFILES.values() for section, d in p.items() for key in d}

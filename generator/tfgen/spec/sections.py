@@ -141,7 +141,9 @@ class Cache(Section):
     )
     replicas: int = Field(0, ge=0, le=5, description="Replicas per shard. Profile key.")
     automatic_failover: bool = Field(False, description="Profile key; needs replicas >= 1.")
-    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Daily snapshots kept.")
+    snapshot_retention_days: int = Field(
+        7, ge=0, le=35, description="Daily snapshots kept, 0-35 (0: none). Profile key."
+    )
 
     @property
     def version(self) -> str:
@@ -176,6 +178,86 @@ class Cdn(Section):
     )
     waf_web_acl_arn: str | None = Field(
         None, pattern=WAF_ARN, description="Optional WAFv2 web ACL (CLOUDFRONT scope)."
+    )
+
+
+BACKUP_SCHEDULE = r"^cron\([^()\s]+( [^()\s]+){5}\)$"  # AWS cron: six fields, UTC
+IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$"
+BACKUP_VAULT_ARN = r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$"
+
+
+class Backup(Section):
+    """AWS Backup: a plan into a locked, KMS-encrypted vault, copied to a second region."""
+
+    vault: bool = Field(
+        False,
+        description="An AWS Backup plan into a locked vault with a copy in copy_region, failed-job "
+        "alarms and a restore test; false keeps only RDS's automated backups. Profile key.",
+    )
+    schedule: str = Field(
+        "cron(0 5 * * ? *)",
+        pattern=BACKUP_SCHEDULE,
+        description="When the plan backs up and copies, an AWS cron expression in UTC (default "
+        "daily 05:00, after the database's backup window).",
+    )
+    retention_days: int = Field(
+        35, ge=1, le=36500, description="Days each recovery point, and each copy, is kept."
+    )
+    static_bucket: bool = Field(
+        False,
+        description="Back up the static bucket too: set it when users upload content to it "
+        "(needs static.versioning).",
+    )
+    copy_region: str | None = Field(
+        None,
+        pattern=REGION,
+        description="The second region every recovery point is copied to (not the spec's region).",
+    )
+    copy_vault_arn: str | None = Field(
+        None,
+        pattern=BACKUP_VAULT_ARN,
+        description="Optional vault in a second account that gets a copy too (its access policy "
+        "must allow backup:CopyIntoBackupVault from this account).",
+    )
+    lock_mode: Literal["governance", "compliance"] = Field(
+        "governance",
+        description="Vault Lock mode: governance (only a principal allowed "
+        "backup:DeleteBackupVaultLockConfiguration can lift it) or compliance (nobody can, once "
+        "lock_changeable_days have passed).",
+    )
+    lock_min_retention_days: int = Field(
+        7,
+        ge=1,
+        le=36500,
+        description="Vault Lock: no recovery point can be deleted before this many days "
+        "(at most retention_days).",
+    )
+    lock_max_retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=36500,
+        description="Vault Lock: optional longest retention the vault accepts (at least retention_days).",
+    )
+    lock_changeable_days: int = Field(
+        3,
+        ge=3,
+        le=36500,
+        description="Compliance mode: days after the apply during which the lock can still be removed.",
+    )
+    break_glass_principals: list[Annotated[str, Field(pattern=IAM_PRINCIPAL_ARN)]] = Field(
+        default_factory=list,
+        description="IAM roles or users that may assume the break-glass role (with MFA), the only "
+        "principal allowed to delete recovery points; default: the account (its IAM policies decide).",
+    )
+    restore_testing: bool = Field(
+        True,
+        description="AWS Backup restore testing: restore the latest database recovery point on "
+        "restore_test_schedule, check it, delete it.",
+    )
+    restore_test_schedule: str = Field(
+        "cron(0 6 ? * SAT *)",
+        pattern=BACKUP_SCHEDULE,
+        description="When the restore test runs, an AWS cron expression in UTC (default Saturdays 06:00).",
     )
 
 

@@ -186,3 +186,34 @@ module "monitoring" {
   alarm_email        = var.monitoring.alarm_email
   monthly_budget_usd = var.monitoring.monthly_budget_usd
 }
+
+module "backup" {
+  source = "../../modules/backup"
+
+  name = local.name
+  tags = var.tags
+
+  schedule                = var.backup.schedule
+  retention_days          = var.backup.retention_days
+  copy_region             = var.backup.copy_region
+  copy_vault_arn          = var.backup.copy_vault_arn
+  lock_mode               = var.backup.lock_mode
+  lock_min_retention_days = var.backup.lock_min_retention_days
+  lock_max_retention_days = var.backup.lock_max_retention_days
+  lock_changeable_days    = var.backup.lock_changeable_days
+  break_glass_principals  = var.backup.break_glass_principals
+
+  database                   = var.backup.database
+  database_instance_id       = module.rds.instance_id
+  database_kms_key_arn       = module.rds.kms_key_arn
+  database_subnet_group_name = module.vpc.database_subnet_group_name
+  database_security_group_id = module.vpc.database_security_group_id
+  restore_testing            = var.backup.restore_testing
+  restore_test_schedule      = var.backup.restore_test_schedule
+
+  static_bucket      = var.backup.static_bucket
+  static_bucket_arn  = module.s3.static_bucket_arn
+  static_kms_key_arn = module.s3.static_kms_key_arn
+
+  alarm_topic_arn = module.monitoring.sns_topic_arn
+}

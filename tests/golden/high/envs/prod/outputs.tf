@@ -92,3 +92,23 @@ output "alarm_topic_arn" {
   description = "SNS topic every alarm notifies (the alarm email must confirm its subscription)."
   value       = module.monitoring.sns_topic_arn
 }
+
+output "backup_vault_name" {
+  description = "AWS Backup vault of the environment's recovery points (docs/RESTORE.md)."
+  value       = module.backup.vault_name
+}
+
+output "backup_copy_vault_arn" {
+  description = "The vault in the copy region that holds the offsite copies."
+  value       = module.backup.copy_vault_arn
+}
+
+output "backup_role_arn" {
+  description = "The role AWS Backup uses; pass it to start-restore-job."
+  value       = module.backup.role_arn
+}
+
+output "backup_break_glass_role_arn" {
+  description = "The only role allowed to delete recovery points (assume it with MFA)."
+  value       = module.backup.break_glass_role_arn
+}

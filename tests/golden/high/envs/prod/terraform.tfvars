@@ -93,3 +93,19 @@ monitoring = {
   monthly_budget_usd = 2500
   log_retention_days = 365
 }
+
+backup = {
+  schedule                = "cron(0 5 * * ? *)"
+  retention_days          = 90
+  copy_region             = "us-east-1"
+  copy_vault_arn          = "arn:aws:backup:us-east-1:444455556666:backup-vault:store-offsite"
+  lock_mode               = "compliance"
+  lock_min_retention_days = 30
+  lock_max_retention_days = 365
+  lock_changeable_days    = 3
+  break_glass_principals  = ["arn:aws:iam::111122223333:role/security-admin"]
+  database                = true
+  static_bucket           = true
+  restore_testing         = true
+  restore_test_schedule   = "cron(0 6 ? * SAT *)"
+}
