@@ -364,7 +364,7 @@ def test_names_in_restore_doc_are_the_ones_the_modules_create(
     spec: str, rendered: dict[str, Path], backup: dict[str, Any]
 ) -> None:
     tree = rendered[spec]
-    loaded = load_spec(tree / "app.yaml")
+    loaded = load_spec(tree / "tfgen.yaml")
     env = next(e for e in loaded.environments if e.name == "prod")
     names = backup_record.names(loaded, env)
     base = f"{SPEC_NAME[spec]}-prod"
