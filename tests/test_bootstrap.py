@@ -133,11 +133,13 @@ def test_bucket_and_region_come_from_backend_tf_without_a_manifest(aws, project)
 
 def test_doctor_reports_each_check_with_a_fix(aws, project, monkeypatch) -> None:
     monkeypatch.setenv("TFGEN_CHECKOV", str(project / "no-checkov"))
+    monkeypatch.setenv("TFGEN_TRIVY", str(project / "no-trivy"))
     report = doctor(project, "dev")
     lines = "\n".join(report.lines())
     assert not report.ok
     assert "ok   terraform: 1." in lines
     assert "FAIL checkov: not found" in lines and "-> make setup" in lines
+    assert "FAIL trivy: not found" in lines and "-> make setup (trivy in .venv-trivy)" in lines
     assert "ok   AWS credentials: arn:aws:" in lines
     assert "FAIL state bucket (dev)" in lines and "-> tfgen bootstrap --env dev" in lines
     bootstrap(project, "dev")

@@ -710,7 +710,7 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
         app, ["plan", "--env", "prod", "--json", "--project", str(tree), "--plugin-dir", str(mirror)]
     )
     assert result.exit_code == 2, result.output[-3000:]  # changes
-    delta = json.loads(result.output)["monthly_cost_delta"]
+    delta = json.loads(result.stdout)["monthly_cost_delta"]
     assert delta["region"] == "eu-west-1" and delta["partial"] is False
     by_type: dict[str, float] = {}
     for item in delta["items"]:

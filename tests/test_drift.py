@@ -158,7 +158,7 @@ def test_an_error_is_exit_1_and_the_usage_errors(tmp_path: Path, provider_mirror
     (folder / "main.tf").write_text('resource "null_resource" "x" {\n  triggers = {\n')  # broken HCL
     code, out, err = drift(tmp_path, tmp_path / "cloud", provider_mirror, "--env", "dev")
     assert code == 1
-    assert err.startswith("env dev: error\n  terraform init failed for env dev (exit 1):")
+    assert "\nenv dev: error\n  terraform init failed for env dev (exit 1):\n" in err  # after progress lines
     assert "Expected the start of an expression" in err
     code, _, err = drift(tmp_path, tmp_path / "cloud", provider_mirror)
     assert (code, err.strip()) == (1, "error: drift: pass --env ENV or --all (one of them)")

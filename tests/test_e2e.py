@@ -96,10 +96,10 @@ def scan_blocks(output: str) -> dict[str, list[str]]:
 
 
 def skipped_ids(block: list[str], resource: str) -> set[str]:
-    """The check ids a scan block lists as skipped on `resource`."""
+    """The check ids a scan block (`--show-skips`) lists as skipped on `resource`."""
     ids = set()
     for line in block:
-        match = re.match(rf"^  {re.escape(resource)}  \S+  ([A-Z0-9_]+)", line)
+        match = re.match(rf"^  \S+  ([A-Z0-9_]+)  {re.escape(resource)}( \(x\d+\))?  ", line)
         if match:
             ids.add(match.group(1))
     return ids
@@ -143,7 +143,16 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
     for name in envs:  # each plan's scan is cached next to it
         assert (project / "envs" / name / ".tfgen" / ".tfgen-cache" / "scan").is_dir()
     for name, block in scans.items():
-        assert re.fullmatch(r"passed \d+, failed 0, skipped \d+", block[-1]), "\n".join(block)
+        assert re.fullmatch(
+            r"passed \d+, failed 0, skipped \d+ \(each with its reason: tfgen scan --show-skips lists them\)",
+            block[-1],
+        ), "\n".join(block)
+        # The skips with their reasons: the same scan again, from the cache the plan's scan left.
+        plan_json = project / "envs" / name / ".tfgen" / f"{name}.plan.json"
+        shown = cli("scan", "--plan", str(plan_json), "--show-skips", env=env)
+        assert shown.exit_code == 0, shown.output
+        assert "(from cache)" in shown.stdout.splitlines()[0], shown.stdout
+        block = shown.stdout.splitlines()
         profile_skips = skipped_ids(block, "module.alb.aws_lb.this") & PROFILE_CHECKS
         if envs[name]["profile"] == "high-power":
             assert profile_skips == set(), f"{name}: high-power proves CKV_AWS_150\n" + "\n".join(block)
@@ -163,7 +172,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
     for name in envs:
         shown = cli("output", "--env", name, "--json", "--project", p, env=env)
         assert shown.exit_code == 0, shown.output
-        values = json.loads(shown.output)
+        values = json.loads(shown.stdout)
         assert values["vpc_id"].startswith("vpc-0") and values["lb_dns_name"].endswith(".elb.amazonaws.com")
 
     for name, info in envs.items():

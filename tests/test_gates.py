@@ -6,6 +6,7 @@ The fifth gate, terraform validate, has its own tests (test_validate_gate.py).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -699,6 +700,11 @@ def test_cli_check_prints_findings_and_exits_1(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(app, ["check", str(root)])
     assert ok.exit_code == 0, ok.output
+    # Progress on stderr: one line when the gates start, one with the time when they end.
+    what = f"running the gates on {root} (parse, fmt, schema, references, validate)"
+    assert re.fullmatch(rf"{re.escape(what)}\.\.\.\n{re.escape(what)}: done in \d+\.\ds\n", ok.stderr), (
+        ok.stderr
+    )
     assert "references: ok (3 modules)" in ok.output
     (root / "modules/net/typo.tf").write_text('resource "aws_vpc" "t" {\n  cidr_blok = "x"\n}\n')
     bad = runner.invoke(app, ["check", str(root)])

@@ -59,6 +59,45 @@ def test_tfvars_keep_the_spec_ami(rendered: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
+def test_the_ami_lookup_names_its_owners(spec: str, asg_main: dict[str, Any]) -> None:
+    """trivy AWS-0344: an AMI lookup without owners would take an image of anyone."""
+    assert blocks(asg_main[spec], "data", "aws_ami")["this"]["owners"] == "${var.ami_owners}"
+
+
+def test_tfvars_name_the_ami_owners_from_the_ami(rendered: dict[str, Path]) -> None:
+    assert tfvars(rendered["low"], "dev")["app"]["ami_owners"] == ['"self"', '"amazon"']  # an AMI id
+    assert tfvars(rendered["high"], "prod")["app"]["ami_owners"] == ['"amazon"']  # Amazon's parameter
+
+
+@pytest.mark.parametrize(
+    ("ami", "owners"),
+    [
+        ("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ["amazon"]),
+        ("/aws/service/bottlerocket/aws-ecs-2/x86_64/latest/image_id", ["amazon"]),
+        (
+            "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+            ["099720109477"],
+        ),
+        ("/aws/service/debian/release/12/latest/amd64", ["136693071363"]),
+        ("/shop/golden-ami", ["self"]),
+        ("ami-0123456789abcdef0", ["self", "amazon"]),
+    ],
+)
+def test_default_ami_owners_follow_the_publisher(ami: str, owners: list[str]) -> None:
+    from tfgen.catalog.asg import default_ami_owners
+
+    assert default_ami_owners(ami) == owners
+
+
+def test_the_spec_can_name_the_ami_owners(tmp_path: Path) -> None:
+    from helpers import render_inline
+
+    text = (SPECS / "minimal.yaml").read_text() + "app:\n  ami_owners: ['679593333241']\n"
+    out = render_inline(tmp_path, text)
+    assert tfvars(out, "dev")["app"]["ami_owners"] == ['"679593333241"']
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
 def test_instance_role_is_least_privilege(spec: str, asg_main: dict[str, Any]) -> None:
     doc = asg_main[spec]
     attach = resources(doc, "aws_iam_role_policy_attachment")["this"]

@@ -2,8 +2,8 @@
 
 A spec is rendered into a fresh git repository; `pre-commit run --all-files` runs its local
 hooks (terraform fmt, tfgen validate, tfgen scan) with tfgen and terraform from PATH and
-checkov from TFGEN_CHECKOV. The clean tree passes; an SSH rule open to the world fails the
-scan hook, and only it.
+checkov and trivy from TFGEN_CHECKOV and TFGEN_TRIVY. The clean tree passes; an SSH rule open
+to the world fails the scan hook (both engines), and only it.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def hook_status(output: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path) -> dict[str, str]:
+def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path, trivy: Path) -> dict[str, str]:
     try:
         import pre_commit  # noqa: F401
     except ImportError:
@@ -64,6 +64,7 @@ def precommit_env(tmp_path: Path, terraform_bin: str, checkov: Path) -> dict[str
     env.update(
         PATH=path,
         TFGEN_CHECKOV=str(checkov),
+        TFGEN_TRIVY=str(trivy),
         PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
         CHECKPOINT_DISABLE="1",
         PRE_COMMIT_COLOR="never",
@@ -110,6 +111,7 @@ def test_generated_pre_commit_config_passes_clean_and_fails_insecure(
     assert statuses["terraform fmt"] == "Passed", output  # the edit is formatted: only the scan
     assert "ssh_from_anywhere" in output and "CKV_AWS_24" in output, output
     assert "TFGEN_AWS_004" in output, output
+    assert "AWS-0107" in output and "[trivy HIGH" in output, output  # both engines ran, both red
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

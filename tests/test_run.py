@@ -94,7 +94,7 @@ def test_init_plan_show_apply_output_destroy_cycle(project: Path) -> None:
     assert (saved / "dev.tfplan").is_file()
     # The summary comes from the plan's own -json messages: no `show -json`, no plan JSON kept.
     assert not (saved / "dev.plan.json").exists()
-    summary = json.loads(cli("plan", "--env", "dev", "--json", "--project", p).output)
+    summary = json.loads(cli("plan", "--env", "dev", "--json", "--project", p).stdout)
     assert {r["address"] for r in summary["resources"]} == {
         "module.app.null_resource.this",
         "module.app.null_resource.worker[0]",
@@ -114,7 +114,7 @@ def test_init_plan_show_apply_output_destroy_cycle(project: Path) -> None:
     shown = cli("output", "--env", "dev", "--project", p)
     assert shown.exit_code == 0
     assert "secret_token = <sensitive>" in shown.output
-    as_json = json.loads(cli("output", "--env", "dev", "--json", "--project", p).output)
+    as_json = json.loads(cli("output", "--env", "dev", "--json", "--project", p).stdout)
     assert as_json["secret_token"] == "token-shop-dev"
     one = cli("output", "--env", "dev", "app_id", "--project", p)
     assert one.output.strip() == as_json["app_id"]
@@ -158,7 +158,7 @@ def test_summary_lists_deletions_and_replacements_first(project: Path) -> None:
     (project / "envs/dev/terraform.tfvars").write_text('name = "renamed"\nworkers = 1\n')
     result = cli("plan", "--env", "dev", "--json", "--project", str(project))
     assert result.exit_code == 2
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["counts"] == {"create": 0, "update": 0, "delete": 1, "replace": 2}
     actions = [r["action"] for r in summary["resources"]]
     assert actions == ["delete", "replace", "replace"]
@@ -169,11 +169,97 @@ def test_summary_lists_deletions_and_replacements_first(project: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_replacement_says_which_attributes_force_it(project: Path) -> None:
+    """From `terraform show -json`'s replace_paths: the streamed plan messages only say
+    `cannot_update`. A null_resource's `triggers` map is what forces it."""
+    p = str(project)
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
+    assert cli("apply", "--env", "dev", "--project", p).exit_code == 0
+    set_tfvars(project, "dev", workers=1)  # unchanged: no show -json, nothing to replace
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 0
+    (project / "envs/dev/terraform.tfvars").write_text('name = "renamed"\nworkers = 1\n')
+    result = cli("plan", "--env", "dev", "--project", p)
+    assert result.exit_code == 2, result.output
+    rows = [line for line in result.stdout.splitlines() if "null_resource" in line]
+    assert rows == [
+        "-/+  replace  module.app  null_resource.this       forced by triggers",
+        "-/+  replace  module.app  null_resource.worker[0]  forced by triggers",
+    ]
+    summary = json.loads(cli("plan", "--env", "dev", "--json", "--project", p).stdout)
+    assert [(r["address"], r["reason"]) for r in summary["resources"]] == [
+        ("module.app.null_resource.this", "triggers"),
+        ("module.app.null_resource.worker[0]", "triggers"),
+    ]
+
+
+@pytest.mark.slow
+def test_many_creates_in_a_module_are_one_line_and_detail_lists_them(project: Path) -> None:
+    set_tfvars(project, "dev", workers=12)
+    result = cli("plan", "--env", "dev", "--project", str(project))
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    table = lines[1 : lines.index("(tfgen plan --detail lists every resource)")]
+    assert table == ["   action  module      resource", "+  create  module.app  13 to create"]
+    detail = cli("plan", "--env", "dev", "--detail", "--project", str(project)).stdout.splitlines()
+    rows = [line.split()[-1] for line in detail if line.startswith("+  create")]
+    assert rows == ["null_resource.this", *(f"null_resource.worker[{i}]" for i in range(12))]
+    assert "(tfgen plan --detail lists every resource)" not in detail
+    # Ten creates in a module stay listed one by one.
+    set_tfvars(project, "dev", workers=9)
+    ten = cli("plan", "--env", "dev", "--project", str(project)).stdout.splitlines()
+    assert len([line for line in ten if line.startswith("+  create  module.app  null_resource.")]) == 10
+
+
+@pytest.mark.slow
+def test_plan_markdown_for_a_pull_request_comment(project: Path) -> None:
+    p = str(project)
+    assert cli("plan", "--env", "dev", "--project", p).exit_code == 2
+    assert cli("apply", "--env", "dev", "--project", p).exit_code == 0
+    (project / "envs/dev/terraform.tfvars").write_text('name = "renamed"\nworkers = 2\n')
+    result = cli("plan", "--env", "dev", "--format", "markdown", "--project", p)
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stdout
+        == """\
+### tfgen plan: `dev` (profile `low-power`)
+
+| create | update | delete | replace |
+| ---: | ---: | ---: | ---: |
+| 1 | 0 | 0 | 2 |
+
+**Replaced** (destroyed, then created again):
+
+- `module.app.null_resource.this`: forced by `triggers`
+- `module.app.null_resource.worker[0]`: forced by `triggers`
+
+Outputs changing: `app_id`, `secret_token`, `worker_ids`
+
+<details><summary>All 3 resource changes</summary>
+
+| action | module | resource |
+| --- | --- | --- |
+| -/+ replace | `module.app` | `null_resource.this` |
+| -/+ replace | `module.app` | `null_resource.worker[0]` |
+| + create | `module.app` | `null_resource.worker[1]` |
+
+</details>
+"""
+    )
+    assert "secret" not in result.stdout.replace("`secret_token`", "")  # names, never values
+    nothing = cli("plan", "--env", "prod", "--format", "markdown", "--project", p)
+    assert nothing.exit_code == 2 and nothing.stdout.startswith(
+        "### tfgen plan: `prod` (profile `high-power`)\n"
+    )
+    bad = cli("plan", "--env", "dev", "--format", "html", "--project", p)
+    assert bad.exit_code == 1 and "--format html: choose one of text, markdown" in bad.output
+
+
+@pytest.mark.slow
 def test_plan_all_keeps_each_env_together_and_ends_with_a_table(project: Path) -> None:
     (project / "envs/staging/terraform.tfvars").write_text('name = "shop-staging"\nworkers = 4\n')
     result = cli("plan", "--all", "--jobs", "3", "--project", str(project))
     assert result.exit_code == 2, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()  # the reports; progress is on stderr
     starts = {
         env: next(i for i, line in enumerate(lines) if line.startswith(f"== {env}:"))
         for env in ("dev", "staging", "prod")
@@ -192,7 +278,7 @@ def test_plan_all_keeps_each_env_together_and_ends_with_a_table(project: Path) -
         "staging": "5",
         "prod": "2",
     }
-    as_json = json.loads(cli("plan", "--all", "--json", "--project", str(project)).output)
+    as_json = json.loads(cli("plan", "--all", "--json", "--project", str(project)).stdout)
     assert [e["env"] for e in as_json] == ["dev", "staging", "prod"]
 
 

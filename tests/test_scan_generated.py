@@ -1,27 +1,33 @@
-"""Every rendered tree scans clean with the real checkov and tfgen's policies; each module
-skips exactly its documented checks; insecure edits turn the scan red; every inline skip
-carries a reason and is documented in the README.
+"""Every rendered tree scans clean with both engines: the real checkov with tfgen's policies,
+and the real trivy on each environment root with its tfvars; each module skips exactly its
+documented checks; insecure edits turn both red; every inline skip (checkov:skip and
+trivy:ignore) carries a reason and is documented in the README.
 
-The scans go through `tfgen.scan.scan` (the code path of `tfgen scan DIR`): one checkov run per
-rendered tree for the whole session (the `scans` fixture), two at a time; the module tests do
-not scan. When a module template still has findings, the per-tree test fails and lists them by
+The scans go through `tfgen.scan.scan` (the code path of `tfgen scan DIR`): one scan of both
+engines per rendered tree for the whole session (the `scans` fixture), two at a time; the
+module tests do not scan. When a module template still has findings, the per-tree test fails and lists them by
 resource: that is the point.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 import tfgen.scan as scan_mod
-from helpers import EXTRA_SPECS, REPO, SSH_FROM_ANYWHERE, TEST_SPECS, failures
+from helpers import ENVS, EXTRA_SPECS, REPO, SSH_FROM_ANYWHERE, TEST_SPECS, failures
 from tfgen.cli import app
 from typer.testing import CliRunner
 
-SKIP_COMMENT = re.compile(r"checkov:skip=(\S*)")
-SKIP_WITH_REASON = re.compile(r"checkov:skip=CKV2?_AWS_\d+:\s*\S+")
-CHECK_ID = re.compile(r"\b(CKV2?_AWS_\d+|TFGEN_AWS_\d+)\b")
+SKIP_COMMENT = re.compile(r"checkov:skip=(\S*)|trivy:ignore:(?:AVD-)?([^\s:\[]*)")
+# checkov wants its skips inside the block; trivy wants its ignores on the lines right above it.
+SKIP_WITH_REASON = re.compile(
+    r"^\s+#\s*checkov:skip=CKV2?_AWS_\d+:\s*\S+|^# trivy:ignore:AVD-AWS-\d{4}(\[[\w.]+=[\w-]+\])?: \S+"
+)
+CHECK_ID = re.compile(r"\b(CKV2?_AWS_\d+|TFGEN_AWS_\d+|AWS-\d{4}|TRIVY_IGNORE_ALL)\b")
 
 
 # --------------------------------------------------------------------------- zero findings
@@ -33,9 +39,34 @@ def test_rendered_tree_has_zero_failed_checks(name: str, scans: dict[str, scan_m
     result = scans[name]
     assert result.passed > 0, "checkov ran no checks at all"
     assert result.policies, "tfgen's policies were not loaded"
+    assert result.engines == ["checkov", "trivy"] and result.trivy_version == scan_mod.TRIVY_VERSION
     assert result.exit_code == 0 and not result.failed, (
         f"{name}: {len(result.failed)} failed checks:\n{failures(result)}"
     )
+
+
+@pytest.mark.slow
+def test_trivy_scanned_every_environment_root(scans: dict[str, scan_mod.ScanResult]) -> None:
+    """trivy's clean verdict covers each environment: its raw report names every envs/<env> as a
+    root module it scanned (with passed checks), and nothing failed. (That each is evaluated with
+    its own values is proven by the profile test below and in test_scan.py.)"""
+    for name, result in scans.items():
+        report = json.loads(result.reports["json"])
+        roots = {
+            os.path.normpath(os.path.join(key, r["Target"]))
+            for key, raw in report["trivy"].items()
+            for r in raw["Results"] or []
+            if not r["Target"].endswith(".tf")
+        }
+        envs = {f"envs/{env}" for env in ENVS[name]} if name in ENVS else None
+        assert roots == (envs or {p for p in roots if p.startswith("envs/")}) and roots, (name, roots)
+        passes = [
+            m
+            for raw in report["trivy"].values()
+            for r in raw["Results"] or []
+            for m in r.get("Misconfigurations") or []
+        ]
+        assert len(passes) > 50 and all(m["Status"] == "PASS" for m in passes), name
 
 
 # What each switch of switches.yaml turns off: (module file, check, the spec key the reason names).
@@ -57,6 +88,25 @@ def test_a_switched_off_check_is_skipped_naming_the_spec_key(
 ) -> None:
     result = scans["switches"]
     reasons = {f.reason for f in result.skipped if f.file == file and f.check_id == check}
+    assert reasons and all(key in reason and "dev, prod" in reason for reason in reasons), reasons
+
+
+# The same for trivy's checks the switches turn off (its ignores carry the same reasons).
+TRIVY_SWITCHES = [
+    ("modules/rds/main.tf", "AWS-0133", "database.performance_insights: false"),
+    ("modules/s3/main.tf", "AWS-0090", "static.versioning: false"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("file", "check", "key"), TRIVY_SWITCHES, ids=[c for _, c, _ in TRIVY_SWITCHES])
+def test_a_switched_off_trivy_check_is_ignored_naming_the_spec_key(
+    file: str, check: str, key: str, scans: dict[str, scan_mod.ScanResult]
+) -> None:
+    result = scans["switches"]
+    reasons = {
+        f.reason for f in result.skipped if f.engine == "trivy" and f.file == file and f.check_id == check
+    }
     assert reasons and all(key in reason and "dev, prod" in reason for reason in reasons), reasons
 
 
@@ -112,9 +162,40 @@ def test_module_scans_clean_with_exactly_its_skips(
     where = f"modules/{module}/"
     failed = [f for f in result.failed if f.file.startswith(where)]
     assert not failed, f"{name}: failed checks in {where}:\n{failures(result, where)}"
-    skipped = [f for f in result.skipped if f.file.startswith(where)]
+    skipped = [f for f in result.skipped if f.file.startswith(where) and f.engine == "checkov"]
     assert {f.check_id for f in skipped} == MODULE_SKIPS[(name, module)]
     assert all(f.reason for f in skipped), [f.check_id for f in skipped if not f.reason]
+
+
+# trivy's ignores per tree: (module, block) -> check ids.
+TRIVY_ALWAYS = {
+    ("vpc", "aws_vpc_security_group_egress_rule.app_https"): {"AWS-0104"},
+    ("alb", "aws_lb.this"): {"AWS-0053"},
+}
+TRIVY_RDS = {("rds", "aws_db_instance.this"): {"AWS-0177"}, ("rds", "aws_db_instance.replica"): {"AWS-0177"}}
+TRIVY_MYSQL = {key: ids | {"AWS-0133"} for key, ids in TRIVY_RDS.items()}
+TRIVY_IGNORES: dict[str, dict[tuple[str, str], set[str]]] = {
+    "reference": {**TRIVY_ALWAYS, **TRIVY_RDS},
+    "minimal": TRIVY_ALWAYS,
+    "low": {**TRIVY_ALWAYS, **TRIVY_RDS},
+    "high": {**TRIVY_ALWAYS, **TRIVY_RDS},
+    "mysql": {**TRIVY_ALWAYS, **TRIVY_MYSQL},
+    "new-region": {**TRIVY_ALWAYS, ("s3", "aws_s3_bucket_versioning.static"): {"AWS-0090"}},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TRIVY_IGNORES))
+def test_trivy_ignores_are_exactly_the_documented_ones(
+    name: str, scans: dict[str, scan_mod.ScanResult]
+) -> None:
+    """Each trivy:ignore sits right above its block (so it names it), with its reason."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for f in scans[name].skipped:
+        if f.engine == "trivy":
+            assert f.reason, f
+            found.setdefault((f.file.split("/")[1], f.resource), set()).add(f.check_id)
+    assert found == TRIVY_IGNORES[name]
 
 
 @pytest.mark.slow
@@ -127,23 +208,21 @@ def test_no_tree_skips_a_tfgen_policy(scans: dict[str, scan_mod.ScanResult]) -> 
 # --------------------------------------------------------------------------- insecure edits
 
 
-def tfgen_scan(directory: Path, checkov: Path):
-    return CliRunner().invoke(
-        app, ["scan", str(directory), "--checkov", str(checkov)], catch_exceptions=False
-    )
+def tfgen_scan(directory: Path, checkov: Path, trivy: Path):
+    args = ["scan", str(directory), "--checkov", str(checkov), "--trivy", str(trivy)]
+    return CliRunner().invoke(app, args, catch_exceptions=False)
 
 
 def finding_lines(output: str, resource: str) -> set[str]:
-    """The check ids the summary lists under one resource (failures only, not skips)."""
+    """The check ids the summary lists for one resource (failures only: one line each,
+    `file:line  CHECK  resource  advice`; skips are only counted)."""
     ids: set[str] = set()
-    current = None
     for line in output.splitlines():
-        if line == "skipped:" or line.startswith("passed "):
-            current = None
-        elif not line.startswith(" "):
-            current = line.strip()
-        elif current is not None and re.sub(r"\[\d+\]", "", current) == resource:
-            ids.update(CHECK_ID.findall(line))
+        if line == "skipped:":
+            break
+        parts = line.split("  ")
+        if len(parts) >= 3 and CHECK_ID.fullmatch(parts[1]) and re.sub(r"\[\d+\]", "", parts[2]) == resource:
+            ids.add(parts[1])
     return ids
 
 
@@ -152,17 +231,22 @@ def test_ssh_open_to_the_world_turns_the_scan_red(
     rendered: dict[str, Path],
     writable_copy,
     checkov: Path,
+    trivy: Path,
     scans: dict[str, scan_mod.ScanResult],
 ) -> None:
     tree = writable_copy(rendered["reference"])
     vpc = tree / "modules" / "vpc" / "main.tf"
     vpc.write_text(vpc.read_text() + SSH_FROM_ANYWHERE)
-    result = tfgen_scan(tree, checkov)
+    result = tfgen_scan(tree, checkov, trivy)
     assert result.exit_code == 1, result.output
     resource = "module.vpc.aws_vpc_security_group_ingress_rule.ssh_from_anywhere"
     found = finding_lines(result.output, resource)
-    assert found == {"CKV_AWS_24", "TFGEN_AWS_004"}, result.output
+    assert found == {"CKV_AWS_24", "TFGEN_AWS_004", "AWS-0107"}, result.output
     assert "modules/vpc/main.tf:" in result.output
+    # trivy reports it from every environment root (with that root's values), checkov once.
+    trivy_lines = [line for line in result.output.splitlines() if "AWS-0107  trivy  HIGH" in line]
+    roots = sorted(line.rsplit("(", 1)[1] for line in trivy_lines)
+    assert roots == ["envs/dev)", "envs/prod)", "envs/staging)"], result.output
 
 
 @pytest.mark.slow
@@ -170,6 +254,7 @@ def test_public_access_block_flag_off_turns_the_scan_red(
     rendered: dict[str, Path],
     writable_copy,
     checkov: Path,
+    trivy: Path,
     scans: dict[str, scan_mod.ScanResult],
 ) -> None:
     tree = writable_copy(rendered["reference"])
@@ -182,11 +267,11 @@ def test_public_access_block_flag_off_turns_the_scan_red(
     )
     assert broken != block.group(0)
     s3.write_text(text.replace(block.group(0), broken, 1))
-    result = tfgen_scan(tree, checkov)
+    result = tfgen_scan(tree, checkov, trivy)
     assert result.exit_code == 1, result.output
     resource = f"module.s3.aws_s3_bucket_public_access_block.{block.group(1)}"
     found = finding_lines(result.output, resource)
-    assert found == {"CKV_AWS_54", "TFGEN_AWS_010"}, result.output
+    assert found == {"CKV_AWS_54", "TFGEN_AWS_010", "AWS-0087"}, result.output
     # Caused by the edit: the clean tree has no such finding.
     assert not [f for f in scans["reference"].failed if f.resource == resource]
 
@@ -195,7 +280,8 @@ def test_public_access_block_flag_off_turns_the_scan_red(
 
 
 def inline_skips(rendered: dict[str, Path]) -> list[tuple[str, str, str, str]]:
-    """(tree, module or env path, check id, line) for every checkov:skip in rendered .tf files."""
+    """(tree, module or env path, check id, line) for every checkov:skip and trivy:ignore in
+    rendered .tf files."""
     found = []
     for name, tree in sorted(rendered.items()):
         for tf in sorted(tree.rglob("*.tf")):
@@ -205,8 +291,8 @@ def inline_skips(rendered: dict[str, Path]) -> list[tuple[str, str, str, str]]:
             for line in tf.read_text().splitlines():
                 match = SKIP_COMMENT.search(line)
                 if match:
-                    check = match.group(1).split(":")[0]
-                    found.append((name, rel, check, line.strip()))
+                    check = (match.group(1) or f"AWS-{match.group(2).split('-')[-1]}").split(":")[0]
+                    found.append((name, rel, check, line))
     return found
 
 
@@ -253,4 +339,63 @@ def test_every_skip_is_in_the_readme_table(
             missing.add(f"{check} in {where}")
     assert not missing, "README.md '## Security scan' table lacks rows for:\n  " + "\n  ".join(
         sorted(missing)
+    )
+
+
+@pytest.mark.slow
+def test_a_profile_ignore_does_not_hide_the_finding_in_a_high_power_environment(
+    rendered: dict[str, Path], writable_copy, trivy: Path
+) -> None:
+    """AWS-0177 is ignored only where `tags.Profile = low-power`: prod (high-power) with
+    deletion protection switched off in its tfvars is reported, on the primary and the replica."""
+    tree = writable_copy(rendered["reference"])
+    tfvars = tree / "envs" / "prod" / "terraform.tfvars"
+    text = tfvars.read_text()
+    edited = re.sub(r"(\ndatabase = \{[^}]*\n  deletion_protection\s*)= true", r"\1= false", text, count=1)
+    assert edited != text
+    tfvars.write_text(edited)
+    result = scan_mod.scan(tree, trivy=trivy, engine="trivy", use_cache=False)
+    found = {(f.root, f.resource, f.check_id) for f in result.failed}
+    assert found == {
+        ("envs/prod", "module.rds.aws_db_instance.this", "AWS-0177"),
+        ("envs/prod", "module.rds.aws_db_instance.replica[0]", "AWS-0177"),
+    }, failures(result)
+
+
+@pytest.mark.slow
+def test_a_wildcard_trivy_ignore_is_a_finding(rendered: dict[str, Path], writable_copy, trivy: Path) -> None:
+    """`trivy:ignore:*` would silence every check on its block: tfgen reports it instead."""
+    tree = writable_copy(rendered["reference"])
+    vpc = tree / "modules" / "vpc" / "main.tf"
+    vpc.write_text(vpc.read_text() + "\n# trivy:ignore:*" + SSH_FROM_ANYWHERE)
+    result = scan_mod.scan(tree, trivy=trivy, engine="trivy", use_cache=False)
+    assert {(f.check_id, f.resource) for f in result.failed} == {
+        ("TRIVY_IGNORE_ALL", "aws_vpc_security_group_ingress_rule.ssh_from_anywhere")
+    }, failures(result)
+    assert result.exit_code == 1
+
+
+def test_a_skip_on_x_and_x0_is_listed_once(scans: dict[str, scan_mod.ScanResult]) -> None:
+    """checkov reports a count resource's skip for `x` (the shared module) and `x[0]` (a root
+    that creates it): one skip, listed once with how often it applied."""
+    result = scans["reference"]
+    replica = "module.rds.aws_db_instance.replica"
+    raw = {
+        f.resource for f in result.skipped if f.check_id == "CKV_AWS_293" and f.resource.startswith(replica)
+    }
+    assert raw == {replica, f"{replica}[0]"}  # what checkov reports
+    listed = [
+        line
+        for line in result.summary_lines(show_skips=True)
+        if "  CKV_AWS_293  " in line and f"  {replica}" in line
+    ]
+    assert len(listed) == 1 and listed[0].split("  ")[3] == f"{replica} (x3)", listed
+    keys = [(s.resource, s.file, s.check_id, s.reason) for s, _ in result.distinct_skips()]
+    assert len(keys) == len(set(keys)) and not [k for k in keys if "[" in k[0]]
+    # Without --show-skips: one count line, nothing listed.
+    summary = result.summary_lines()
+    assert "skipped:" not in summary
+    assert summary[-1] == (
+        f"passed {result.passed}, failed 0, skipped {len(keys)} "
+        "(each with its reason: tfgen scan --show-skips lists them)"
     )

@@ -344,19 +344,6 @@ def test_handshake_schema_and_shutdown_over_grpc() -> None:
             proc.wait()
 
 
-def test_start_up_is_cheap() -> None:
-    """Process start to handshake line, best of five (target 0.3 s; bench/bench_twin.py prints it)."""
-    _require_twin()
-    best = 10.0
-    for binary in (AWS_BIN, RANDOM_BIN) * 3:
-        proc, line, took = _start(binary)
-        proc.kill()
-        proc.wait()
-        assert line.startswith("1|6|tcp|")
-        best = min(best, took)
-    assert best < 0.5, f"twin start-up took {best:.3f} s"
-
-
 def test_run_by_hand_says_what_it_is() -> None:
     """Without terraform's magic cookie the launcher explains itself instead of listening."""
     _require_twin()

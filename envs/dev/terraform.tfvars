@@ -36,6 +36,7 @@ load_balancer = {
 
 app = {
   ami                       = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+  ami_owners                = ["amazon"]
   instance_type             = "t3.micro"
   min_size                  = 1
   desired_capacity          = 1

@@ -86,7 +86,10 @@ def ensure_init(tf: Terraform, env_dir: Path, *, lock_timeout: str | None = None
             return False
     except (OSError, ValueError, AttributeError):
         pass
-    tf.init(lock_timeout=lock_timeout)
+    from .progress import step
+
+    with step(f"{tf.label or env_dir.name}: terraform init"):
+        tf.init(lock_timeout=lock_timeout)
     marker.parent.mkdir(exist_ok=True)
     # The lock file may have been written by this init: remember the state after it.
     marker.write_text(json.dumps({"fingerprint": init_fingerprint(env_dir, tf.mirror)}))

@@ -1,13 +1,18 @@
-"""What a plan would do, and how tfgen reports it: summaries, tables, JSON, exit codes.
+"""What a plan would do, and how tfgen reports it: summaries, tables, markdown, JSON, exit codes.
 
-The summary is read from `terraform show -json` of the saved plan: counts of create / update /
-delete / replace, deletions and replacements first, then a table by module and resource.
+The summary is read from `terraform plan -json`'s messages (or `terraform show -json` of the
+saved plan): counts of create / update / delete / replace, deletions and replacements first,
+then a table by module and resource. A replacement says why: the attributes that force it
+(`replace_paths` of `terraform show -json`; the streamed messages only say "cannot_update"),
+else terraform's reason (tainted, -replace requested, replace_triggered_by). A module creating
+more than GROUP_CREATES resources is one line with the count unless the detail is asked for.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +31,34 @@ def plain(line: str, hot: bool) -> str:
 
 
 ACTIONS = ("delete", "replace", "create", "update")
+GROUP_CREATES = 10
+"""A module creating more resources than this is one line of the table (all with --detail)."""
+
+# terraform's reasons for a replacement, in `plan -json` messages and in `show -json`.
+REASONS = {
+    "tainted": "tainted",
+    "replace_because_tainted": "tainted",
+    "requested": "-replace requested",
+    "replace_by_request": "-replace requested",
+    "replace_triggered_by": "replace_triggered_by",
+    "replace_by_triggers": "replace_triggered_by",
+    "cannot_update": "an attribute that cannot be updated in place",
+    "replace_because_cannot_update": "an attribute that cannot be updated in place",
+}
+
+
+def attribute_path(path: list[Any]) -> str:
+    """A `replace_paths` entry as it reads in HCL: ["ingress", 0, "cidr_blocks"] is
+    ingress[0].cidr_blocks."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
 
 
@@ -37,6 +70,7 @@ class Change:
     module: str
     type: str
     action: str  # create, update, delete, replace, read
+    reason: str = ""  # a replacement: what forces it, e.g. "triggers.name" or "tainted"
 
     @property
     def destructive(self) -> bool:
@@ -46,7 +80,12 @@ class Change:
 def _ordered(changes: list[Change]) -> tuple[Change, ...]:
     """Deletions and replacements first, then by module and address."""
     order = {a: i for i, a in enumerate((*ACTIONS, "read"))}
-    return tuple(sorted(changes, key=lambda c: (order[c.action], c.module, c.address)))
+    return tuple(sorted(changes, key=lambda c: (order[c.action], c.module, _natural(c.address))))
+
+
+def _natural(address: str) -> tuple[tuple[int, int | str], ...]:
+    """worker[2] before worker[10]: numbers compare as numbers."""
+    return tuple((1, int(p)) if p.isdigit() else (0, p) for p in re.split(r"(\d+)", address) if p)
 
 
 @dataclass(frozen=True)
@@ -69,12 +108,14 @@ class PlanSummary:
                 resource = change.get("resource", {})
                 action = change.get("action")
                 if action in ("create", "update", "delete", "replace", "read"):
+                    reason = change.get("reason", "") if action == "replace" else ""
                     changes.append(
                         Change(
                             resource.get("addr", "?"),
                             resource.get("module", ""),
                             resource.get("resource_type", "?"),
                             action,
+                            REASONS.get(reason, reason),
                         )
                     )
             elif kind == "outputs":
@@ -97,7 +138,8 @@ class PlanSummary:
                 action = actions[0]
             else:
                 continue  # no-op, forget
-            changes.append(Change(rc["address"], rc.get("module_address", ""), rc["type"], action))
+            reason = replace_reason(rc) if action == "replace" else ""
+            changes.append(Change(rc["address"], rc.get("module_address", ""), rc["type"], action, reason))
         outputs = tuple(
             sorted(
                 name
@@ -106,6 +148,23 @@ class PlanSummary:
             )
         )
         return cls(env, _ordered(changes), outputs)
+
+    @property
+    def replacements(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action == "replace")
+
+    def with_reasons(self, plan: dict[str, Any]) -> PlanSummary:
+        """The summary with each replacement's reason from `terraform show -json` of the plan."""
+        found = {
+            rc.get("address"): replace_reason(rc)
+            for rc in plan.get("resource_changes", [])
+            if sorted(rc.get("change", {}).get("actions", [])) == ["create", "delete"]
+        }
+        changes = tuple(
+            replace(c, reason=found.get(c.address) or c.reason) if c.action == "replace" else c
+            for c in self.changes
+        )
+        return replace(self, changes=changes)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -127,6 +186,7 @@ class PlanSummary:
                     "module": c.module or None,
                     "type": c.type,
                     "action": c.action,
+                    **({"reason": c.reason} if c.action == "replace" else {}),
                 }
                 for c in self.changes
             ],
@@ -141,30 +201,93 @@ class PlanSummary:
         )
         return f"{self.env}: {text}" if self.has_changes else f"{self.env}: no changes"
 
-    def table(self, style: Style = plain) -> list[str]:
+    def grouped_modules(self) -> dict[str, int]:
+        """Modules creating more than GROUP_CREATES resources, with how many."""
+        creates: dict[str, int] = {}
+        for c in self.changes:
+            if c.action == "create":
+                creates[c.module or "(root)"] = creates.get(c.module or "(root)", 0) + 1
+        return {m: n for m, n in creates.items() if n > GROUP_CREATES}
+
+    def rows(self, *, detail: bool = False) -> list[tuple[str, str, str, str, str, bool]]:
+        """(symbol, action, module, resource, why, destructive) per line of the table; a
+        module's many creates are one row (`23 to create`) unless `detail`."""
+        grouped = {} if detail else self.grouped_modules()
+        rows: list[tuple[str, str, str, str, str, bool]] = []
+        shown: set[str] = set()
+        for c in self.changes:
+            if c.action == "read":
+                continue
+            module = c.module or "(root)"
+            if c.action == "create" and module in grouped:
+                if module not in shown:
+                    shown.add(module)
+                    rows.append(("+", "create", module, f"{grouped[module]} to create", "", False))
+                continue
+            resource = c.address.removeprefix(f"{c.module}.") if c.module else c.address
+            why = f"forced by {c.reason}" if c.reason else ""
+            rows.append((SYMBOL[c.action], c.action, module, resource, why, c.destructive))
+        return rows
+
+    def table(self, style: Style = plain, *, detail: bool = False) -> list[str]:
         """A table by module and resource; deletions and replacements first, marked hot."""
-        rows = [
-            (
-                SYMBOL[c.action],
-                c.action,
-                c.module or "(root)",
-                c.address.removeprefix(f"{c.module}.") if c.module else c.address,
-                c.destructive,
-            )
-            for c in self.changes
-            if c.action != "read"
-        ]
+        rows = self.rows(detail=detail)
         if not rows:
             return []
-        header = ("", "action", "module", "resource")
-        cells = [header, *(r[:4] for r in rows)]
-        widths = [max(len(str(r[i])) for r in cells) for i in range(4)]
+        header = ("", "action", "module", "resource", "")
+        cells = [header, *(r[:5] for r in rows)]
+        widths = [max(len(str(r[i])) for r in cells) for i in range(5)]
 
         def fmt(r: Iterable[str]) -> str:
             return "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
 
         lines = [fmt(header)]
-        lines += [style(fmt(r[:4]), r[4]) for r in rows]
+        lines += [style(fmt(r[:5]), r[5]) for r in rows]
+        if self.grouped_modules() and not detail:
+            lines.append("(tfgen plan --detail lists every resource)")
+        return lines
+
+    def markdown(self, profile: str | None = None) -> list[str]:
+        """The summary for a pull-request comment: heading, counts, replacements and why,
+        deletions, and the full list folded in a <details>."""
+        title = f"### tfgen plan: `{self.env}`" + (f" (profile `{profile}`)" if profile else "")
+        lines = [title, ""]
+        if not self.has_changes:
+            return [*lines, "No changes."]
+        n = self.counts()
+        lines += [
+            "| create | update | delete | replace |",
+            "| ---: | ---: | ---: | ---: |",
+            f"| {n['create']} | {n['update']} | {n['delete']} | {n['replace']} |",
+        ]
+        if self.replacements:
+            lines += ["", "**Replaced** (destroyed, then created again):", ""]
+            lines += [
+                f"- `{c.address}`" + (f": forced by `{c.reason}`" if c.reason else "")
+                for c in self.replacements
+            ]
+        deleted = [c for c in self.changes if c.action == "delete"]
+        if deleted:
+            lines += ["", "**Deleted:**", ""]
+            lines += [f"- `{c.address}`" for c in deleted]
+        grouped = self.grouped_modules()
+        if grouped:
+            lines += ["", "**Created in bulk:**", ""]
+            lines += [f"- `{m}`: {k} to create" for m, k in sorted(grouped.items())]
+        if self.output_changes:
+            lines += ["", "Outputs changing: " + ", ".join(f"`{o}`" for o in self.output_changes)]
+        listed = [c for c in self.changes if c.action != "read"]
+        lines += [
+            "",
+            f"<details><summary>All {len(listed)} resource changes</summary>",
+            "",
+            "| action | module | resource |",
+            "| --- | --- | --- |",
+        ]
+        for c in listed:
+            resource = c.address.removeprefix(f"{c.module}.") if c.module else c.address
+            lines.append(f"| {SYMBOL[c.action]} {c.action} | `{c.module or '(root)'}` | `{resource}` |")
+        lines += ["", "</details>"]
         return lines
 
 
@@ -233,7 +356,32 @@ def combined_table(outcomes: list[PlanOutcome]) -> list[str]:
     return ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
 
 
-def plan_report(outcome: PlanOutcome, style: Style = plain) -> list[str]:
+def replace_reason(rc: dict[str, Any]) -> str:
+    """What forces a replacement in `terraform show -json`: the attributes, else the reason."""
+    paths = rc.get("change", {}).get("replace_paths") or []
+    if paths:
+        return ", ".join(attribute_path(p) for p in paths if isinstance(p, list))
+    reason = str(rc.get("action_reason", ""))
+    return REASONS.get(reason, reason)
+
+
+def plan_markdown(outcomes: list[PlanOutcome], profiles: dict[str, str] | None = None) -> str:
+    """`tfgen plan --format markdown`: each environment's summary, for a pull-request comment."""
+    parts: list[str] = []
+    for o in outcomes:
+        profile = (profiles or {}).get(o.env)
+        if o.summary is None:
+            lines = [f"### tfgen plan: `{o.env}`", "", "**Failed:**", "", "```"]
+            lines += (o.error.lines() if o.error else []) + ["```"]
+        else:
+            lines = o.summary.markdown(profile)
+            if o.cost is not None and o.cost.items:
+                lines += ["", "Monthly cost:", "", "```", *o.cost.lines(), "```"]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def plan_report(outcome: PlanOutcome, style: Style = plain, *, detail: bool = False) -> list[str]:
     """The lines `tfgen plan` prints for one environment."""
     if outcome.error is not None:
         lines = [f"== {outcome.env}: failed"]
@@ -242,7 +390,7 @@ def plan_report(outcome: PlanOutcome, style: Style = plain) -> list[str]:
     assert outcome.summary is not None and outcome.plan_file is not None
     init = "init ran" if outcome.init_ran else "init skipped"
     lines = [f"== {outcome.summary.headline()}  ({init}, {outcome.seconds:.1f}s)"]
-    lines += outcome.summary.table(style)
+    lines += outcome.summary.table(style, detail=detail)
     if outcome.summary.output_changes:
         lines.append("outputs changing: " + ", ".join(outcome.summary.output_changes))
     if outcome.cost is not None:

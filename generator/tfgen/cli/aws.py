@@ -20,7 +20,11 @@ def bootstrap_cmd(
         typer.Option("--ci", help="Instead: the CI's OIDC provider and the env's plan and apply roles."),
     ] = False,
 ) -> None:
-    """Create the S3 state bucket an environment's backend expects (idempotent)."""
+    """Create the S3 state bucket of an environment's backend.
+
+    Idempotent: a bucket that exists and is set up right is left as it is. With --ci: the
+    CI's OIDC provider and the environment's plan and apply roles instead.
+    """
     from ..bootstrap import bootstrap
 
     try:
@@ -41,13 +45,24 @@ def doctor_cmd(
     env: Annotated[
         str | None, typer.Option("--env", "-e", help="Check only this env's state bucket.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the checks as JSON: name, ok, found, needed, hint.")
+    ] = False,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Check the tools and access tfgen needs; each failing line says what to do."""
+    """Check the tools and access tfgen needs.
+
+    Each failing line says what to do.
+    """
     from ..doctor import doctor
 
     report = doctor(project, env)
-    for line in report.lines():
-        echo(line)
+    if as_json:
+        import json
+
+        echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report.lines():
+            echo(line)
     if not report.ok:
         raise typer.Exit(1)

@@ -78,7 +78,10 @@ def cost_cmd(
     ] = None,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Estimate each environment's monthly AWS cost from the spec alone (offline, no plan)."""
+    """Estimate each environment's monthly AWS cost from the spec.
+
+    Offline, from the spec alone: no plan, no AWS account.
+    """
     from ..cost import PriceTable, estimate
     from ..cost import report as rep
     from ..spec import PROFILES, load_spec
@@ -124,7 +127,10 @@ def diagram_cmd(
     ] = None,
     project: ProjectOpt = Path("."),
 ) -> None:
-    """Draw the architecture of the environments from the spec (before anything exists)."""
+    """Draw the environments' architecture from the spec.
+
+    Offline, before anything exists.
+    """
     import sys
 
     from ..diagram import FORMATS, build, dot, mermaid

@@ -21,7 +21,7 @@ def init(
         typer.Argument(
             help="The app spec (YAML); default: the project's own (tfgen.yaml).",
             show_default=False,
-            metavar="[SPEC]",
+            metavar="SPEC",
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Project folder to write.", metavar="DIR")] = Path(
@@ -50,7 +50,11 @@ def init(
         bool, typer.Option("--verbose", "-v", help="One line per file, unchanged ones included.")
     ] = False,
 ) -> None:
-    """Render the Terraform project from SPEC into --out (re-render: tfgen init)."""
+    """Render the project from SPEC into --out.
+
+    With no SPEC, re-render from the project's own spec (tfgen.yaml). Edits you made are kept,
+    and merged three ways with tfgen's changes when both touched a file.
+    """
     from ..project_spec import render_project
     from ..write import write_tree
 
@@ -158,7 +162,10 @@ def validate(spec: SpecArg) -> None:
 
 @app.command("schema")
 def schema_cmd() -> None:
-    """Print the spec's JSON Schema (point your editor's YAML plugin at it)."""
+    """Print the spec's JSON Schema.
+
+    Every project carries it as tfgen.schema.json, for editors and CI validators.
+    """
     from ..render import schema_text
 
     typer.echo(schema_text(), nl=False)
@@ -168,7 +175,10 @@ def schema_cmd() -> None:
 def check(
     directory: Annotated[Path, typer.Argument(help="A rendered tfgen project.")] = Path("."),
 ) -> None:
-    """Run the gates on a rendered project: HCL parse, terraform fmt, AWS schema, references."""
+    """Run the gates on a rendered project.
+
+    HCL parse, terraform fmt, AWS provider schema, references, terraform validate.
+    """
     from ..gates import run_all_gates
 
     try:
@@ -184,15 +194,19 @@ def check(
 @app.command()
 def setup(
     directory: Annotated[
-        Path, typer.Argument(help="The rendered project.", metavar="[DIR]", show_default=False)
+        Path, typer.Argument(help="The rendered project.", metavar="DIR", show_default=False)
     ] = Path("."),
 ) -> None:
-    """Install what a project needs: tfgen's pinned checkov and the pre-commit hooks."""
-    from ..scan import find_checkov
+    """Install the scanners and a project's pre-commit hooks.
+
+    checkov and trivy are tfgen's pinned ones, in your cache folder; the hooks run on every
+    commit.
+    """
+    from ..scan import find_checkov, find_trivy
 
     try:
-        checkov = find_checkov()
-        echo(f"checkov: {checkov}")
+        echo(f"checkov: {find_checkov()}")
+        echo(f"trivy: {find_trivy()}")
         echo(_install_hooks(directory))
     except TfgenError as err:
         fail(err)

@@ -34,6 +34,16 @@ def scan_cmd(
         Path | None,
         typer.Option("--checkov", help="checkov executable (else $TFGEN_CHECKOV, else PATH)."),
     ] = None,
+    trivy: Annotated[
+        Path | None,
+        typer.Option("--trivy", help="trivy executable (else $TFGEN_TRIVY, else PATH)."),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", "-e", help="checkov, trivy, or all (both, side by side; a plan is checkov's)."
+        ),
+    ] = "all",
     policies: Annotated[
         Path | None,
         typer.Option(
@@ -48,10 +58,17 @@ def scan_cmd(
         ),
     ] = None,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Always run checkov; ignore .tfgen-cache/scan/.")
+        bool, typer.Option("--no-cache", help="Always run the scanners; ignore .tfgen-cache/scan/.")
+    ] = False,
+    show_skips: Annotated[
+        bool, typer.Option("--show-skips", help="List every skipped check with its reason.")
     ] = False,
 ) -> None:
-    """Security scan: checkov + tfgen policies, offline. Exit 0 clean, 1 findings, 2 error."""
+    """Security scan: checkov + tfgen policies and trivy, offline.
+
+    One line per finding (engine, file:line, check, resource, what to change); the skips as a
+    count (--show-skips lists them with their reasons). Exit 0 clean, 1 findings, 2 error.
+    """
     from ..errors import UsageError
     from ..scan import FORMATS, report_text, scan
 
@@ -64,6 +81,8 @@ def scan_cmd(
             None if plan is not None else (directory or Path(".")),
             plan=plan,
             checkov=checkov,
+            trivy=trivy,
+            engine=engine,
             policies=policies,
             config=checkov_config,
             use_cache=not no_cache,
@@ -77,7 +96,7 @@ def scan_cmd(
     summary_to_stderr = bool(report) and output is None
     if summary_to_stderr:
         typer.echo(report, nl=not report.endswith("\n"))
-    for line in result.summary_lines():
+    for line in result.summary_lines(show_skips=show_skips):
         typer.echo(line, err=summary_to_stderr)
     if report and output is not None:
         echo(f"{fmt} report: {output}")

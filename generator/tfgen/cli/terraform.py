@@ -17,7 +17,10 @@ def _live_echo(stream: str, line: str) -> None:
 
 
 def _hot(line: str, hot: bool) -> str:
-    return typer.style(line, fg="red", bold=True) if hot else line
+    """A destructive change in red (not under NO_COLOR; click strips it when not a terminal)."""
+    import os
+
+    return typer.style(line, fg="red", bold=True) if hot and not os.environ.get("NO_COLOR") else line
 
 
 def _ask(question: str) -> str:
@@ -38,21 +41,40 @@ def plan_cmd(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel plans with --all (0: auto).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (CI).")] = False,
     scan: Annotated[bool, typer.Option("--scan", help="Scan the plan JSON (tfgen scan --plan).")] = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="text, or markdown (the summary for a pull-request comment)."),
+    ] = "text",
+    detail: Annotated[
+        bool, typer.Option("--detail", help="List every resource (a module's many creates too).")
+    ] = False,
     project: ProjectOpt = Path("."),
     lock_timeout: LockTimeoutOpt = None,
     plugin_dir: PluginDirOpt = None,
 ) -> None:
-    """Plan an environment into a saved plan; exit 0 no changes, 2 changes, 1 error."""
+    """Plan an environment into a saved plan.
+
+    Exit 0: no changes, 2: changes, 1: error.
+    """
     import json
 
     from .. import run
-    from ..plans import combined_table, overall_exit_code, plan_report
+    from ..plans import combined_table, overall_exit_code, plan_markdown, plan_report
     from ..project import Project
     from ..terraform import Interrupted
+
+    text = not as_json and fmt == "text"
+
+    def report(outcome: Any) -> None:
+        echo("\n".join(plan_report(outcome, _hot, detail=detail)))
 
     try:
         if all_envs == bool(env):
             raise TfgenError("plan: pass --env ENV or --all (one of them)", exit_code=1)
+        if fmt not in ("text", "markdown"):
+            raise TfgenError(f"--format {fmt}: choose one of text, markdown", exit_code=1)
+        if as_json and fmt != "text":
+            raise TfgenError("--json and --format markdown: choose one", exit_code=1)
         proj = Project.load(project)
         if all_envs:
             outcomes = run.plan_all(
@@ -60,7 +82,7 @@ def plan_cmd(
                 jobs=jobs,
                 lock_timeout=lock_timeout,
                 plugin_dir=plugin_dir,
-                on_done=None if as_json else lambda o: echo("\n".join(plan_report(o, _hot))),
+                on_done=report if text else None,
                 keep_json=scan,
             )
         else:
@@ -68,17 +90,20 @@ def plan_cmd(
             outcomes = [
                 run.plan_env(proj, env, lock_timeout=lock_timeout, plugin_dir=plugin_dir, keep_json=scan)
             ]
-            if not as_json:
-                echo("\n".join(plan_report(outcomes[0], _hot)))
+            if text:
+                report(outcomes[0])
     except TfgenError as err:
         fail(err if isinstance(err, Interrupted) else TfgenError("\n".join(err.lines()), exit_code=1))
     code = overall_exit_code(outcomes)
-    if all_envs and not as_json:
+    if all_envs and text:
         echo()
         for line in combined_table(outcomes):
             echo(line)
-    if scan and not _scan_plans(outcomes, summary_to_stderr=as_json) and code in (0, 2):
+    if scan and not _scan_plans(outcomes, summary_to_stderr=not text) and code in (0, 2):
         code = 1
+    if fmt == "markdown":
+        profiles = {o.env: str(proj.env_info(o.env).get("profile") or "") for o in outcomes}
+        typer.echo(plan_markdown(outcomes, {k: v for k, v in profiles.items() if v}), nl=False)
     if as_json:
         payload = [o.to_json() for o in outcomes]
         echo(json.dumps(payload if all_envs else payload[0], indent=2))
@@ -94,12 +119,14 @@ def _scan_plans(outcomes: list[Any], *, summary_to_stderr: bool) -> bool:
     import os
     from concurrent.futures import ThreadPoolExecutor
 
+    from ..progress import step
     from ..scan import scan
 
     plans = [o.plan_json for o in outcomes if o.plan_json is not None]
     if not plans:
         return True
-    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
+    what = f"scanning {len(plans)} {'plan' if len(plans) == 1 else 'plans'} with checkov"
+    with step(what), ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1)) as pool:
         futures = [pool.submit(scan, plan=plan) for plan in plans]
         clean = True
         for future in futures:
@@ -184,7 +211,10 @@ def output_cmd(
     project: ProjectOpt = Path("."),
     plugin_dir: PluginDirOpt = None,
 ) -> None:
-    """Print an environment's outputs (sensitive ones hidden unless --json or named)."""
+    """Print an environment's outputs.
+
+    Sensitive ones are hidden unless --json is given or the output is named.
+    """
     import json
 
     from .. import run

@@ -33,7 +33,14 @@ __all__ = [
 
 def run_all_gates(root: Path) -> GateReport:
     """Run every gate over a rendered project (files parsed once)."""
+    from ..progress import step
+
     root = Path(root)
+    with step(f"running the gates on {root} (parse, fmt, schema, references, validate)"):
+        return _run_all_gates(root)
+
+
+def _run_all_gates(root: Path) -> GateReport:
     tree = parse_tree(root)
     n_files = len(tree.files)
     parse = parse_findings(tree)

@@ -21,14 +21,17 @@ see `cache`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
 from ..errors import ToolError, UsageError
+from ..progress import step
 from .cache import CACHE_DIR, cache_key, load_cached, store_cached
 from .checkov import (
     CHECKOV_ENV_VAR,
@@ -46,7 +49,7 @@ from .checkov import (
     run_checkov,
 )
 from .results import ScanFinding, ScanResult
-from .sarif import enrich_sarif
+from .sarif import enrich_sarif, merge_sarif, trivy_run
 from .targets import (
     PROJECT_DIRS,
     SCANNED_SUFFIXES,
@@ -56,12 +59,26 @@ from .targets import (
     scan_targets,
     walk_files,
 )
+from .trivy import (
+    TRIVY_ENV_VAR,
+    TRIVY_INSTALL_HINT,
+    TRIVY_VERSION,
+    find_trivy,
+    inline_ignores,
+    parse_trivy,
+    run_trivy,
+    trivy_fingerprint,
+)
 
 __all__ = [
     "CACHE_DIR",
     "CHECKOV_ENV_VAR",
     "CHECKOV_VERSION",
+    "ENGINES",
     "FORMATS",
+    "TRIVY_ENV_VAR",
+    "TRIVY_INSTALL_HINT",
+    "TRIVY_VERSION",
     "INSTALL_HINT",
     "OFFLINE_ENV",
     "PROJECT_DIRS",
@@ -72,6 +89,7 @@ __all__ = [
     "checkov_env",
     "checkov_fingerprint",
     "find_checkov",
+    "find_trivy",
     "installed_checkov_version",
     "parse_report",
     "plan_project",
@@ -84,6 +102,7 @@ __all__ = [
 ]
 
 FORMATS = ("text", "json", "sarif", "junitxml")
+ENGINES = ("all", "checkov", "trivy")
 
 
 # Skips whose reason says the setting is the profile's: a folder scan must take them on trust
@@ -127,6 +146,14 @@ class ScanInput:
                 for rel, data in files.items()
             }
         return files
+
+
+def scan_step(what: ScanInput) -> str:
+    """The progress line of a checkov run: what it reads, e.g. `scanning 3 roots with checkov`."""
+    if what.plan_file:
+        return f"scanning the plan {what.label} with checkov"
+    roots = {Path(rel).parent for rel, _ in what.scanned if rel.endswith((".tf", ".tf.json"))}
+    return f"scanning {len(roots)} {'root' if len(roots) == 1 else 'roots'} in {what.label} with checkov"
 
 
 def plan_input(plan: Path) -> ScanInput:
@@ -186,41 +213,103 @@ def folder_input(directory: Path) -> ScanInput:
     return ScanInput(root, scanned, str(directory), root, root)
 
 
+def engines_for(engine: str, plan: bool) -> list[str]:
+    """The engines a scan runs: `all` is checkov and trivy, but a plan is checkov's alone.
+
+    trivy reads a plan's JSON without the code's inline ignores and with synthesized names, so
+    it would report what the folder scan has explained; the folder scan runs trivy for real.
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"--engine {engine}: choose one of {', '.join(ENGINES)}")
+    if plan and engine == "trivy":
+        raise UsageError(
+            "--engine trivy scans the code, each environment with its tfvars, not a plan: "
+            "scan the project folder, or the plan with --engine checkov"
+        )
+    if engine == "all":
+        return ["checkov"] if plan else ["checkov", "trivy"]
+    return [engine]
+
+
 def scan(
     directory: Path | None = None,
     *,
     plan: Path | None = None,
     checkov: Path | str | None = None,
+    trivy: Path | str | None = None,
+    engine: str = "all",
     policies: Path | None = None,
     config: Path | None = None,
     use_cache: bool = True,
 ) -> ScanResult:
     """Scan a Terraform folder or a `terraform show -json` plan; unchanged input hits the cache.
 
-    Only tfgen decides what runs: checkov sees a staged copy of the scanned files (so no
-    `.checkov.yaml` comes with them), none of the caller's checkov variables, and a
-    configuration file only when one is passed here (`config`), whose skips are then listed.
+    `engine`: checkov, trivy, or all (both, side by side; a plan is checkov's alone). Only tfgen
+    decides what runs: checkov sees a staged copy of the scanned files (so no `.checkov.yaml`
+    comes with them), none of the caller's checkov variables, and a configuration file only
+    when one is passed here (`config`), whose skips are then listed; trivy runs with its
+    embedded checks, no configuration or ignore file and none of the caller's TRIVY_* or
+    TF_VAR_* variables.
     """
     if (directory is None) == (plan is None):
         raise UsageError("scan takes a folder or --plan PLAN.json, not both")
+    engines = engines_for(engine, plan is not None)
     what = plan_input(plan) if plan is not None else folder_input(directory or Path("."))
-    executable = find_checkov(checkov)
-    policies_dir = resolve_policies_dir(policies, what.project)
-    config_skips = read_config_skips(config) if config is not None else []
-    config = config.resolve() if config is not None else None  # checkov runs elsewhere
+    use_checkov, use_trivy = "checkov" in engines, "trivy" in engines
+    executable = find_checkov(checkov) if use_checkov else None
+    trivy_exe = find_trivy(trivy) if use_trivy else None
+    policies_dir = resolve_policies_dir(policies, what.project) if use_checkov else None
+    config_skips = read_config_skips(config) if config is not None and use_checkov else []
+    config = config.resolve() if config is not None and use_checkov else None  # checkov runs elsewhere
     plan_skips = dict(PLAN_SKIPS) if what.plan_file else {}
     files = what.files()
     cache_dir = what.cache_root / CACHE_DIR
     key = ""
     if use_cache:
-        options = [*what.options(), f"tfgen={__version__}", *sorted(plan_skips)]
-        key = cache_key(files, policies_dir, checkov_fingerprint(executable), options, config)
+        fingerprints = []
+        if executable is not None:
+            fingerprints.append(checkov_fingerprint(executable))
+        if trivy_exe is not None:
+            fingerprints.append(trivy_fingerprint(trivy_exe))
+        options = [
+            *what.options(),
+            f"engines={','.join(engines)}",
+            f"tfgen={__version__}",
+            *sorted(plan_skips),
+        ]
+        key = cache_key(files, policies_dir, "\n".join(fingerprints), options, config)
         cached = load_cached(cache_dir, key)
         if cached is not None:
             cached.target = what.label
             return cached
 
     started = time.monotonic()
+    result = ScanResult(target=what.label, checkov_version="", policies="", engines=engines)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        trivy_job = pool.submit(run_trivy, trivy_exe, files) if trivy_exe is not None else None
+        if executable is not None:
+            _checkov_part(result, executable, what, files, policies_dir, config, config_skips, plan_skips)
+        trivy_reports, unparsed = trivy_job.result() if trivy_job is not None else ({}, [])
+    if trivy_exe is not None:
+        _trivy_part(result, trivy_reports, unparsed, files, what.label)
+    result.target = what.label
+    result.seconds = round(time.monotonic() - started, 2)
+    result.reports = _merged_reports(result, trivy_reports)
+    if use_cache:
+        store_cached(cache_dir, key, result)
+    return result
+
+
+def _checkov_part(
+    result: ScanResult,
+    executable: Path,
+    what: ScanInput,
+    files: dict[str, bytes],
+    policies_dir: Path | None,
+    config: Path | None,
+    config_skips: list[str],
+    plan_skips: dict[str, str],
+) -> None:
     run = CheckovRun(
         what.framework,
         policies_dir,
@@ -229,15 +318,20 @@ def scan(
         config=config,
         skip_checks=tuple(sorted(plan_skips)),
     )
-    reports, staged = run_checkov(executable, files, run)
-    result = parse_report(reports["json"], root=staged)
-    if result.passed == 0 and not result.failed and not result.parsing_errors:
+    with step(scan_step(what)):
+        reports, staged = run_checkov(executable, files, run)
+    part = parse_report(reports["json"], root=staged)
+    if part.passed == 0 and not part.failed and not part.parsing_errors:
         raise ToolError(
             f"scan {what.label}: checkov ran no check at all (passed 0, failed 0), "
             "so nothing was proven: is the folder a Terraform project?"
         )
-    result.target = what.label
+    result.checkov_version = part.checkov_version or installed_checkov_version(executable)
     result.policies = _display(policies_dir)
+    result.passed += part.passed
+    result.failed += part.failed
+    result.parsing_errors += part.parsing_errors
+    result.skipped += part.skipped
     result.skipped += [
         ScanFinding(
             check_id, "", "(every resource)", _display(config), 0, reason=f"skip-check in {_display(config)}"
@@ -250,12 +344,119 @@ def scan(
         for check_id, reason in sorted(plan_skips.items())
     ]
     result.reports = {**reports, "sarif": enrich_sarif(reports.get("sarif", ""), what.label)}
-    result.seconds = round(time.monotonic() - started, 2)
-    if not result.checkov_version:
-        result.checkov_version = installed_checkov_version(executable)
-    if use_cache:
-        store_cached(cache_dir, key, result)
-    return result
+
+
+# An ignore that names no check silences every check on its block.
+WILDCARD_IGNORE = "TRIVY_IGNORE_ALL"
+
+
+def _trivy_part(
+    result: ScanResult, reports: dict[str, str], unparsed: list[str], files: dict[str, bytes], label: str
+) -> None:
+    failed, passed, version = parse_trivy(reports)
+    if passed == 0 and not failed:
+        raise ToolError(
+            f"scan {label}: trivy ran no check at all (passed 0, failed 0), so nothing was proven"
+        )
+    result.trivy_version = version or "?"
+    if result.trivy_version != TRIVY_VERSION:
+        result.notes.append(
+            f"note: trivy {result.trivy_version} is not the pinned {TRIVY_VERSION}: "
+            "its checks and ids may differ from the ones tfgen's templates explain"
+        )
+    ignores = inline_ignores(files)
+    for ignore in ignores:
+        if ignore.check_id in ("*", ""):
+            failed.append(
+                ScanFinding(
+                    WILDCARD_IGNORE,
+                    "a trivy:ignore without a check id silences every check: name the check",
+                    ignore.resource,
+                    ignore.file,
+                    ignore.line,
+                    engine="trivy",
+                    severity="HIGH",
+                )
+            )
+    result.passed += passed
+    result.failed += failed
+    result.skipped += [i for i in ignores if i.check_id not in ("*", "")]
+    result.parsing_errors += [p for p in unparsed if p not in result.parsing_errors]
+
+
+def _merged_reports(result: ScanResult, trivy_reports: dict[str, str]) -> dict[str, str]:
+    """The machine reports: json (tfgen's merged list plus each engine's raw report), sarif
+    (a run per tool), junitxml (checkov's suites plus one for trivy)."""
+    checkov_reports = result.reports
+    trivy_findings = [f for f in result.failed if f.engine == "trivy"]
+    raw_checkov: object = None
+    if "json" in checkov_reports:
+        try:
+            raw_checkov = json.loads(checkov_reports["json"])
+        except ValueError:
+            raw_checkov = checkov_reports["json"]
+    merged = {
+        "target": result.target,
+        "engines": {
+            **({"checkov": result.checkov_version} if "checkov" in result.engines else {}),
+            **({"trivy": result.trivy_version} if "trivy" in result.engines else {}),
+        },
+        "summary": {
+            "passed": result.passed,
+            "failed": len(result.failed),
+            "skipped": len(result.skipped),
+            "parsing_errors": result.parsing_errors,
+        },
+        "failed": [_row(f) for f in result.failed],
+        "skipped": [_row(f) for f in result.skipped],
+        "checkov": raw_checkov,
+        "trivy": {root: json.loads(text) for root, text in sorted(trivy_reports.items())} or None,
+    }
+    runs = (
+        [trivy_run(trivy_findings, result.trivy_version, result.target)] if "trivy" in result.engines else []
+    )
+    return {
+        "json": json.dumps(merged, indent=2) + "\n",
+        "sarif": merge_sarif(checkov_reports.get("sarif", ""), runs),
+        "junitxml": _merge_junit(
+            checkov_reports.get("junitxml", ""), trivy_findings, "trivy" in result.engines
+        ),
+    }
+
+
+def _row(f: ScanFinding) -> dict[str, object]:
+    return {
+        "engine": f.engine,
+        "check_id": f.check_id,
+        "severity": f.severity,
+        "resource": f.resource,
+        "file": f.file,
+        "line": f.line,
+        "guideline": f.guideline or f.check_name,
+        "root": f.root,
+        "reason": f.reason,
+    }
+
+
+def _merge_junit(checkov_xml: str, trivy_findings: list[ScanFinding], with_trivy: bool) -> str:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(checkov_xml) if checkov_xml.strip() else ET.Element("testsuites")
+    if root.tag != "testsuites":
+        wrapper = ET.Element("testsuites")
+        wrapper.append(root)
+        root = wrapper
+    if with_trivy:
+        suite = ET.SubElement(
+            root, "testsuite", name="trivy", tests=str(len(trivy_findings)), failures=str(len(trivy_findings))
+        )
+        for f in trivy_findings:
+            case = ET.SubElement(
+                suite, "testcase", name=f"[{f.severity}][{f.check_id}] {f.resource}", classname=f.file
+            )
+            failure = ET.SubElement(case, "failure", type="failure", message=f.check_name)
+            failure.text = f"{f.file}:{f.line} ({f.root}) {f.guideline}"
+    return ET.tostring(root, encoding="unicode") + "\n"
 
 
 def read_config_skips(config: Path) -> list[str]:
@@ -296,5 +497,5 @@ def _display(path: Path | None) -> str:
 def report_text(result: ScanResult, fmt: str) -> str:
     """The report in the requested machine format (json, sarif or junitxml)."""
     if fmt not in result.reports:
-        raise ToolError(f"checkov wrote no {fmt} report")
+        raise ToolError(f"the scan wrote no {fmt} report")
     return result.reports[fmt]

@@ -71,6 +71,16 @@ class AppTier(Section):
         pattern=AMI,
         description="An AMI id (ami-...) or an SSM parameter name (/...) that holds one.",
     )
+    ami_owners: list[Annotated[str, Field(pattern=r"^(self|amazon|aws-marketplace|[0-9]{12})$")]] | None = (
+        Field(
+            None,
+            min_length=1,
+            description="The accounts the AMI may come from (account ids, self, amazon, aws-marketplace). "
+            "Default: amazon for Amazon's public SSM parameters (/aws/service/...), Canonical's account "
+            "for /aws/service/canonical/..., Debian's for /aws/service/debian/..., self for another "
+            "parameter, self and amazon for an AMI id.",
+        )
+    )
     instance_type: str = Field(
         "t3.micro", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", description="EC2 instance type."
     )

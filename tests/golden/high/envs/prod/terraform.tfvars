@@ -34,6 +34,7 @@ load_balancer = {
 
 app = {
   ami                       = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+  ami_owners                = ["amazon"]
   instance_type             = "m7g.large"
   min_size                  = 3
   desired_capacity          = 3

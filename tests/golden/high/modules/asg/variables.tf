@@ -34,6 +34,16 @@ variable "ami" {
   }
 }
 
+variable "ami_owners" {
+  description = "The accounts the AMI may come from (account ids, self, amazon, aws-marketplace): the lookup fails for an image of anyone else."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.ami_owners) > 0
+    error_message = "ami_owners must name at least one account."
+  }
+}
+
 variable "instance_type" {
   description = "EC2 instance type."
   type        = string

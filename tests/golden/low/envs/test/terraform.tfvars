@@ -35,6 +35,7 @@ load_balancer = {
 
 app = {
   ami                       = "ami-0123456789abcdef0"
+  ami_owners                = ["self", "amazon"]
   instance_type             = "t3.small"
   min_size                  = 1
   desired_capacity          = 1

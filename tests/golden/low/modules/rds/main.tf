@@ -163,6 +163,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 # Primary instance
 ################################################################################
 
+# trivy:ignore:AVD-AWS-0177[tags.Profile=low-power]: deletion protection is set per environment by its profile (high-power: on); low-power environments stay deletable
 resource "aws_db_instance" "this" {
   # checkov:skip=CKV_AWS_157: Multi-AZ is set per environment by its profile (high-power: on); low-power environments run without the standby to save cost
   # checkov:skip=CKV_AWS_293: deletion protection is set per environment by its profile (high-power: on); low-power environments stay deletable
@@ -230,6 +231,7 @@ resource "aws_db_instance" "this" {
 # Read replicas: same class, subnet group, security group and parameter group
 ################################################################################
 
+# trivy:ignore:AVD-AWS-0177[tags.Profile=low-power]: deletion protection is set per environment by its profile (high-power: on); low-power environments stay deletable
 resource "aws_db_instance" "replica" {
   # checkov:skip=CKV_AWS_157: a read replica serves reads; its failover is the primary's Multi-AZ standby, and the app falls back to the primary endpoint
   # checkov:skip=CKV_AWS_133: backups are taken on the primary; a replica is rebuilt from it, not restored

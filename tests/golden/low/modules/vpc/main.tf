@@ -300,6 +300,7 @@ resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
 
 # Outbound HTTPS only: Systems Manager, Secrets Manager, CloudWatch and package repositories
 # (through NAT or the S3 endpoint). No other port leaves the app tier except to its data stores.
+# trivy:ignore:AVD-AWS-0104: the app tier calls AWS APIs (Systems Manager, Secrets Manager, CloudWatch, KMS) and package repositories over HTTPS through NAT; they have no fixed CIDR, and only port 443 leaves
 resource "aws_vpc_security_group_egress_rule" "app_https" {
   security_group_id = aws_security_group.app.id
   description       = "HTTPS to AWS APIs and package repositories"

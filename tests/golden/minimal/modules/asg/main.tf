@@ -35,6 +35,8 @@ data "aws_ssm_parameter" "ami" {
 }
 
 data "aws_ami" "this" {
+  owners = var.ami_owners
+
   filter {
     name   = "image-id"
     values = [local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami]

@@ -33,6 +33,7 @@ load_balancer = {
 
 app = {
   ami                       = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+  ami_owners                = ["amazon"]
   instance_type             = "t3.medium"
   min_size                  = 2
   desired_capacity          = 2

@@ -59,6 +59,7 @@ module "asg" {
   security_group_id         = module.vpc.app_security_group_id
   target_group_arns         = [module.alb.target_group_arn]
   ami                       = var.app.ami
+  ami_owners                = var.app.ami_owners
   instance_type             = var.app.instance_type
   min_size                  = var.app.min_size
   desired_capacity          = var.app.desired_capacity

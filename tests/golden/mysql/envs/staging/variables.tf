@@ -42,9 +42,10 @@ variable "load_balancer" {
 }
 
 variable "app" {
-  description = "The app tier: AMI, instance type, group sizes, CPU target, port, extra IAM policies, root volume, health check grace period, log retention."
+  description = "The app tier: AMI and its owners, instance type, group sizes, CPU target, port, extra IAM policies, root volume, health check grace period, log retention."
   type = object({
     ami                       = string
+    ami_owners                = list(string)
     instance_type             = string
     min_size                  = number
     desired_capacity          = number

