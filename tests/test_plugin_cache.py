@@ -47,6 +47,11 @@ def test_the_users_own_cache_is_kept(
     assert "TF_PLUGIN_CACHE_DIR" not in terraform_env(None)[0]
 
 
+def test_an_unpacked_mirror_is_linked_already_so_no_cache(user_cache: Path, provider_mirror: Path) -> None:
+    """terraform symlinks an unpacked mirror into each root: nothing to share, nothing to race."""
+    assert "TF_PLUGIN_CACHE_DIR" not in terraform_env(provider_mirror)[0]
+
+
 def test_second_environment_links_the_cached_provider(
     user_cache: Path, tmp_path: Path, provider_mirror: Path
 ) -> None:

@@ -155,6 +155,19 @@ def plugin_cache_dir(env: dict[str, str], user_config: Path | None) -> Path | No
     return private_dir("plugin-cache")
 
 
+def links_in_place(mirror: Path | None) -> bool:
+    """Whether terraform links providers from this mirror instead of copying them.
+
+    An unpacked filesystem mirror (`<host>/<ns>/<type>/<version>/<os_arch>/`) is symlinked into
+    each root: nothing is copied, so a cache would add nothing, and terraform re-creating a cache
+    entry during one environment's init can pull it from under another's running plan. A packed
+    mirror (zip archives) and the registry are extracted per root: those get the cache.
+    """
+    if mirror is None:
+        return False
+    return not any(mirror.glob("*/*/*/*.zip"))
+
+
 _CACHE_LOCK = threading.Lock()
 
 
@@ -194,7 +207,7 @@ def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
     env["TF_INPUT"] = "0"
     configured = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
     user_config = _user_cli_config(env)
-    cache = plugin_cache_dir(env, user_config)
+    cache = None if links_in_place(mirror) else plugin_cache_dir(env, user_config)
     if cache is not None:
         env["TF_PLUGIN_CACHE_DIR"] = str(cache)
     if mirror is None:
