@@ -138,8 +138,15 @@ def test_doctor_reports_each_check_with_a_fix(aws, project, monkeypatch) -> None
     lines = "\n".join(report.lines())
     assert not report.ok
     assert "ok   terraform: 1." in lines
-    assert "FAIL checkov: not found" in lines and "-> make setup" in lines
-    assert "FAIL trivy: not found" in lines and "-> make setup (trivy in .venv-trivy)" in lines
+    assert f"FAIL checkov: TFGEN_CHECKOV points at {project / 'no-checkov'}, not an executable" in lines
+    assert (
+        "-> tfgen setup (installs tfgen's pinned checkov into your cache folder), or set TFGEN_CHECKOV"
+        in lines
+    )
+    assert f"FAIL trivy: TFGEN_TRIVY points at {project / 'no-trivy'}, not an executable" in lines
+    assert (
+        "-> tfgen setup (installs tfgen's pinned trivy into your cache folder), or set TFGEN_TRIVY" in lines
+    )
     assert "ok   AWS credentials: arn:aws:" in lines
     assert "FAIL state bucket (dev)" in lines and "-> tfgen bootstrap --env dev" in lines
     bootstrap(project, "dev")
@@ -187,7 +194,9 @@ def test_doctor_command_exit_status_follows_the_checks(aws, project, monkeypatch
     monkeypatch.setenv("TFGEN_CHECKOV", str(project / "no-checkov"))
     failing = _cli("doctor", "--env", "dev", "--project", str(project))
     assert failing.exit_code == 1
-    assert "FAIL checkov: not found" in failing.output
+    assert (
+        f"FAIL checkov: TFGEN_CHECKOV points at {project / 'no-checkov'}, not an executable" in failing.output
+    )
     assert "-> tfgen bootstrap --env dev" in failing.output
 
 

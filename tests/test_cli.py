@@ -55,13 +55,16 @@ def test_version_prints_name_and_version() -> None:
 def test_completion_is_offered_and_installs_for_bash(tmp_path: Path) -> None:
     top = cli("--help").output
     assert "--install-completion" in top and "--show-completion" in top
-    shown = tfgen("--show-completion", "bash", env={"HOME": str(tmp_path)})
+    # Typer detects the shell from the parent process, which under pytest is python, not a
+    # shell; its own switch makes it take the shell's name as the option's value instead.
+    named = {"HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = tfgen("--show-completion", "bash", env=named)
     assert shown.returncode == 0, shown.stderr
     assert (
         "_tfgen_completion()" in shown.stdout
         and "complete -o default -F _tfgen_completion tfgen" in shown.stdout
     )
-    installed = tfgen("--install-completion", "bash", env={"HOME": str(tmp_path)})
+    installed = tfgen("--install-completion", "bash", env=named)
     assert installed.returncode == 0, installed.stderr
     script = tmp_path / ".bash_completions" / "tfgen.sh"
     assert "_tfgen_completion()" in script.read_text()

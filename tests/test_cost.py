@@ -89,7 +89,7 @@ def test_reference_dev_line_items_by_hand() -> None:
         "database.backup": 7 * 0.5 * U["rds_backup_gb_month"],
         "cache.primary": 1 * EU["elasticache"]["valkey"]["cache.t4g.small"] * 730,
         # alb 5, asg 1, rds 3, one cache node 3
-        **reference_common(azs=2, nat=1, alarms=12),
+        **reference_common(azs=2, nat=1, alarms=13),
     }
     assert figures(dev) == pytest.approx(expected, rel=1e-12)
     assert dev.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -114,10 +114,12 @@ def test_reference_prod_high_power_line_items_by_hand() -> None:
         # days; each day's 0.5 GB crosses to eu-central-1.
         "backup.database": 2 * (20 + 0.5 * 35) * U["backup_rds_gb_month"],
         "backup.database_transfer": 1 * 0.5 * 365 / 12 * U["inter_region_transfer_gb"],
-        # alb 5, asg 1, rds 3 + 1 replica lag, two cache nodes 3 each, backup 3
-        **reference_common(azs=3, nat=3, alarms=16 + 3),
+        # alb 5, asg 1, rds 4 + 1 replica lag, two cache nodes 3 each, backup 3
+        **reference_common(azs=3, nat=3, alarms=17 + 3),
         # + the two vault keys
         "security.kms": (6 + 2) * U["kms_key_month"],
+        # high-power: ssm, ssmmessages, ec2messages, secretsmanager, logs, kms in each of 3 AZs
+        "network.endpoints": 6 * 3 * U["interface_endpoint_hour"] * 730,
     }
     assert figures(prod) == pytest.approx(expected, rel=1e-12)
     assert prod.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -164,6 +166,11 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         / 365
         * u["logs_storage_gb_month"],
         "load_balancer.hours": u["alb_hour"] * H,
+        **(
+            {"network.endpoints": 6 * azs * u["interface_endpoint_hour"] * H}
+            if env.network.interface_endpoints
+            else {}
+        ),
         "load_balancer.lcus": max(usage.requests_per_month / (H * 3600) / 25, usage.egress_gb / H)
         * u["alb_lcu_hour"]
         * H,
@@ -187,7 +194,7 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         out["database.backup"] = (
             db.backup_retention_days * usage.db_change_gb_per_day * u["rds_backup_gb_month"]
         )
-        alarms, keys, secrets = alarms + 3 + db.read_replicas, keys + 1, secrets + 1
+        alarms, keys, secrets = alarms + 4 + db.read_replicas, keys + 1, secrets + 1
     cache = env.cache
     if cache is not None:
         node = p["elasticache"][cache.engine][cache.node_type]
@@ -254,8 +261,8 @@ def test_high_spec_in_numbers() -> None:
     assert prod.item("cache.replicas").monthly == pytest.approx(
         2 * w["elasticache"]["valkey"]["cache.r7g.large"] * 730
     )
-    # alb 5 + asg 1 + rds 3 + 2 replica lags + 3 cache nodes x 3 + backup 3
-    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 3 + 2 + 9 + 3
+    # alb 5 + asg 1 + rds 4 + 2 replica lags + 3 cache nodes x 3 + backup 3
+    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 4 + 2 + 9 + 3
     assert prod.item("network.nat").quantity == 3 * 730
     # The vault, its copy in us-east-1 and the second account's: 100 GB + 0.5 GB/day x 90 days
     # each, and the static bucket's 5 GB each; the daily changes cross to two vaults.
@@ -728,7 +735,8 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
             "aws_elasticache_replication_group": 2 * node * 730,
             "aws_kms_key": (6 + 2) * U["kms_key_month"],  # + the two backup vault keys
             "aws_secretsmanager_secret": 1 * U["secret_month"],
-            "aws_cloudwatch_metric_alarm": (16 + 3) * U["cloudwatch_alarm_month"],  # + failed backup jobs
+            "aws_cloudwatch_metric_alarm": (17 + 3) * U["cloudwatch_alarm_month"],  # + failed backup jobs
+            "aws_vpc_endpoint": 6 * 3 * U["interface_endpoint_hour"] * 730,
         },
         rel=1e-12,
     )
@@ -745,6 +753,7 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
         "security.kms",
         "security.secrets",
         "monitoring.alarms",
+        "network.endpoints",
     )
     nat_ips = 3 * U["public_ipv4_hour"] * 730  # the estimate's public IPv4 also counts the ALB's
     assert delta["total"] == pytest.approx(sum(est.item(k).monthly for k in same) + nat_ips, rel=1e-12)

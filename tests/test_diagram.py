@@ -182,7 +182,7 @@ def test_reference_dev_low_power_structure() -> None:
         ("dev_sns", "dev_email", "", False),
         ("dev_budget", "dev_email", "80% actual, 100% forecast", False),
     }
-    assert g.nodes["dev_db_primary"] == ("RDS postgres 17.2\ndb.t4g.micro primary", "dev_az1_database")
+    assert g.nodes["dev_db_primary"] == ("RDS postgres 17\ndb.t4g.micro primary", "dev_az1_database")
     assert g.nodes["dev_asg"][0] == "Auto Scaling group\n1-2 x t3.micro, desired 1"
 
 
@@ -218,7 +218,7 @@ def test_reference_prod_high_power_structure() -> None:
     assert ("prod_db_primary", "prod_db_replica_1", "asynchronous", True) in g.edges
     assert ("prod_cache_primary", "prod_cache_replica_1", "replication", True) in g.edges
     assert g.nodes["prod_cache_replica_1"][0] == "ElastiCache replica 1, failover\ncache.t4g.small"
-    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (19)"  # 16 + failed backup, copy, restore
+    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (20)"  # 17 + failed backup, copy, restore
     # high-power: the database's daily backup into the locked vault, copied to the second region
     assert g.nodes["prod_backup_vault"][0] == "AWS Backup vault, governance lock\n35 days, KMS"
     assert g.nodes["prod_backup_copy"][0] == "Vault copy in eu-central-1"

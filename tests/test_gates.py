@@ -24,14 +24,12 @@ from tfgen.gates.references import expression_code
 from tfgen.gates.schema import SCHEMA_PATH, load_schema
 
 NET_MAIN = """\
-data "aws_availability_zones" "available" {
-  state = "available"
-}
+data "aws_region" "current" {}
 
 # module-level comment: module.nope.x
 locals {
   # local.nope
-  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  azs  = slice(["${data.aws_region.current.region}a", "${data.aws_region.current.region}b"], 0, var.az_count)
   tags = merge(var.tags, { Module = "net" })
 }
 
@@ -555,7 +553,6 @@ def test_schema_file_header_and_known_provider_facts() -> None:
     assert r["random_password"]["arguments"]["length"]["required"] is True
     assert set(d) == {
         "aws_ami",
-        "aws_availability_zones",
         "aws_caller_identity",
         "aws_cloudfront_cache_policy",
         "aws_cloudfront_origin_request_policy",

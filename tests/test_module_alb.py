@@ -50,10 +50,36 @@ def test_http_only_redirects_and_https_uses_tls13(spec: str, alb_main: dict[str,
     assert https["ssl_policy"] == "${local.ssl_policy}"
     policy = doc["locals"][0]["ssl_policy"].strip('"')
     assert policy.startswith("ELBSecurityPolicy-TLS13-1-2-"), policy
-    forward = one(https, "default_action")
-    assert forward["type"] == '"forward"'
-    assert forward["target_group_arn"] == "${aws_lb_target_group.app.arn}"
     assert "max-age=" in https["routing_http_response_strict_transport_security_header_value"]
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_https_forwards_only_the_apps_host_names_and_404s_the_rest(
+    spec: str, alb_main: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    https = resources(alb_main[spec], "aws_lb_listener")["https"]
+    default = one(https, "default_action")
+    assert default["type"] == '${length(var.host_names) > 0 ? "fixed-response" : "forward"}'
+    assert default["target_group_arn"] == "${length(var.host_names) > 0 ? null : aws_lb_target_group.app.arn}"
+    fixed = blocks(default, "dynamic")["fixed_response"]
+    assert fixed["for_each"] == "${length(var.host_names) > 0 ? [404] : []}"
+    assert fixed["content"][0]["status_code"] == "${tostring(fixed_response.value)}"
+    rule = resources(alb_main[spec], "aws_lb_listener_rule")["app"]
+    assert rule["for_each"] == "${{for i, names in chunklist(var.host_names, 5) : tostring(i) => names}}"
+    assert one(one(rule, "condition"), "host_header")["values"] == "${each.value}"
+    action = one(rule, "action")
+    assert (action["type"], action["target_group_arn"]) == ('"forward"', "${aws_lb_target_group.app.arn}")
+    names = {
+        "reference": ['"shop.example.com"'],
+        "minimal": [],
+        "low": ['"blog.example.org"'],
+        "high": ['"store.example.com"', '"www.store.example.com"'],
+        "mysql": [],
+    }
+    for env in ENVS[spec]:
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["alb"]
+        assert block["host_names"] == "${var.load_balancer.domain_names}"
+        assert tfvars(rendered[spec], env)["load_balancer"]["domain_names"] == names[spec], (spec, env)
 
 
 @pytest.mark.parametrize("spec", list(ENVS))

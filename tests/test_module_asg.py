@@ -45,10 +45,30 @@ def test_launch_template_is_hardened(spec: str, asg_main: dict[str, Any]) -> Non
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_ami_ids_pass_through_and_ssm_names_resolve_at_launch(spec: str, asg_main: dict[str, Any]) -> None:
+def test_ami_ids_pass_through_and_ssm_names_resolve_at_plan_time(spec: str, asg_main: dict[str, Any]) -> None:
     locals_ = {k: v for block in asg_main[spec]["locals"] for k, v in block.items()}
     assert locals_["ami_from_ssm"] == '${startswith(var.ami, "/")}'
-    assert locals_["image_id"] == '${local.ami_from_ssm ? "resolve:ssm:${var.ami}" : var.ami}'
+    # Resolved by Terraform, not by EC2 at launch: a new AMI is a plan change of the template.
+    assert (
+        locals_["image_id"]
+        == "${local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami}"
+    )
+    data = {
+        k.strip('"'): v
+        for block in asg_main[spec]["data"]
+        for k, v in block.items()
+        if k.strip('"') == "aws_ssm_parameter"
+    }
+    assert data["aws_ssm_parameter"]['"ami"'] == {
+        "count": "${local.ami_from_ssm ? 1 : 0}",
+        "name": "${var.ami}",
+        "__is_block__": True,
+    }
+    lt = resources(asg_main[spec], "aws_launch_template")["this"]
+    assert lt["image_id"] == "${local.image_id}"
+    group = resources(asg_main[spec], "aws_autoscaling_group")["this"]
+    assert one(group, "launch_template")["version"] == "${aws_launch_template.this.latest_version}"
+    assert one(group, "instance_refresh")["strategy"] == '"Rolling"'
 
 
 def test_tfvars_keep_the_spec_ami(rendered: dict[str, Path]) -> None:
@@ -104,7 +124,10 @@ def test_instance_role_is_least_privilege(spec: str, asg_main: dict[str, Any]) -
     assert "AmazonSSMManagedInstanceCore" in attach["for_each"]
     assert "var.iam_policy_arns" in attach["for_each"]
     assert not re.search(r"AdministratorAccess|PowerUserAccess|SecretsManagerReadWrite", attach["for_each"])
-    policies = {k.strip('"'): v for block in doc["data"] for k, v in block.items()}
+    policies: dict[str, dict[str, Any]] = {}
+    for block in doc["data"]:
+        for k, v in block.items():
+            policies.setdefault(k.strip('"'), {}).update(v)
     secrets = policies["aws_iam_policy_document"]['"secrets"']
     assert secrets["count"] == "${length(var.secret_arns) > 0 ? 1 : 0}"
     read, decrypt = secrets["statement"]
@@ -116,6 +139,64 @@ def test_instance_role_is_least_privilege(spec: str, asg_main: dict[str, Any]) -
     assert "kms:ViaService" in conditions
     inline = resources(doc, "aws_iam_role_policy")["secrets"]
     assert inline["count"] == "${length(var.secret_arns) > 0 ? 1 : 0}"
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_app_role_reads_and_writes_the_static_bucket_with_its_key(
+    spec: str, asg_main: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    doc = asg_main[spec]
+    policies: dict[str, dict[str, Any]] = {}
+    for block in doc["data"]:
+        for k, v in block.items():
+            policies.setdefault(k.strip('"'), {}).update(v)
+    static = policies["aws_iam_policy_document"]['"static"']
+    assert static["count"] == "${length(var.static_buckets) > 0 ? 1 : 0}"
+    by_sid = {st["sid"].strip('"'): st for st in static["statement"]}
+    assert set(by_sid) == {"ListStaticBucket", "ReadWriteStaticObjects", "UseStaticKey"}
+    assert by_sid["ListStaticBucket"]["actions"] == ['"s3:ListBucket"']
+    assert by_sid["ListStaticBucket"]["resources"] == "${[for b in var.static_buckets : b.arn]}"
+    assert by_sid["ReadWriteStaticObjects"]["actions"] == [
+        '"s3:GetObject"',
+        '"s3:PutObject"',
+        '"s3:DeleteObject"',
+    ]
+    assert by_sid["ReadWriteStaticObjects"]["resources"] == '${[for b in var.static_buckets : "${b.arn}/*"]}'
+    assert by_sid["UseStaticKey"]["actions"] == ['"kms:Decrypt"', '"kms:GenerateDataKey"']
+    assert by_sid["UseStaticKey"]["resources"] == "${[for b in var.static_buckets : b.kms_key_arn]}"
+    inline = resources(doc, "aws_iam_role_policy")["static"]
+    assert inline["count"] == "${length(var.static_buckets) > 0 ? 1 : 0}"
+    with_static = {"reference": True, "minimal": False, "low": True, "high": True, "mysql": True}[spec]
+    for env in ENVS[spec]:
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
+        if with_static:
+            assert block["static_buckets"] == [
+                {"arn": "${module.s3.static_bucket_arn}", "kms_key_arn": "${module.s3.static_kms_key_arn}"}
+            ], (spec, env)
+        else:
+            assert "static_buckets" not in block, (spec, env)
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_app_role_may_connect_to_the_database_with_iam_auth_only_when_there_is_one(
+    spec: str, asg_main: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    doc = asg_main[spec]
+    policies: dict[str, dict[str, Any]] = {}
+    for block in doc["data"]:
+        for k, v in block.items():
+            policies.setdefault(k.strip('"'), {}).update(v)
+    connect = policies["aws_iam_policy_document"]['"db_connect"']
+    assert connect["count"] == "${length(var.db_connect_arns) > 0 ? 1 : 0}"
+    (statement,) = connect["statement"]
+    assert (statement["actions"], statement["resources"]) == (['"rds-db:connect"'], "${var.db_connect_arns}")
+    assert resources(doc, "aws_iam_role_policy")["db_connect"]["count"] == connect["count"]
+    for env in ENVS[spec]:
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["asg"]
+        if spec == "minimal":
+            assert "db_connect_arns" not in block
+        else:
+            assert block["db_connect_arns"] == "${module.rds.iam_connect_arns}"
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
@@ -193,11 +274,20 @@ def test_environment_wires_subnets_groups_and_target_group(spec: str, rendered: 
 APP_ENV = {
     ("minimal", "dev"): ({"APP_PORT"}, []),
     ("mysql", "prod"): (
-        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "DB_REPLICA_HOSTS", "STATIC_BUCKET"},
+        {
+            "APP_PORT",
+            "DB_HOST",
+            "DB_PORT",
+            "DB_NAME",
+            "DB_SECRET_ARN",
+            "DB_IAM_USER",
+            "DB_REPLICA_HOSTS",
+            "STATIC_BUCKET",
+        },
         ["${module.rds.master_user_secret_arn}"],
     ),
     ("mysql", "staging"): (
-        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "STATIC_BUCKET"},
+        {"APP_PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SECRET_ARN", "DB_IAM_USER", "STATIC_BUCKET"},
         ["${module.rds.master_user_secret_arn}"],
     ),
     ("high", "prod"): (
@@ -207,6 +297,7 @@ APP_ENV = {
             "DB_PORT",
             "DB_NAME",
             "DB_SECRET_ARN",
+            "DB_IAM_USER",
             "DB_REPLICA_HOSTS",
             "CACHE_HOST",
             "CACHE_PORT",

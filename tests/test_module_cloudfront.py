@@ -61,7 +61,7 @@ def test_security_headers_logging_and_basics(name: str, rendered: dict[str, Path
     headers = policy["security_headers_config"][0]
     hsts = headers["strict_transport_security"][0]
     assert hsts["access_control_max_age_sec"] == 31536000
-    assert hsts["include_subdomains"] is True and hsts["preload"] is True
+    assert hsts["include_subdomains"] is True and hsts["preload"] == "${var.hsts_preload}"
     assert headers["content_type_options"][0]["override"] is True
     assert unquote(headers["frame_options"][0]["frame_option"]) == "DENY"
     assert unquote(headers["referrer_policy"][0]["referrer_policy"]) == "strict-origin-when-cross-origin"
@@ -193,3 +193,26 @@ def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
     assert outputs["cloudfront_distribution_id"]["value"] == "${module.cloudfront.distribution_id}"
     mod_outputs = blocks(parse(rendered["reference"] / "modules" / "cloudfront" / "outputs.tf"), "output")
     assert set(mod_outputs) == {"distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"}
+
+
+@pytest.mark.parametrize("spec", ["reference", "high"])
+def test_hsts_preload_only_when_the_spec_asks(spec: str, rendered: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from helpers import ENVS, render_tree
+
+    for env in ENVS[spec]:
+        assert tfvars(rendered[spec], env)["cdn"]["hsts_preload"] is False, (spec, env)
+        call = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["cloudfront"]
+        assert call["hsts_preload"] == "${var.cdn.hsts_preload}"
+    variables = blocks(parse(rendered[spec] / "modules/cloudfront/variables.tf"), "variable")
+    assert variables["hsts_preload"]["default"] is False
+    text = (rendered[spec] / "app.yaml").read_text().replace("cdn:\n", "cdn:\n  hsts_preload: true\n", 1)
+    source = tmp_path / "spec"
+    source.mkdir()
+    (source / "app.yaml").write_text(text)
+    for script in rendered[spec].glob("*.sh"):
+        shutil.copy(script, source)
+    asked = render_tree(source / "app.yaml", tmp_path / "out")
+    for env in ENVS[spec]:
+        assert tfvars(asked, env)["cdn"]["hsts_preload"] is True, (spec, env)

@@ -24,7 +24,17 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_can_use(name: str, rendered: d
     assert key["enable_key_rotation"] is True
     assert key["policy"] == "${data.aws_iam_policy_document.alarms_key.json}"
     use = statements(main, "alarms_key")["AlarmAndBudgetPublishers"]
-    assert "cloudwatch.amazonaws.com" in unquote(use["principals"][0]["identifiers"])
+    publishers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    if name != "minimal":  # every other spec has a database, whose events go to the topic
+        publishers.append("events.rds.amazonaws.com")
+    assert unquote(use["principals"][0]["identifiers"]) == publishers
+    rds_events = statements(main, "alarms").get("RdsEventsPublish")
+    if name == "minimal":
+        assert rds_events is None
+    else:
+        assert rds_events is not None
+        assert unquote(rds_events["principals"][0]["identifiers"]) == ["events.rds.amazonaws.com"]
+        assert unquote(rds_events["condition"][0]["values"])[0].endswith(":${local.account_id}:es:*")
     assert set(unquote(use["actions"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
 
 
@@ -70,15 +80,42 @@ def test_email_subscription_and_budget_follow_the_spec(rendered: dict[str, Path]
     assert alerts == {("ACTUAL", 80, "PERCENTAGE"), ("FORECASTED", 100, "PERCENTAGE")}
     for n in budget["notification"]:
         assert n["subscriber_email_addresses"] == "${var.alarm_email == null ? null : [var.alarm_email]}"
+    filters = blocks(budget, "dynamic")["cost_filter"]
+    assert filters["for_each"] == "${var.budget_cost_filters}"
+    content = {k: v for k, v in filters["content"][0].items() if k != "__is_block__"}
+    assert content == {"name": "${cost_filter.key}", "values": "${cost_filter.value}"}
     for env in ("dev", "staging", "prod"):
+        # One account for the three: each budget measures its Environment cost-allocation tag.
         assert tfvars(rendered["reference"], env)["monitoring"] == {
             "alarm_email": '"ops@example.com"',
             "monthly_budget_usd": 500,
+            "budget_cost_filters": {"TagKeyValue": [f'"user:Environment${env}"']},
             "log_retention_days": 365,
         }
         call = blocks(parse(rendered["reference"] / "envs" / env / "main.tf"), "module")["monitoring"]
         assert call["alarm_email"] == "${var.monitoring.alarm_email}"
         assert call["monthly_budget_usd"] == "${var.monitoring.monthly_budget_usd}"
+        assert call["budget_cost_filters"] == "${var.monitoring.budget_cost_filters}"
+
+
+def test_an_environment_alone_in_its_account_budgets_that_account(tmp_path: Path) -> None:
+    from helpers import render_inline
+
+    tree = render_inline(
+        tmp_path,
+        "name: acme\nregion: eu-west-1\nload_balancer:\n  certificate_arn: "
+        "arn:aws:acm:eu-west-1:111122223333:certificate/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n"
+        "monitoring:\n  monthly_budget_usd: 100\nenvironments:\n"
+        '  dev:\n    profile: low-power\n    account_id: "111122223333"\n'
+        '  test:\n    profile: low-power\n    account_id: "111122223333"\n'
+        '  prod:\n    profile: high-power\n    account_id: "444455556666"\n',
+    )
+    filters = {env: tfvars(tree, env)["monitoring"]["budget_cost_filters"] for env in ("dev", "test", "prod")}
+    assert filters == {
+        "dev": {"TagKeyValue": ['"user:Environment$dev"']},
+        "test": {"TagKeyValue": ['"user:Environment$test"']},
+        "prod": {"LinkedAccount": ['"444455556666"']},
+    }
 
 
 def test_per_environment_budget_and_email(rendered_extra: dict[str, Path]) -> None:

@@ -156,13 +156,89 @@ def test_parameter_group_requires_tls_and_logs_queries(spec: str, rds: dict[str,
         assert "rds.force_ssl" not in params
 
 
+@pytest.mark.parametrize("spec", sorted(DB_ENVS))
+def test_minor_versions_are_rds_s_and_major_upgrades_only_on_request(
+    spec: str, rds: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    doc = rds[spec]
+    primary = resources(doc, "aws_db_instance")["this"]
+    assert primary["auto_minor_version_upgrade"] is True
+    assert primary["allow_major_version_upgrade"] == "${var.allow_major_version_upgrade}"
+    assert primary["engine_version"] == "${var.engine_version}"
+    assert "engine_version" not in resources(doc, "aws_db_instance")["replica"]  # follows its source
+    for env in DB_ENVS[spec]:
+        db = tfvars(rendered[spec], env)["database"]
+        assert db["allow_major_version_upgrade"] is False, (spec, env)
+        # A major version only: postgres "17", mysql "8.4".
+        assert re.fullmatch(r'"[0-9]+"' if spec != "mysql" else r'"[0-9]+\.[0-9]+"', db["engine_version"])
+        call = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["rds"]
+        assert call["allow_major_version_upgrade"] == "${var.database.allow_major_version_upgrade}"
+
+
+@pytest.mark.parametrize("spec", sorted(DB_ENVS))
+def test_alarms_cover_memory_storage_cpu_lag_and_events_go_to_the_topic(
+    spec: str, rds: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    alarms = resources(rds[spec], "aws_cloudwatch_metric_alarm")
+    assert {name: unquote(a["metric_name"]) for name, a in alarms.items()} == {
+        "cpu": "CPUUtilization",
+        "freeable_memory": "FreeableMemory",
+        "free_storage": "FreeStorageSpace",
+        "connections": "DatabaseConnections",
+        "replica_lag": "ReplicaLag",
+    }
+    assert alarms["replica_lag"]["count"] == "${var.read_replicas}"
+    assert alarms["freeable_memory"]["threshold"] == "${var.memory_alarm_threshold}"
+    assert unquote(alarms["freeable_memory"]["comparison_operator"]) == "LessThanThreshold"
+    for alarm in alarms.values():
+        assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"]
+    events = resources(rds[spec], "aws_db_event_subscription")["this"]
+    assert events["sns_topic"] == "${var.alarm_topic_arn}"
+    assert unquote(events["source_type"]) == "db-instance"
+    assert (
+        events["source_ids"]
+        == "${concat([aws_db_instance.this.identifier], aws_db_instance.replica[*].identifier)}"
+    )
+    assert {"availability", "failover", "failure", "low storage"} <= set(unquote(events["event_categories"]))
+    # 10% of the class's memory: db.t4g.micro 1 GiB, db.r7g.large 16 GiB, db.t3.small (mysql) 2 GiB.
+    classes = {"db.t4g.micro": 1, "db.t4g.small": 2, "db.r7g.large": 16, "db.t3.medium": 4, "db.m7g.large": 8}
+    from tfgen.spec import load_spec
+
+    for env in load_spec(rendered[spec] / "app.yaml").environments:
+        db = tfvars(rendered[spec], env.name)["database"]
+        gib = classes.get(env.database.instance_class)
+        if gib is not None:
+            assert db["memory_alarm_threshold"] == int(gib * 1073741824 * 0.1), (spec, env.name)
+
+
+@pytest.mark.parametrize("spec", sorted(DB_ENVS))
+def test_iam_auth_grants_connect_as_the_named_user_on_every_instance(
+    spec: str, rds: dict[str, Any], rendered: dict[str, Path]
+) -> None:
+    primary = resources(rds[spec], "aws_db_instance")["this"]
+    replica = resources(rds[spec], "aws_db_instance")["replica"]
+    assert primary["iam_database_authentication_enabled"] is True
+    assert replica["iam_database_authentication_enabled"] is True
+    outputs = blocks(parse(rendered[spec] / "modules" / "rds" / "outputs.tf"), "output")
+    value = outputs["iam_connect_arns"]["value"]
+    assert "concat([aws_db_instance.this.resource_id], aws_db_instance.replica[*].resource_id)" in value
+    assert ":rds-db:${data.aws_region.current.region}:" in value and ":dbuser:${id}/${var.iam_user}" in value
+    for env in DB_ENVS[spec]:
+        assert tfvars(rendered[spec], env)["database"]["iam_user"] == '"app"'
+        call = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")
+        assert call["rds"]["iam_user"] == "${var.database.iam_user}"
+        assert call["asg"]["db_connect_arns"] == "${module.rds.iam_connect_arns}"
+        assert (
+            "DB_IAM_USER   = var.database.iam_user" in (rendered[spec] / "envs" / env / "main.tf").read_text()
+        )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("spec", "version", "family"),
     [
-        ("reference", "17.2", "postgres17"),
         ("reference", "17", "postgres17"),
-        ("high", "16.6", "postgres16"),
+        ("high", "16", "postgres16"),
         ("mysql", "8.4", "mysql8.4"),
         ("mysql", "8.0.40", "mysql8.0"),
     ],
@@ -206,7 +282,13 @@ def test_read_replicas_copy_the_primary(spec: str, rds: dict[str, Any]) -> None:
 def test_alarms_notify_the_alarm_topic(spec: str, rds: dict[str, Any]) -> None:
     alarms = resources(rds[spec], "aws_cloudwatch_metric_alarm")
     metrics = {unquote(a["metric_name"]) for a in alarms.values()}
-    assert metrics == {"CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ReplicaLag"}
+    assert metrics == {
+        "CPUUtilization",
+        "FreeableMemory",
+        "FreeStorageSpace",
+        "DatabaseConnections",
+        "ReplicaLag",
+    }
     for name, alarm in alarms.items():
         assert alarm["namespace"] == '"AWS/RDS"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
@@ -243,7 +325,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: d
         (
             "reference",
             "dev",
-            {"engine_version": '"17.2"', "instance_class": '"db.t4g.micro"', "performance_insights": True},
+            {"engine_version": '"17"', "instance_class": '"db.t4g.micro"', "performance_insights": True},
         ),
         (
             "reference",
@@ -251,7 +333,7 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: d
             {"instance_class": '"db.r7g.large"', "read_replicas": 1, "max_allocated_storage": 200},
         ),
         ("low", "dev", {"engine_version": '"17"'}),
-        ("high", "prod", {"engine_version": '"16.6"', "read_replicas": 2, "allocated_storage": 100}),
+        ("high", "prod", {"engine_version": '"16"', "read_replicas": 2, "allocated_storage": 100}),
         # RDS for MySQL has no Performance Insights on micro/small classes.
         ("mysql", "prod", {"engine_version": '"8.4"', "performance_insights": False, "read_replicas": 1}),
     ],
@@ -293,6 +375,7 @@ def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -
         "master_user_secret_arn",
         "replica_endpoints",
         "instance_id",
+        "iam_connect_arns",
         "db_name",
         "kms_key_arn",
         "parameter_group_name",

@@ -60,6 +60,11 @@ def test_subnet_cidrs_follow_the_spec_and_nat_follows_the_profile(
             assert len(cidrs[tier]) == resolved[env].azs
         # One NAT gateway (a third of the cost) for low-power, one per AZ for high-power.
         assert network["single_nat_gateway"] is (profile == "low-power")
+        # Flow logs: refused traffic only for low-power (cheap), every connection for high-power.
+        assert unquote(network["flow_log_traffic_type"]) == ("REJECT" if profile == "low-power" else "ALL")
+        # Interface endpoints (management, secrets, logs, keys off the NAT) for high-power only.
+        services = ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "kms"]
+        assert unquote(network["interface_endpoints"]) == (services if profile == "high-power" else [])
 
 
 def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> None:
@@ -86,6 +91,12 @@ def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> 
         if "referenced_security_group_id" in body
     }
     assert chained == {
+        "endpoints_from_app": (
+            "${aws_security_group.endpoints[0].id}",
+            "${aws_security_group.app.id}",
+            443,
+            443,
+        ),
         "app_from_alb": (
             "${aws_security_group.app.id}",
             "${aws_security_group.alb.id}",
@@ -117,7 +128,7 @@ def test_without_data_tiers_there_are_no_data_groups_ports_or_outputs(
 ) -> None:
     tree = rendered["minimal"]
     doc = main_tf(tree)
-    assert sorted(blocks(doc, "resource", "aws_security_group")) == ["alb", "app"]
+    assert sorted(blocks(doc, "resource", "aws_security_group")) == ["alb", "app", "endpoints"]
     assert not blocks(doc, "resource", "aws_db_subnet_group")
     assert not blocks(doc, "resource", "aws_elasticache_subnet_group")
     variables = blocks(parse(tree / "modules/vpc/variables.tf"), "variable")
@@ -139,6 +150,31 @@ def test_outputs_keep_the_contract_names(rendered: dict[str, Path]) -> None:
     )
 
 
+ZONES: dict[str, list[str]] = {  # spec -> region's zones in tfgen's region table
+    "reference": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    "minimal": ["us-east-2a", "us-east-2b", "us-east-2c"],
+    "low": ["eu-central-1a", "eu-central-1b", "eu-central-1c"],
+    "high": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+    "mysql": ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
+}
+
+
+@pytest.mark.parametrize("spec", sorted(PROFILES))
+def test_zone_names_are_pinned_at_render_time(spec: str, rendered: dict[str, Path]) -> None:
+    from tfgen.regions import REGIONS
+
+    resolved = load_spec(rendered[spec] / "app.yaml")
+    zones = list(REGIONS[resolved.region].zones)
+    assert zones == ZONES[spec]
+    for env in resolved.environments:
+        doc = parse(rendered[spec] / "envs" / env.name / "main.tf")
+        # No lookup of the zones that are `available` now: an impaired zone changes nothing.
+        assert "data" not in doc or not blocks(doc, "data", "aws_availability_zones")
+        locals_ = {k: v for entry in doc["locals"] for k, v in entry.items()}
+        assert locals_["azs"] == "${slice(" + str(zones).replace("'", '"') + ", 0, var.az_count)}"
+        assert parse(rendered[spec] / "envs" / env.name / "terraform.tfvars")["az_count"] == env.azs
+
+
 def test_environment_wires_the_module_from_its_network_variable(rendered: dict[str, Path]) -> None:
     doc = parse(rendered["reference"] / "envs" / "prod" / "main.tf")
     vpc = blocks(doc, "module")["vpc"]
@@ -152,6 +188,8 @@ def test_environment_wires_the_module_from_its_network_variable(rendered: dict[s
         "cache_subnets",
         "single_nat_gateway",
         "flow_log_retention_days",
+        "flow_log_traffic_type",
+        "interface_endpoints",
         "app_port",
         "database_port",
         "cache_port",
@@ -170,9 +208,17 @@ def test_vpc_module_is_secure_by_default(rendered: dict[str, Path]) -> None:
         assert resources[("aws_subnet", tier)]["map_public_ip_on_launch"] is False
     default_sg = resources[("aws_default_security_group", "this")]
     assert "ingress" not in default_sg and "egress" not in default_sg
-    assert resources[("aws_flow_log", "this")]["traffic_type"] == '"ALL"'
+    assert resources[("aws_flow_log", "this")]["traffic_type"] == "${var.flow_log_traffic_type}"
     assert resources[("aws_kms_key", "flow_logs")]["enable_key_rotation"] is True
     assert resources[("aws_vpc_endpoint", "s3")]["vpc_endpoint_type"] == '"Gateway"'
+    interface = resources[("aws_vpc_endpoint", "interface")]
+    assert interface["for_each"] == "${toset(var.interface_endpoints)}"
+    assert interface["vpc_endpoint_type"] == '"Interface"' and interface["private_dns_enabled"] is True
+    assert interface["subnet_ids"] == "${aws_subnet.private[*].id}"
+    assert interface["security_group_ids"] == ["${aws_security_group.endpoints[0].id}"]
+    from_app = resources[("aws_vpc_security_group_ingress_rule", "endpoints_from_app")]
+    assert from_app["referenced_security_group_id"] == "${aws_security_group.app.id}"
+    assert (from_app["from_port"], from_app["to_port"]) == (443, 443)
     # Only the ALB is open to the internet, and only on 80/443.
     open_rules = [
         (n, r)

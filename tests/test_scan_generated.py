@@ -127,7 +127,8 @@ def test_tfgen_policies_run_on_rendered_trees(scans: dict[str, scan_mod.ScanResu
 
 S3_LOG_BUCKET = {"CKV_AWS_18", "CKV_AWS_144", "CKV_AWS_145", "CKV2_AWS_62"}
 S3_STATIC_BUCKET = {"CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"}  # its key policy's Resource "*"
-CLOUDFRONT_ALWAYS = {"CKV_AWS_310", "CKV_AWS_374", "CKV2_AWS_47"}
+# CKV_AWS_259 (HSTS preload): no test spec sets cdn.hsts_preload, so every one renders the skip.
+CLOUDFRONT_ALWAYS = {"CKV_AWS_259", "CKV_AWS_310", "CKV_AWS_374", "CKV2_AWS_47"}
 RDS_ALWAYS = {"CKV_AWS_133", "CKV_AWS_157", "CKV_AWS_293"}
 
 MODULE_SKIPS: dict[tuple[str, str], set[str]] = {
@@ -244,9 +245,11 @@ def test_ssh_open_to_the_world_turns_the_scan_red(
     assert found == {"CKV_AWS_24", "TFGEN_AWS_004", "AWS-0107"}, result.output
     assert "modules/vpc/main.tf:" in result.output
     # trivy reports it from every environment root (with that root's values), checkov once.
-    trivy_lines = [line for line in result.output.splitlines() if "AWS-0107  trivy  HIGH" in line]
-    roots = sorted(line.rsplit("(", 1)[1] for line in trivy_lines)
-    assert roots == ["envs/dev)", "envs/prod)", "envs/staging)"], result.output
+    trivy_lines = [line for line in result.stdout.splitlines() if "  AWS-0107  " in line]
+    roots = sorted(line.rsplit(" [", 1)[1] for line in trivy_lines)
+    assert roots == ["trivy HIGH, envs/dev]", "trivy HIGH, envs/prod]", "trivy HIGH, envs/staging]"], (
+        result.output
+    )
 
 
 @pytest.mark.slow
@@ -395,7 +398,9 @@ def test_a_skip_on_x_and_x0_is_listed_once(scans: dict[str, scan_mod.ScanResult]
     # Without --show-skips: one count line, nothing listed.
     summary = result.summary_lines()
     assert "skipped:" not in summary
+    by_engine = {e: sum(s.engine == e for s, _ in result.distinct_skips()) for e in ("checkov", "trivy")}
     assert summary[-1] == (
-        f"passed {result.passed}, failed 0, skipped {len(keys)} "
+        f"passed {result.passed}, failed 0, skipped {len(keys)} (checkov: failed 0, skipped "
+        f"{by_engine['checkov']}; trivy: failed 0, skipped {by_engine['trivy']}) "
         "(each with its reason: tfgen scan --show-skips lists them)"
     )

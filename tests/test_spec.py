@@ -362,6 +362,25 @@ def test_mysql_version_needs_major_minor(tmp_path: Path) -> None:
     assert len(lines) == 1 and "database.engine_version: MySQL versions are major.minor" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("engine", "version", "major"), [("postgres", "17.2", "17"), ("mysql", "8.0.40", "8.0")]
+)
+def test_a_pinned_minor_version_is_refused_since_rds_upgrades_minors(
+    tmp_path: Path, engine: str, version: str, major: str
+) -> None:
+    text = BASE.replace("engine: postgres", f'engine: {engine}\n  engine_version: "{version}"')
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1, lines
+    assert f"database.engine_version: {version!r} pins a minor version" in lines[0]
+    assert f"write {major!r}" in lines[0]
+
+
+def test_the_iam_database_user_is_not_the_master_user(tmp_path: Path) -> None:
+    text = BASE.replace("engine: postgres", "engine: postgres\n  iam_user: app_admin")
+    lines = errors_of(tmp_path, text)
+    assert len(lines) == 1 and "database.iam_user: is the master user 'app_admin'" in lines[0], lines
+
+
 def test_non_text_keys_are_refused_with_their_line(tmp_path: Path) -> None:
     text = BASE.replace("  prod:\n", "  yes:\n")
     lines = errors_of(tmp_path, text)

@@ -7,5 +7,7 @@ terraform {
     region       = "eu-west-1"
     encrypt      = true
     use_lockfile = true
+
+    allowed_account_ids = ["123456789012"]
   }
 }

@@ -19,6 +19,8 @@ network = {
   cache_subnets           = ["10.20.192.0/21", "10.20.200.0/21"]
   single_nat_gateway      = true
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "REJECT"
+  interface_endpoints     = []
   app_port                = 8080
   database_port           = 5432
   cache_port              = 6379
@@ -50,12 +52,14 @@ app = {
 }
 
 database = {
-  engine_version              = "17.2"
+  engine_version              = "17"
+  allow_major_version_upgrade = false
   instance_class              = "db.t4g.micro"
   allocated_storage           = 20
   max_allocated_storage       = 200
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = false
   read_replicas               = 0
   backup_retention_days       = 7
@@ -66,6 +70,7 @@ database = {
   performance_insights        = true
   log_retention_days          = 365
   connections_alarm_threshold = 80
+  memory_alarm_threshold      = 107374182
 }
 
 cache = {
@@ -87,6 +92,7 @@ cdn = {
   certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
   price_class     = "PriceClass_100"
   waf_web_acl_arn = null
+  hsts_preload    = false
   dynamic_paths   = ["/api/*"]
   alb_domain_name = "shop.example.com"
 }
@@ -94,5 +100,8 @@ cdn = {
 monitoring = {
   alarm_email        = "ops@example.com"
   monthly_budget_usd = 500
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$dev"]
+  }
   log_retention_days = 365
 }

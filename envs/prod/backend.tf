@@ -7,5 +7,12 @@ terraform {
     region       = "eu-west-1"
     encrypt      = true
     use_lockfile = true
+
+    allowed_account_ids = ["123456789012"]
+
+    assume_role = {
+      role_arn     = "arn:aws:iam::123456789012:role/shop-deploy"
+      session_name = "tfgen-prod"
+    }
   }
 }

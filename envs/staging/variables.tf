@@ -14,7 +14,7 @@ variable "az_count" {
 }
 
 variable "network" {
-  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and the ports the security groups open between tiers."
+  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and traffic (REJECT or ALL), and the ports the security groups open between tiers."
   type = object({
     cidr                    = string
     public_subnets          = list(string)
@@ -23,6 +23,8 @@ variable "network" {
     cache_subnets           = list(string)
     single_nat_gateway      = bool
     flow_log_retention_days = number
+    flow_log_traffic_type   = string
+    interface_endpoints     = list(string)
     app_port                = number
     database_port           = number
     cache_port              = number
@@ -64,11 +66,13 @@ variable "database" {
   description = "The RDS database: version, class, storage, HA (Multi-AZ, read replicas), backups, protection, monitoring."
   type = object({
     engine_version              = string
+    allow_major_version_upgrade = bool
     instance_class              = string
     allocated_storage           = number
     max_allocated_storage       = number
     db_name                     = string
     username                    = string
+    iam_user                    = string
     multi_az                    = bool
     read_replicas               = number
     backup_retention_days       = number
@@ -79,6 +83,7 @@ variable "database" {
     performance_insights        = bool
     log_retention_days          = number
     connections_alarm_threshold = number
+    memory_alarm_threshold      = number
   })
 }
 
@@ -103,22 +108,24 @@ variable "static" {
 }
 
 variable "cdn" {
-  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, and the paths sent to the load balancer (by its domain name)."
+  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, HSTS preload, and the paths sent to the load balancer (by its domain name)."
   type = object({
     aliases         = list(string)
     certificate_arn = string
     price_class     = string
     waf_web_acl_arn = string
+    hsts_preload    = bool
     dynamic_paths   = list(string)
     alb_domain_name = string
   })
 }
 
 variable "monitoring" {
-  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none), log retention in days."
+  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none) and what it measures (cost filters), log retention in days."
   type = object({
-    alarm_email        = string
-    monthly_budget_usd = number
-    log_retention_days = number
+    alarm_email         = string
+    monthly_budget_usd  = number
+    budget_cost_filters = map(list(string))
+    log_retention_days  = number
   })
 }

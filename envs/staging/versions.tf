@@ -16,6 +16,9 @@ terraform {
 provider "aws" {
   region = "eu-west-1"
 
+  # Credentials of any other account fail before anything is read or changed.
+  allowed_account_ids = ["123456789012"]
+
   # Every resource gets these tags, including the ones modules create.
   default_tags {
     tags = var.tags

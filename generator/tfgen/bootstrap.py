@@ -25,6 +25,10 @@ class StateBackend:
     bucket: str
     region: str
     key: str = ""
+    account_id: str | None = None
+    """The account the bucket must be created in (the environment's `account_id`)."""
+    assume_role: dict[str, str] | None = None
+    """role_arn, external_id, session_name: the role to create it with."""
 
 
 @dataclass
@@ -59,7 +63,15 @@ def state_backend(project: Project | Path | str, env: str) -> StateBackend:
         raise UsageError(f"bootstrap: {err.message}") from None
     info = project.env_info(env)
     if info.get("state_bucket") and info.get("region"):
-        return StateBackend(env, info["state_bucket"], info["region"], info.get("state_key", ""))
+        role = info.get("assume_role")
+        return StateBackend(
+            env,
+            info["state_bucket"],
+            info.get("state_region") or info["region"],
+            info.get("state_key", ""),
+            account_id=info.get("account_id") or None,
+            assume_role=dict(role) if isinstance(role, dict) else None,
+        )
     import hcl2
 
     for tf in sorted(env_dir.glob("*.tf")):
@@ -82,11 +94,46 @@ def state_backend(project: Project | Path | str, env: str) -> StateBackend:
 
 def s3_client(region: str) -> Any:
     """A boto3 S3 client (AWS_ENDPOINT_URL, e.g. a moto server, is honoured by boto3)."""
+    return _boto3().client("s3", region_name=region)
+
+
+def _boto3() -> Any:
     try:
         import boto3
     except ImportError as err:
         raise ToolError("bootstrap needs boto3: pip install boto3") from err
-    return boto3.client("s3", region_name=region)
+    return boto3
+
+
+def account_session(backend: StateBackend) -> Any:
+    """A boto3 session in the environment's account: its role assumed when it names one, and the
+    account checked against `account_id` before anything is created (like allowed_account_ids)."""
+    boto3 = _boto3()
+    session = boto3.Session(region_name=backend.region)
+    role = backend.assume_role
+    if role:
+        ask: dict[str, Any] = {
+            "RoleArn": role["role_arn"],
+            "RoleSessionName": role.get("session_name") or "tfgen-bootstrap",
+        }
+        if role.get("external_id"):
+            ask["ExternalId"] = role["external_id"]
+        creds = session.client("sts").assume_role(**ask)["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=backend.region,
+        )
+    if backend.account_id:
+        account = session.client("sts").get_caller_identity()["Account"]
+        if account != backend.account_id:
+            raise TfgenError(
+                f"bootstrap {backend.env}: these credentials are for account {account}, but "
+                f"environment {backend.env} is in account {backend.account_id} (its account_id): "
+                "use credentials (or an assume_role) of that account"
+            )
+    return session
 
 
 def tls_only_policy(bucket: str, region: str = "us-east-1") -> dict[str, Any]:
@@ -114,13 +161,17 @@ Step = tuple[str, str]
 
 
 def bootstrap(project: Project | Path | str, env: str, *, client: Any = None) -> BootstrapReport:
-    """Create the state bucket when missing; set each protection that is not already set."""
+    """Create the state bucket when missing; set each protection that is not already set.
+
+    The bucket is created in the environment's account: with its role when it has one, and
+    never with credentials of another account than its `account_id`.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     backend = state_backend(project, env)
-    s3 = client or s3_client(backend.region)
     report = BootstrapReport(backend)
     try:
+        s3 = client or account_session(backend).client("s3", region_name=backend.region)
         report.created = _ensure_bucket(s3, backend)
         for step in (
             _ensure_region,

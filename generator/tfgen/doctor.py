@@ -84,7 +84,7 @@ def check_checkov() -> Check:
     try:
         found = find_checkov(install=False)  # doctor reports; it does not install
     except TfgenError:
-        return Check("checkov", False, "not installed yet", fix, needed=needed)
+        return Check("checkov", False, _missing("TFGEN_CHECKOV"), fix, needed=needed)
     try:
         out = subprocess.run(
             [str(found), "--version"], capture_output=True, text=True, timeout=60, env=checkov_env()
@@ -108,6 +108,14 @@ def check_checkov() -> Check:
     return Check("checkov", True, where, found=where, needed=needed)
 
 
+def _missing(variable: str) -> str:
+    """Why a scanner was not found: the variable points nowhere, or tfgen's own is not there yet."""
+    import os
+
+    value = os.environ.get(variable)
+    return f"{variable} points at {value}, not an executable" if value else "not installed yet"
+
+
 def check_trivy() -> Check:
     from .scan import TRIVY_INSTALL_HINT, TRIVY_VERSION, find_trivy
     from .scan.trivy import trivy_env
@@ -116,7 +124,7 @@ def check_trivy() -> Check:
     try:
         found = find_trivy(install=False)  # doctor reports; it does not install
     except TfgenError:
-        return Check("trivy", False, "not installed yet", fix)
+        return Check("trivy", False, _missing("TFGEN_TRIVY"), fix)
     try:
         out = subprocess.run(
             [str(found), "--version"], capture_output=True, text=True, timeout=60, env=trivy_env()
@@ -157,7 +165,7 @@ def check_aws(region: str | None = None) -> Check:
 
 
 def check_state_bucket(project: Project, env: str) -> Check:
-    from .bootstrap import s3_client, state_backend
+    from .bootstrap import account_session, state_backend
 
     name = f"state bucket ({env})"
     try:
@@ -167,7 +175,8 @@ def check_state_bucket(project: Project, env: str) -> Check:
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        s3_client(backend.region).head_bucket(Bucket=backend.bucket)
+        session = account_session(backend)
+        session.client("s3", region_name=backend.region).head_bucket(Bucket=backend.bucket)
     except (BotoCoreError, ClientError, TfgenError) as err:
         return Check(
             name,

@@ -79,10 +79,14 @@ def hcl_object(value: dict[str, Any], indent: int = 0) -> str:
 
     for key, item in value.items():
         text = hcl(item, indent + 2)
-        group.append((hcl_key(str(key)), text))
         if "\n" in text:
-            # terraform fmt aligns runs of single-line attributes; a multi-line value ends a run
-            flush()
+            # terraform fmt aligns runs of single-line attributes; a multi-line value ends the run
+            # before it and is aligned with nothing
+            if group:
+                flush()
+            lines.append(f"{pad}{hcl_key(str(key))} = {text}")
+            continue
+        group.append((hcl_key(str(key)), text))
     if group:
         flush()
     return "{\n" + "\n".join(lines) + "\n" + " " * indent + "}"

@@ -259,9 +259,15 @@ def project_meta(spec: AppSpec, files: dict[str, str], spec_ref: str) -> dict[st
                 "profile": environment.profile,
                 "protected": environment.protected,
                 "region": spec.region,
-                "state_bucket": spec.state_bucket,
+                "state_bucket": spec.state_bucket_of(environment),
                 "state_region": spec.state_region,
                 "state_key": f"{environment.name}/terraform.tfstate",
+                **({"account_id": environment.account_id} if environment.account_id else {}),
+                **(
+                    {"assume_role": environment.assume_role.model_dump(exclude_none=True)}
+                    if environment.assume_role
+                    else {}
+                ),
             }
             for environment in spec.environments
         },

@@ -94,7 +94,39 @@ resource "aws_lb_listener" "https" {
   routing_http_response_x_content_type_options_header_value    = "nosniff"
   routing_http_response_server_enabled                         = false
 
+  # Only requests for the app's names reach it (the rules below); any other Host header (a
+  # scanner on the load balancer's DNS name or IP) gets a 404. Without names, all are forwarded.
   default_action {
+    type             = length(var.host_names) > 0 ? "fixed-response" : "forward"
+    target_group_arn = length(var.host_names) > 0 ? null : aws_lb_target_group.app.arn
+
+    dynamic "fixed_response" {
+      for_each = length(var.host_names) > 0 ? [404] : []
+      content {
+        content_type = "text/plain"
+        message_body = "Not found"
+        status_code  = tostring(fixed_response.value)
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+# One rule per five names (a rule's condition holds at most five values).
+resource "aws_lb_listener_rule" "app" {
+  for_each = { for i, names in chunklist(var.host_names, 5) : tostring(i) => names }
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 100 + tonumber(each.key)
+
+  condition {
+    host_header {
+      values = each.value
+    }
+  }
+
+  action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.app.arn
   }

@@ -18,6 +18,14 @@ output "replica_endpoints" {
   value       = aws_db_instance.replica[*].address
 }
 
+output "iam_connect_arns" {
+  description = "rds-db:connect resources for iam_user on the primary and every replica: what the app role is granted."
+  value = [
+    for id in concat([aws_db_instance.this.resource_id], aws_db_instance.replica[*].resource_id) :
+    "arn:${data.aws_partition.current.partition}:rds-db:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:dbuser:${id}/${var.iam_user}"
+  ]
+}
+
 output "instance_id" {
   description = "Identifier of the primary instance (the DBInstanceIdentifier of its metrics)."
   value       = aws_db_instance.this.identifier

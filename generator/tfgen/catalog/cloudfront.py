@@ -18,6 +18,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
     return {
         "dynamic": any(e.cdn.dynamic_paths for e in cdn_envs if e.cdn is not None),
         "without_cert": without_cert,
+        # Environments whose HSTS header leaves `preload` out (named in the CKV_AWS_259 skip).
+        "no_preload": ", ".join(e.name for e in cdn_envs if e.cdn is not None and not e.cdn.hsts_preload),
         "without_waf": [e.name for e in cdn_envs if e.cdn is not None and not e.cdn.waf_web_acl_arn],
         "any_cert": len(without_cert) < len(cdn_envs),
     }
@@ -32,6 +34,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "certificate_arn": cdn.certificate_arn,
         "price_class": cdn.price_class,
         "waf_web_acl_arn": cdn.waf_web_acl_arn,
+        "hsts_preload": cdn.hsts_preload,
         "dynamic_paths": cdn.dynamic_paths,
         # CloudFront reaches the ALB by the first name on its certificate.
         "alb_domain_name": lb_names[0] if cdn.dynamic_paths and lb_names else None,

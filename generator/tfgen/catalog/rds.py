@@ -74,11 +74,13 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     max_connections = default_max_connections(db.engine, db.instance_class)
     return {
         "engine_version": db.version,
+        "allow_major_version_upgrade": db.allow_major_version_upgrade,
         "instance_class": db.instance_class,
         "allocated_storage": db.allocated_storage,
         "max_allocated_storage": db.max_allocated_storage,
         "db_name": db.db_name,
         "username": db.username,
+        "iam_user": db.iam_user,
         "multi_az": db.multi_az,
         "read_replicas": db.read_replicas,
         "backup_retention_days": db.backup_retention_days,
@@ -90,6 +92,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         and performance_insights_supported(db.engine, db.instance_class),
         "log_retention_days": env.monitoring.log_retention_days,
         "connections_alarm_threshold": max(int(max_connections * 0.8), 1),
+        "memory_alarm_threshold": int(instance_memory(db.instance_class) / 0.9 * 0.1),
     }
 
 

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
 
 
+# The services an instance talks to for management (Session Manager), secrets, logs and keys.
+INTERFACE_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "kms")
+
+
 def facts(spec: AppSpec) -> dict[str, Any]:
     return {
         "database": spec.tier_used("database"),
@@ -31,6 +35,8 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "cache_subnets": cidrs["cache"],
         "single_nat_gateway": env.network.nat == "single",
         "flow_log_retention_days": env.network.flow_log_retention_days,
+        "flow_log_traffic_type": env.network.flow_log_traffic,
+        "interface_endpoints": list(INTERFACE_ENDPOINTS) if env.network.interface_endpoints else [],
         "app_port": env.app.port,
     }
     # The security groups are rendered for every tier some environment has.

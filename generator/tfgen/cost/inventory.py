@@ -70,6 +70,12 @@ class Priced:
     """What distinguishes blocks of one type for pricing (an endpoint's type)."""
 
 
+def _interface_endpoints(env: Environment) -> int:
+    from ..catalog.vpc import INTERFACE_ENDPOINTS
+
+    return len(INTERFACE_ENDPOINTS) if env.network.interface_endpoints else 0
+
+
 _ALB_ALARMS = ("elb_5xx", "target_5xx", "target_response_time", "unhealthy_hosts", "no_healthy_hosts")
 _CACHE_ALARMS = ("engine_cpu", "evictions", "memory")
 
@@ -77,6 +83,14 @@ PRICED: tuple[Priced, ...] = (
     Priced("vpc", "aws_eip", "nat", "local.nat_gateway_count", nat_gateways),
     Priced("vpc", "aws_nat_gateway", "this", "local.nat_gateway_count", nat_gateways),
     Priced("vpc", "aws_vpc_endpoint", "s3", None, variant="Gateway"),
+    Priced(
+        "vpc",
+        "aws_vpc_endpoint",
+        "interface",
+        "toset(var.interface_endpoints)",
+        _interface_endpoints,
+        variant="Interface",
+    ),
     Priced("vpc", "aws_kms_key", "flow_logs", None),
     Priced("vpc", "aws_flow_log", "this", None),
     Priced("alb", "aws_lb", "this", None),
@@ -89,7 +103,7 @@ PRICED: tuple[Priced, ...] = (
     Priced("rds", "aws_db_instance", "replica", "var.read_replicas", _read_replicas),
     *(
         Priced("rds", "aws_cloudwatch_metric_alarm", name, None)
-        for name in ("cpu", "free_storage", "connections")
+        for name in ("cpu", "freeable_memory", "free_storage", "connections")
     ),
     Priced("rds", "aws_cloudwatch_metric_alarm", "replica_lag", "var.read_replicas", _read_replicas),
     Priced("elasticache", "aws_kms_key", "this", None),

@@ -104,7 +104,7 @@ class ScanResult:
                 " ("
                 + "; ".join(
                     f"{e}: failed {sum(f.engine == e for f in self.failed)}, "
-                    f"skipped {len({(s.check_id, s.resource, s.file) for s, _ in skips if s.engine == e})}"
+                    f"skipped {sum(s.engine == e for s, _ in skips)}"
                     for e in self.engines
                 )
                 + ")"

@@ -148,12 +148,30 @@ def check_database(c: EnvCheck) -> None:
     if db.engine == "mysql" and db.engine_version and "." not in db.engine_version:
         c.say(
             c.at("database", "engine_version"),
-            f"MySQL versions are major.minor (e.g. 8.4 or 8.0.40), got {db.engine_version!r}",
+            f"MySQL versions are major.minor (e.g. 8.4 or 8.0), got {db.engine_version!r}",
+        )
+    elif db.engine_version and db.engine_version.count(".") >= (2 if db.engine == "mysql" else 1):
+        major = ".".join(db.engine_version.split(".")[: 2 if db.engine == "mysql" else 1])
+        c.say(
+            c.at("database", "engine_version"),
+            f"{db.engine_version!r} pins a minor version, but RDS upgrades minor versions itself "
+            f"(auto_minor_version_upgrade) and the next plan would downgrade: write {major!r}",
         )
     if db.max_allocated_storage < db.allocated_storage:
         c.say(
             c.at("database", "max_allocated_storage"),
             f"must be >= allocated_storage ({db.allocated_storage})",
+        )
+    if db.iam_user == db.username:
+        c.say(
+            c.at("database", "iam_user"),
+            f"is the master user {db.username!r}: the app connects with IAM as a user of its own, "
+            "not as the master user (whose password RDS manages)",
+        )
+    elif db.iam_user.lower() in reserved_usernames(db.engine):
+        c.say(
+            c.at("database", "iam_user"),
+            f"{db.iam_user!r} is a reserved word of {db.engine}: choose another, e.g. app",
         )
     if db.username.lower() in reserved_usernames(db.engine):
         c.say(

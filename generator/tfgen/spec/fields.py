@@ -20,6 +20,8 @@ MAINT_WINDOW = (
     r"^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-"
     r"(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$"
 )
+ACCOUNT_ID = r"^[0-9]{12}$"
+ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
 AMI = r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]+)$"
 EMAIL = r"""^[^@\s"'\\]+@[^@\s"'\\]+\.[a-z]{2,}$"""  # valid as an ECMA-262 (unicode) regex too
 TAG_KEY = r"^[A-Za-z0-9 _.:/=+@-]{1,128}$"

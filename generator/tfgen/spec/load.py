@@ -14,13 +14,13 @@ from pydantic import Field, ValidationError, create_model
 from ..regions import REGIONS
 from .checks import check_environment
 from .ci import Ci, check_ci
-from .fields import ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Section, Tags
+from .fields import ACCOUNT_ID, ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Section, Tags
 from .literal_secrets import find_literal_secrets, read_user_data
 from .model import AppSpec, Environment
 from .names import bucket_name_problem, env_name_problem
 from .problems import Problems
 from .profiles import PROFILE_KEYS, PROFILES, SHARED_KEYS, resolve_environment
-from .sections import State, Usage
+from .sections import ACCOUNT_ID_DOC, AssumeRole, State, Usage
 from .yaml_lines import YamlDoc, read_yaml
 
 AZS_DOC = (
@@ -48,6 +48,11 @@ def environment_model() -> type[Section]:
         "protected": (bool, Field(False, description="Ask for confirmation before apply/destroy.")),
         "azs": (int | None, Field(None, ge=2, le=6, description=AZS_DOC)),
         "tags": (Tags | None, Field(None, description="Extra tags for this environment.")),
+        "account_id": (str | None, Field(None, pattern=ACCOUNT_ID, description=ACCOUNT_ID_DOC)),
+        "assume_role": (
+            AssumeRole | None,
+            Field(None, description="A role Terraform assumes for this environment (provider and state)."),
+        ),
         **{m.section: (_partial(m.model) | None, None) for m in MODULES},
         "usage": (
             _partial(Usage) | None,
@@ -105,7 +110,7 @@ def union_tags() -> frozenset[str]:
     """Type names pydantic puts into the error paths of `X | None` fields (dropped from paths)."""
     from ..catalog import MODULES
 
-    models = [m.model for m in MODULES] + [Usage, Ci]
+    models = [m.model for m in MODULES] + [Usage, AssumeRole, Ci]
     names = {m.__name__ for m in models} | {f"{m.__name__}Override" for m in models}
     return frozenset(names | {environment_model().__name__, "str", "int", "bool"})
 
@@ -135,6 +140,7 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
     except ValidationError as err:
         problems.from_validation(err, (), spec_file_model(), union_tags())
     check_app_wide(data, problems)
+    check_accounts(data, problems)
     check_ci(data, problems)
     envs = data.get("environments")
     if not isinstance(envs, dict):  # the model reported it: nothing below can run
@@ -154,6 +160,8 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
     problems.raise_if_any()
 
     state = data.get("state") or {}
+    check_state_buckets(data, environments, problems)
+    problems.raise_if_any()
     return AppSpec(
         name=data["name"],
         region=data["region"],
@@ -201,6 +209,44 @@ def check_app_wide(data: dict[str, Any], problems: Problems) -> None:
         problem = bucket_name_problem(bucket)
         if problem:
             problems.add(("state", "bucket"), f"{bucket!r}: {problem}")
+
+
+def check_accounts(data: dict[str, Any], problems: Problems) -> None:
+    """An environment's role must be in the environment's account (the provider would refuse it)."""
+    envs = data.get("environments")
+    for name, env in (envs or {}).items() if isinstance(envs, dict) else ():
+        if not isinstance(env, dict) or not isinstance(env.get("assume_role"), dict):
+            continue
+        account, arn = env.get("account_id"), env["assume_role"].get("role_arn")
+        if not (isinstance(account, str) and isinstance(arn, str) and re.match(ACCOUNT_ID, account)):
+            continue
+        role_account = arn.split(":")[4] if arn.count(":") >= 5 else ""
+        if role_account and role_account != account:
+            problems.add(
+                ("environments", name, "assume_role", "role_arn"),
+                f"is a role of account {role_account}, but the environment's account_id is "
+                f"{account}: the provider (allowed_account_ids) would refuse its credentials",
+            )
+
+
+def check_state_buckets(data: dict[str, Any], environments: list[Environment], problems: Problems) -> None:
+    """Environments in different accounts get `<bucket>-<account id>`: it must still be a name S3 takes."""
+    accounts = {e.account_id for e in environments if e.account_id}
+    if len(accounts) < 2:
+        return
+    state = data.get("state") if isinstance(data.get("state"), dict) else {}
+    assert isinstance(state, dict)
+    base = state.get("bucket") or f"{data['name']}-tfstate"
+    for account in sorted(accounts):
+        problem = bucket_name_problem(f"{base}-{account}")
+        if problem:
+            where = ("state", "bucket") if state.get("bucket") else ("name",)
+            problems.add(
+                where,
+                f"environments in different accounts keep their state in {base}-<account id>, "
+                f"and {base + '-' + account!r} is not a valid bucket name: {problem}",
+            )
+            return
 
 
 def spec_digest(data: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from .ci import Ci
 from .fields import TIERS, Section
 from .sections import (
     AppTier,
+    AssumeRole,
     Backup,
     Cache,
     Cdn,
@@ -49,6 +50,9 @@ class Environment:
     sections: dict[str, Section]
     usage: Usage = field(default_factory=Usage)
     usage_origin: dict[str, str] = field(default_factory=dict)
+    account_id: str | None = None
+    """The AWS account the environment must run in (the provider's allowed_account_ids)."""
+    assume_role: AssumeRole | None = None
 
     def section(self, name: str) -> Any:
         """A section's settings, or None when this environment does not have the tier."""
@@ -132,6 +136,24 @@ class AppSpec:
 
         marked = environment.name in self.ci.require_approval
         return is_protected(environment.name, environment.protected) or marked
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The region's zone names from tfgen's region table, in order: the first `azs` are used."""
+        from ..regions import REGIONS
+
+        return REGIONS[self.region].zones
+
+    @property
+    def split_accounts(self) -> bool:
+        """Whether the environments name more than one AWS account (then one state bucket each)."""
+        return len({e.account_id for e in self.environments if e.account_id}) > 1
+
+    def state_bucket_of(self, env: Environment) -> str:
+        """The environment's state bucket: in its own account when the environments span several."""
+        if self.split_accounts and env.account_id:
+            return f"{self.state_bucket}-{env.account_id}"
+        return self.state_bucket
 
     def tier_used(self, section: str) -> bool:
         """Whether any environment has this (optional) section."""

@@ -17,7 +17,7 @@ from ..project import is_protected
 from .fields import Section
 from .model import Environment
 from .problems import FromProfile, Problems, Where, message_for
-from .sections import Usage
+from .sections import AssumeRole, Usage
 
 
 def _per_az(azs: int) -> int:
@@ -33,7 +33,7 @@ ProfileValue = Any | Callable[[int], int]
 
 PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
     "low-power": {
-        "network": {"nat": "single"},
+        "network": {"nat": "single", "flow_log_traffic": "REJECT", "interface_endpoints": False},
         "load_balancer": {"deletion_protection": False},
         "app": {"min_size": 1, "desired_capacity": 1, "max_size": 2},
         "database": {
@@ -46,7 +46,7 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
         "backup": {"vault": False},
     },
     "high-power": {
-        "network": {"nat": "per_az"},
+        "network": {"nat": "per_az", "flow_log_traffic": "ALL", "interface_endpoints": True},
         "load_balancer": {"deletion_protection": True},
         "app": {"min_size": _per_az, "desired_capacity": _per_az, "max_size": _three_per_az},
         "database": {
@@ -123,8 +123,20 @@ def resolve_environment(
         sections=sections,
         usage=usage,
         usage_origin=usage_origin,
+        account_id=env.get("account_id") if isinstance(env.get("account_id"), str) else None,
+        assume_role=_assume_role(env.get("assume_role")),
     )
     return environment, frozenset(invalid)
+
+
+def _assume_role(value: Any) -> AssumeRole | None:
+    """The environment's role (the spec file's check reported an invalid one already)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return AssumeRole.model_validate(value)
+    except ValidationError:
+        return None
 
 
 def _resolve_usage(data: dict[str, Any], name: str) -> tuple[Usage, dict[str, str]]:

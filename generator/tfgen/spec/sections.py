@@ -14,6 +14,7 @@ from .fields import (
     MAINT_WINDOW,
     POLICY_ARN,
     REGION,
+    ROLE_ARN,
     WAF_ARN,
     WINDOW,
     Section,
@@ -40,6 +41,17 @@ class Network(Section):
     )
     flow_log_retention_days: int = Field(
         365, description="CloudWatch retention of the VPC flow logs, in days."
+    )
+    interface_endpoints: bool = Field(
+        False,
+        description="Interface endpoints (SSM, SSM messages, EC2 messages, Secrets Manager, "
+        "CloudWatch Logs, KMS) in the private subnets, so management and secret traffic does "
+        "not cross the NAT; off keeps only the free S3 gateway endpoint. Profile key.",
+    )
+    flow_log_traffic: Literal["REJECT", "ALL"] = Field(
+        "ALL",
+        description="Flow logs record REJECT-ed traffic only (cheap: what the security groups "
+        "refused) or ALL of it (every connection, for forensics). Profile key.",
     )
 
 
@@ -106,7 +118,13 @@ class Database(Section):
 
     engine: Literal["postgres", "mysql"] = Field(..., description="postgres or mysql.")
     engine_version: str | None = Field(
-        None, pattern=r"^[0-9]+(\.[0-9]+){0,2}$", description="Default: 17 (postgres), 8.4 (mysql)."
+        None,
+        pattern=r"^[0-9]+(\.[0-9]+){0,2}$",
+        description="The major version, default 17 (postgres), 8.4 (mysql): RDS applies the minor "
+        "versions itself (automatic minor upgrades), so a pinned minor would plan a downgrade.",
+    )
+    allow_major_version_upgrade: bool = Field(
+        False, description="Let a new major engine_version upgrade the instance in place."
     )
     instance_class: str = Field(
         "db.t4g.micro", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$", description="RDS instance class."
@@ -115,6 +133,12 @@ class Database(Section):
     max_allocated_storage: int = Field(100, ge=20, le=65536, description="Storage autoscaling cap.")
     db_name: str = Field("app", pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Initial database.")
     username: str = Field("app_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$", description="Master user.")
+    iam_user: str = Field(
+        "app",
+        pattern=r"^[a-z][a-z0-9_]{0,15}$",
+        description="Database user the app role may connect as with IAM authentication "
+        "(rds-db:connect); create it once in the database (see the README).",
+    )
     multi_az: bool = Field(False, description="Multi-AZ standby. Profile key.")
     read_replicas: int = Field(0, ge=0, le=5, description="Read replicas. Profile key.")
     backup_retention_days: int = Field(
@@ -188,6 +212,11 @@ class Cdn(Section):
     )
     waf_web_acl_arn: str | None = Field(
         None, pattern=WAF_ARN, description="Optional WAFv2 web ACL (CLOUDFRONT scope)."
+    )
+    hsts_preload: bool = Field(
+        False,
+        description="Add `preload` to the HSTS header: only for a registrable domain whose every "
+        "subdomain serves HTTPS, submitted to hstspreload.org (hard to undo).",
     )
 
 
@@ -288,6 +317,32 @@ class State(Section):
         None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", description="Default: <name>-tfstate."
     )
     region: str | None = Field(None, pattern=REGION, description="Default: the spec's region.")
+
+
+class AssumeRole(Section):
+    """The IAM role Terraform assumes for one environment (the provider and the state backend)."""
+
+    role_arn: str = Field(..., pattern=ROLE_ARN, description="ARN of the role to assume.")
+    external_id: str | None = Field(
+        None,
+        min_length=2,
+        max_length=1224,
+        pattern=r"^[A-Za-z0-9+=,.@:/_-]+$",
+        description="External id the role's trust policy asks for (an identifier, not a secret).",
+    )
+    session_name: str | None = Field(
+        None,
+        min_length=2,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9+=,.@_-]+$",
+        description="Role session name (CloudTrail shows it). Default: the provider's.",
+    )
+
+
+ACCOUNT_ID_DOC = (
+    "The AWS account this environment lives in (12 digits): the provider refuses any other "
+    "(allowed_account_ids), and environments in different accounts get one state bucket each."
+)
 
 
 class Usage(Section):

@@ -17,6 +17,8 @@ network = {
   cache_subnets           = ["10.50.192.0/21", "10.50.200.0/21", "10.50.208.0/21"]
   single_nat_gateway      = false
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "ALL"
+  interface_endpoints     = ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "kms"]
   app_port                = 3000
   database_port           = 5432
   cache_port              = 6379
@@ -48,12 +50,14 @@ app = {
 }
 
 database = {
-  engine_version              = "16.6"
+  engine_version              = "16"
+  allow_major_version_upgrade = false
   instance_class              = "db.r7g.large"
   allocated_storage           = 100
   max_allocated_storage       = 1000
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = true
   read_replicas               = 2
   backup_retention_days       = 30
@@ -64,6 +68,7 @@ database = {
   performance_insights        = true
   log_retention_days          = 365
   connections_alarm_threshold = 1297
+  memory_alarm_threshold      = 1717986918
 }
 
 cache = {
@@ -85,6 +90,7 @@ cdn = {
   certificate_arn = "arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee"
   price_class     = "PriceClass_All"
   waf_web_acl_arn = null
+  hsts_preload    = false
   dynamic_paths   = ["/api/*", "/cart/*"]
   alb_domain_name = "store.example.com"
 }
@@ -92,6 +98,9 @@ cdn = {
 monitoring = {
   alarm_email        = "oncall@store.example.com"
   monthly_budget_usd = 2500
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$prod"]
+  }
   log_retention_days = 365
 }
 

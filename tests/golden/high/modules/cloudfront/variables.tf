@@ -36,6 +36,12 @@ variable "certificate_arn" {
   }
 }
 
+variable "hsts_preload" {
+  description = "Whether the HSTS header asks browsers' preload lists to include the domain (only when the spec asks: it binds every subdomain to HTTPS)."
+  type        = bool
+  default     = false
+}
+
 variable "price_class" {
   description = "Edge locations used: PriceClass_100 (North America, Europe), PriceClass_200 or PriceClass_All."
   type        = string

@@ -25,3 +25,9 @@ variable "monthly_budget_usd" {
     error_message = "monthly_budget_usd must be a positive amount (or null)."
   }
 }
+
+variable "budget_cost_filters" {
+  description = "What the budget measures, as AWS Budgets cost filters (name => values): the environment's account (LinkedAccount) or its Environment cost-allocation tag (TagKeyValue, user:Environment$<env>; activate the tag for cost allocation first)."
+  type        = map(list(string))
+  default     = {}
+}

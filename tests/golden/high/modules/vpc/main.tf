@@ -227,6 +227,49 @@ resource "aws_vpc_endpoint" "s3" {
   }
 }
 
+# Management, secret, log and key traffic stays in the VPC (profile: high-power), off the NAT.
+resource "aws_security_group" "endpoints" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  name_prefix = "${var.name}-endpoints-"
+  description = "Interface endpoints of ${var.name}: HTTPS from the app tier only"
+  vpc_id      = aws_vpc.this.id
+
+  tags = {
+    Name = "${var.name}-endpoints"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_from_app" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  security_group_id            = aws_security_group.endpoints[0].id
+  description                  = "HTTPS from the app tier"
+  referenced_security_group_id = aws_security_group.app.id
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  vpc_id              = aws_vpc.this.id
+  service_name        = "com.amazonaws.${data.aws_region.current.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+  private_dns_enabled = true
+
+  tags = {
+    Name = "${var.name}-${each.key}"
+  }
+}
+
 ################################################################################
 # Security groups, chained by reference: internet -> ALB -> app -> database/cache
 ################################################################################
@@ -470,7 +513,7 @@ resource "aws_iam_role_policy" "flow_logs" {
 
 resource "aws_flow_log" "this" {
   vpc_id               = aws_vpc.this.id
-  traffic_type         = "ALL"
+  traffic_type         = var.flow_log_traffic_type
   log_destination_type = "cloud-watch-logs"
   log_destination      = aws_cloudwatch_log_group.flow_logs.arn
   iam_role_arn         = aws_iam_role.flow_logs.arn

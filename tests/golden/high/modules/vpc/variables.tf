@@ -43,6 +43,23 @@ variable "single_nat_gateway" {
   type        = bool
 }
 
+variable "interface_endpoints" {
+  description = "Services (e.g. ssm, secretsmanager, logs) reached through interface endpoints in the private subnets instead of the NAT; empty for none."
+  type        = list(string)
+  default     = []
+}
+
+variable "flow_log_traffic_type" {
+  description = "What the flow logs record: REJECT (refused connections only, a fraction of the volume) or ALL."
+  type        = string
+  default     = "ALL"
+
+  validation {
+    condition     = contains(["REJECT", "ALL"], var.flow_log_traffic_type)
+    error_message = "flow_log_traffic_type must be REJECT or ALL."
+  }
+}
+
 variable "flow_log_retention_days" {
   description = "Days CloudWatch Logs keeps the VPC flow logs."
   type        = number

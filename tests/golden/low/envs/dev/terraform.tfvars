@@ -18,6 +18,8 @@ network = {
   cache_subnets           = ["10.1.192.0/21", "10.1.200.0/21"]
   single_nat_gateway      = true
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "REJECT"
+  interface_endpoints     = []
   app_port                = 8080
   database_port           = 5432
   cache_port              = 6379
@@ -50,11 +52,13 @@ app = {
 
 database = {
   engine_version              = "17"
+  allow_major_version_upgrade = false
   instance_class              = "db.t4g.micro"
   allocated_storage           = 20
   max_allocated_storage       = 100
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = false
   read_replicas               = 0
   backup_retention_days       = 7
@@ -65,6 +69,7 @@ database = {
   performance_insights        = true
   log_retention_days          = 365
   connections_alarm_threshold = 80
+  memory_alarm_threshold      = 107374182
 }
 
 cache = {
@@ -86,6 +91,7 @@ cdn = {
   certificate_arn = null
   price_class     = "PriceClass_100"
   waf_web_acl_arn = null
+  hsts_preload    = false
   dynamic_paths   = []
   alb_domain_name = null
 }
@@ -93,5 +99,8 @@ cdn = {
 monitoring = {
   alarm_email        = "alerts@example.org"
   monthly_budget_usd = null
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$dev"]
+  }
   log_retention_days = 365
 }

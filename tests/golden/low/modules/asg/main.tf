@@ -9,10 +9,11 @@ locals {
   region     = data.aws_region.current.region
   account_id = data.aws_caller_identity.current.account_id
 
-  # An SSM parameter is resolved by EC2 at every launch, so new instances pick up the AMI the
-  # parameter holds then (e.g. the latest Amazon Linux) without a new launch template version.
+  # An SSM parameter (e.g. the latest Amazon Linux) is read at plan time into the launch
+  # template: a new AMI is a visible plan change, a new template version, and an instance
+  # refresh that rolls the whole group, so instances never drift apart.
   ami_from_ssm = startswith(var.ami, "/")
-  image_id     = local.ami_from_ssm ? "resolve:ssm:${var.ami}" : var.ami
+  image_id     = local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami
 
   log_group_name = "/app/${var.name}"
 
@@ -25,9 +26,9 @@ locals {
   instance_tags = merge(var.tags, { Name = var.name })
 }
 
-# Read only for the root device name of the AMI, so that the encrypted gp3 mapping below
-# replaces the root volume (/dev/xvda on Amazon Linux, /dev/sda1 on Ubuntu) instead of adding
-# a second, empty disk.
+# The AMI id the SSM parameter holds now (public AMI parameters are plain strings). The AMI is
+# also read for its root device name, so that the encrypted gp3 mapping below replaces the root
+# volume (/dev/xvda on Amazon Linux, /dev/sda1 on Ubuntu) instead of adding a second, empty disk.
 data "aws_ssm_parameter" "ami" {
   count = local.ami_from_ssm ? 1 : 0
 
@@ -39,7 +40,7 @@ data "aws_ami" "this" {
 
   filter {
     name   = "image-id"
-    values = [local.ami_from_ssm ? data.aws_ssm_parameter.ami[0].insecure_value : var.ami]
+    values = [local.image_id]
   }
 }
 
@@ -172,6 +173,64 @@ resource "aws_iam_role_policy" "secrets" {
   name   = "read-app-secrets"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.secrets[0].json
+}
+
+# The static-files bucket (when the environment has one): the app reads and writes its objects,
+# encrypted with the bucket's key. The bucket and key policies delegate to IAM; nothing else.
+data "aws_iam_policy_document" "static" {
+  count = length(var.static_buckets) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ListStaticBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [for b in var.static_buckets : b.arn]
+  }
+
+  statement {
+    sid       = "ReadWriteStaticObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = [for b in var.static_buckets : "${b.arn}/*"]
+  }
+
+  statement {
+    sid       = "UseStaticKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [for b in var.static_buckets : b.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "static" {
+  count = length(var.static_buckets) > 0 ? 1 : 0
+
+  name   = "use-static-bucket"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.static[0].json
+}
+
+# IAM database authentication: the app asks RDS for a token (generate-db-auth-token) and
+# connects as the database's IAM user over TLS.
+data "aws_iam_policy_document" "db_connect" {
+  count = length(var.db_connect_arns) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ConnectAsTheAppsDatabaseUser"
+    actions   = ["rds-db:connect"]
+    resources = var.db_connect_arns
+  }
+}
+
+resource "aws_iam_role_policy" "db_connect" {
+  count = length(var.db_connect_arns) > 0 ? 1 : 0
+
+  name   = "connect-to-database"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.db_connect[0].json
 }
 
 resource "aws_iam_instance_profile" "this" {

@@ -19,6 +19,12 @@ variable "log_bucket_domain_name" {
   type        = string
 }
 
+variable "hsts_preload" {
+  description = "Whether the HSTS header asks browsers' preload lists to include the domain (only when the spec asks: it binds every subdomain to HTTPS)."
+  type        = bool
+  default     = false
+}
+
 variable "price_class" {
   description = "Edge locations used: PriceClass_100 (North America, Europe), PriceClass_200 or PriceClass_All."
   type        = string

@@ -8,7 +8,7 @@ locals {
   identifier          = "${var.name}-db"
   replica_identifiers = [for i in range(var.read_replicas) : "${local.identifier}-replica-${i + 1}"]
 
-  # Parameter group families follow the major version: 17.2 -> postgres17.
+  # Parameter group families follow the major version: 17 -> postgres17.
   family      = "postgres${split(".", var.engine_version)[0]}"
   log_exports = ["postgresql", "upgrade"]
 
@@ -177,8 +177,10 @@ resource "aws_db_instance" "this" {
   username = var.username
   # RDS generates the password, keeps it in Secrets Manager (encrypted with this module's key)
   # and rotates it; the app reads it through the secret ARN. It never appears in code or state.
-  manage_master_user_password         = true
-  master_user_secret_kms_key_id       = aws_kms_key.this.arn
+  manage_master_user_password   = true
+  master_user_secret_kms_key_id = aws_kms_key.this.arn
+  # The app connects as var.iam_user with a 15-minute token (rds-db:connect on the app role);
+  # no database password reaches the app.
   iam_database_authentication_enabled = true
 
   db_subnet_group_name   = var.db_subnet_group_name
@@ -204,9 +206,11 @@ resource "aws_db_instance" "this" {
   # Stable prefix, creation time as suffix: a destroy never collides with an older final snapshot.
   final_snapshot_identifier = "${local.identifier}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
 
-  auto_minor_version_upgrade = true
-  # The version is pinned in the spec, so a major version change there is deliberate.
-  allow_major_version_upgrade = true
+  # engine_version is a major version (the way terraform-aws-modules advises with automatic
+  # minor upgrades): RDS upgrades the minor version and the plan stays clean. A major upgrade
+  # happens only when the spec asks (database.allow_major_version_upgrade).
+  auto_minor_version_upgrade  = true
+  allow_major_version_upgrade = var.allow_major_version_upgrade
 
   enabled_cloudwatch_logs_exports       = local.log_exports
   monitoring_interval                   = 60
@@ -303,6 +307,23 @@ resource "aws_cloudwatch_metric_alarm" "cpu" {
   tags = var.tags
 }
 
+resource "aws_cloudwatch_metric_alarm" "freeable_memory" {
+  alarm_name          = "${local.identifier}-freeable-memory"
+  alarm_description   = "Freeable memory of ${local.identifier} below 10% of the class's memory for 15 minutes (swapping, cache misses)."
+  namespace           = "AWS/RDS"
+  metric_name         = "FreeableMemory"
+  dimensions          = { DBInstanceIdentifier = aws_db_instance.this.identifier }
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.memory_alarm_threshold
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "free_storage" {
   alarm_name          = "${local.identifier}-free-storage"
   alarm_description   = "Free storage of ${local.identifier} below 10% of the allocated storage (autoscaling may be at its cap)."
@@ -352,6 +373,27 @@ resource "aws_cloudwatch_metric_alarm" "replica_lag" {
   threshold           = 300
   alarm_actions       = [var.alarm_topic_arn]
   ok_actions          = [var.alarm_topic_arn]
+
+  tags = var.tags
+}
+
+# What metrics do not show: failovers, failures, storage full, maintenance, recovery; to the
+# alarm topic, for the primary and every replica.
+resource "aws_db_event_subscription" "this" {
+  name        = "${local.identifier}-events"
+  sns_topic   = var.alarm_topic_arn
+  source_type = "db-instance"
+  source_ids  = concat([aws_db_instance.this.identifier], aws_db_instance.replica[*].identifier)
+  event_categories = [
+    "availability",
+    "deletion",
+    "failover",
+    "failure",
+    "low storage",
+    "maintenance",
+    "notification",
+    "recovery",
+  ]
 
   tags = var.tags
 }

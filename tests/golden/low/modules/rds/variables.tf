@@ -20,13 +20,29 @@ variable "security_group_id" {
 }
 
 variable "engine_version" {
-  description = "postgres version: a major version (17) lets RDS pick and upgrade the minor version."
+  description = "postgres major version (17): RDS picks the minor version and upgrades it in the maintenance window (a pinned minor would plan a downgrade after each upgrade)."
   type        = string
 
   validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+)?$", var.engine_version))
-    error_message = "engine_version must be a postgres version such as 17 or 17.2."
+    condition     = can(regex("^[0-9]+$", var.engine_version))
+    error_message = "engine_version must be a postgres major version such as 17."
   }
+}
+
+variable "allow_major_version_upgrade" {
+  description = "Whether a new major engine_version may upgrade the instance in place (off unless the spec asks)."
+  type        = bool
+  default     = false
+}
+
+variable "iam_user" {
+  description = "Database user the app may connect as with IAM authentication (iam_connect_arns); created in the database by its owner, not by Terraform."
+  type        = string
+}
+
+variable "memory_alarm_threshold" {
+  description = "FreeableMemory below this many bytes (10% of the instance class's memory) raises the alarm."
+  type        = number
 }
 
 variable "instance_class" {

@@ -1,18 +1,10 @@
 # mini / dev: profile low-power. Rendered by tfgen; edit the spec, not this file.
 
-data "aws_availability_zones" "available" {
-  # checkov:skip=CKV_AWS_394: only the first az_count zones (sorted by name) are used; AWS names new zones after the existing ones, so the set in use does not grow
-  state = "available"
-
-  filter {
-    name   = "opt-in-status"
-    values = ["opt-in-not-required"]
-  }
-}
-
 locals {
   name = "mini-dev"
-  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # Zone names pinned at render time from tfgen's region table (not a `state = available`
+  # lookup): an impaired zone never shifts the subnets to other zones.
+  azs = slice(["us-east-2a", "us-east-2b", "us-east-2c"], 0, var.az_count)
 }
 
 module "vpc" {
@@ -27,6 +19,8 @@ module "vpc" {
   cache_subnets           = var.network.cache_subnets
   single_nat_gateway      = var.network.single_nat_gateway
   flow_log_retention_days = var.network.flow_log_retention_days
+  flow_log_traffic_type   = var.network.flow_log_traffic_type
+  interface_endpoints     = var.network.interface_endpoints
   app_port                = var.network.app_port
 }
 
@@ -39,6 +33,7 @@ module "alb" {
   subnet_ids            = module.vpc.public_subnet_ids
   security_group_id     = module.vpc.alb_security_group_id
   certificate_arn       = var.load_balancer.certificate_arn
+  host_names            = var.load_balancer.domain_names
   app_port              = var.app.port
   health_check_path     = var.load_balancer.health_check_path
   idle_timeout          = var.load_balancer.idle_timeout
@@ -89,8 +84,9 @@ module "s3" {
 module "monitoring" {
   source = "../../modules/monitoring"
 
-  name               = local.name
-  tags               = var.tags
-  alarm_email        = var.monitoring.alarm_email
-  monthly_budget_usd = var.monitoring.monthly_budget_usd
+  name                = local.name
+  tags                = var.tags
+  alarm_email         = var.monitoring.alarm_email
+  monthly_budget_usd  = var.monitoring.monthly_budget_usd
+  budget_cost_filters = var.monitoring.budget_cost_filters
 }

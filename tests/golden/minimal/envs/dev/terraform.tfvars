@@ -17,6 +17,8 @@ network = {
   cache_subnets           = ["10.0.192.0/21", "10.0.200.0/21"]
   single_nat_gateway      = true
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "REJECT"
+  interface_endpoints     = []
   app_port                = 8080
 }
 
@@ -48,5 +50,8 @@ app = {
 monitoring = {
   alarm_email        = null
   monthly_budget_usd = null
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$dev"]
+  }
   log_retention_days = 365
 }

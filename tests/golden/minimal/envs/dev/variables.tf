@@ -14,7 +14,7 @@ variable "az_count" {
 }
 
 variable "network" {
-  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and the ports the security groups open between tiers."
+  description = "The VPC: CIDR, subnet CIDRs per tier (one per AZ), NAT strategy, flow log retention and traffic (REJECT or ALL), and the ports the security groups open between tiers."
   type = object({
     cidr                    = string
     public_subnets          = list(string)
@@ -23,6 +23,8 @@ variable "network" {
     cache_subnets           = list(string)
     single_nat_gateway      = bool
     flow_log_retention_days = number
+    flow_log_traffic_type   = string
+    interface_endpoints     = list(string)
     app_port                = number
   })
 }
@@ -59,10 +61,11 @@ variable "app" {
 }
 
 variable "monitoring" {
-  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none), log retention in days."
+  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none) and what it measures (cost filters), log retention in days."
   type = object({
-    alarm_email        = string
-    monthly_budget_usd = number
-    log_retention_days = number
+    alarm_email         = string
+    monthly_budget_usd  = number
+    budget_cost_filters = map(list(string))
+    log_retention_days  = number
   })
 }

@@ -34,6 +34,12 @@ variable "certificate_arn" {
   type        = string
 }
 
+variable "host_names" {
+  description = "Host names the HTTPS listener forwards to the app (the domain names; CloudFront sends the first as the origin's Host); any other Host gets a fixed 404. Empty: every request is forwarded."
+  type        = list(string)
+  default     = []
+}
+
 variable "app_port" {
   description = "Port the app instances listen on (target group port)."
   type        = number

@@ -1,18 +1,10 @@
 # crm / staging: profile low-power. Rendered by tfgen; edit the spec, not this file.
 
-data "aws_availability_zones" "available" {
-  # checkov:skip=CKV_AWS_394: only the first az_count zones (sorted by name) are used; AWS names new zones after the existing ones, so the set in use does not grow
-  state = "available"
-
-  filter {
-    name   = "opt-in-status"
-    values = ["opt-in-not-required"]
-  }
-}
-
 locals {
   name = "crm-staging"
-  azs  = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # Zone names pinned at render time from tfgen's region table (not a `state = available`
+  # lookup): an impaired zone never shifts the subnets to other zones.
+  azs = slice(["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"], 0, var.az_count)
 }
 
 module "vpc" {
@@ -27,6 +19,8 @@ module "vpc" {
   cache_subnets           = var.network.cache_subnets
   single_nat_gateway      = var.network.single_nat_gateway
   flow_log_retention_days = var.network.flow_log_retention_days
+  flow_log_traffic_type   = var.network.flow_log_traffic_type
+  interface_endpoints     = var.network.interface_endpoints
   app_port                = var.network.app_port
   database_port           = var.network.database_port
 }
@@ -40,6 +34,7 @@ module "alb" {
   subnet_ids            = module.vpc.public_subnet_ids
   security_group_id     = module.vpc.alb_security_group_id
   certificate_arn       = var.load_balancer.certificate_arn
+  host_names            = var.load_balancer.domain_names
   app_port              = var.app.port
   health_check_path     = var.load_balancer.health_check_path
   idle_timeout          = var.load_balancer.idle_timeout
@@ -81,6 +76,7 @@ module "asg" {
       DB_PORT       = tostring(module.rds.port)
       DB_NAME       = var.database.db_name
       DB_SECRET_ARN = module.rds.master_user_secret_arn
+      DB_IAM_USER   = var.database.iam_user
     },
     {
       STATIC_BUCKET = module.s3.static_bucket_id
@@ -89,6 +85,13 @@ module "asg" {
   secret_arns = [
     module.rds.master_user_secret_arn,
   ]
+
+  db_connect_arns = module.rds.iam_connect_arns
+
+  static_buckets = [{
+    arn         = module.s3.static_bucket_arn
+    kms_key_arn = module.s3.static_kms_key_arn
+  }]
 }
 
 module "rds" {
@@ -105,6 +108,9 @@ module "rds" {
   max_allocated_storage = var.database.max_allocated_storage
   db_name               = var.database.db_name
   username              = var.database.username
+  iam_user              = var.database.iam_user
+
+  allow_major_version_upgrade = var.database.allow_major_version_upgrade
 
   multi_az              = var.database.multi_az
   read_replicas         = var.database.read_replicas
@@ -117,6 +123,7 @@ module "rds" {
   performance_insights        = var.database.performance_insights
   log_retention_days          = var.database.log_retention_days
   connections_alarm_threshold = var.database.connections_alarm_threshold
+  memory_alarm_threshold      = var.database.memory_alarm_threshold
   alarm_topic_arn             = module.monitoring.sns_topic_arn
 }
 
@@ -135,8 +142,9 @@ module "s3" {
 module "monitoring" {
   source = "../../modules/monitoring"
 
-  name               = local.name
-  tags               = var.tags
-  alarm_email        = var.monitoring.alarm_email
-  monthly_budget_usd = var.monitoring.monthly_budget_usd
+  name                = local.name
+  tags                = var.tags
+  alarm_email         = var.monitoring.alarm_email
+  monthly_budget_usd  = var.monitoring.monthly_budget_usd
+  budget_cost_filters = var.monitoring.budget_cost_filters
 }

@@ -17,6 +17,8 @@ network = {
   cache_subnets           = ["10.0.192.0/21", "10.0.200.0/21"]
   single_nat_gateway      = true
   flow_log_retention_days = 365
+  flow_log_traffic_type   = "REJECT"
+  interface_endpoints     = []
   app_port                = 8080
   database_port           = 3306
 }
@@ -48,11 +50,13 @@ app = {
 
 database = {
   engine_version              = "8.4"
+  allow_major_version_upgrade = false
   instance_class              = "db.t4g.micro"
   allocated_storage           = 20
   max_allocated_storage       = 100
   db_name                     = "app"
   username                    = "app_admin"
+  iam_user                    = "app"
   multi_az                    = false
   read_replicas               = 0
   backup_retention_days       = 7
@@ -63,6 +67,7 @@ database = {
   performance_insights        = false
   log_retention_days          = 365
   connections_alarm_threshold = 60
+  memory_alarm_threshold      = 107374182
 }
 
 static = {
@@ -73,5 +78,8 @@ static = {
 monitoring = {
   alarm_email        = null
   monthly_budget_usd = null
+  budget_cost_filters = {
+    TagKeyValue = ["user:Environment$staging"]
+  }
   log_retention_days = 365
 }

@@ -115,3 +115,18 @@ variable "alarm_topic_arn" {
   description = "SNS topic the CloudWatch alarms notify (alarm and OK)."
   type        = string
 }
+
+variable "db_connect_arns" {
+  description = "rds-db:connect resources (dbuser ARNs) the app may connect to with IAM database authentication."
+  type        = list(string)
+  default     = []
+}
+
+variable "static_buckets" {
+  description = "The static-files bucket the app may read and write (ARN and its KMS key's ARN): zero or one."
+  type = list(object({
+    arn         = string
+    kms_key_arn = string
+  }))
+  default = []
+}

@@ -38,7 +38,7 @@ data "aws_iam_policy_document" "alarms_key" {
 
     principals {
       type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.rds.amazonaws.com"]
     }
   }
 }
@@ -113,6 +113,24 @@ data "aws_iam_policy_document" "alarms" {
     }
   }
 
+  # RDS event notifications (failover, failure, low storage, maintenance) of this account.
+  statement {
+    sid       = "RdsEventsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.rds.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:rds:${data.aws_region.current.region}:${local.account_id}:es:*"]
+    }
+  }
+
   statement {
     sid       = "BudgetsPublish"
     actions   = ["sns:Publish"]
@@ -166,8 +184,9 @@ resource "aws_sns_topic_subscription" "email" {
 # Monthly cost budget
 ################################################################################
 
-# Budgets see the whole account's cost: with one account per environment that is the
-# environment's cost. (A cost-allocation-tag filter would read 0 until the tag is activated.)
+# The budget measures this environment, not the whole account: its own account (LinkedAccount)
+# when no other environment shares it, else its Environment tag. A cost-allocation tag reads 0
+# until it is activated (Billing console > Cost allocation tags).
 resource "aws_budgets_budget" "monthly" {
   count = var.monthly_budget_usd == null ? 0 : 1
 
@@ -176,6 +195,14 @@ resource "aws_budgets_budget" "monthly" {
   time_unit    = "MONTHLY"
   limit_amount = tostring(var.monthly_budget_usd)
   limit_unit   = "USD"
+
+  dynamic "cost_filter" {
+    for_each = var.budget_cost_filters
+    content {
+      name   = cost_filter.key
+      values = cost_filter.value
+    }
+  }
 
   # Alerts go straight to the alarm email (no subscription to confirm); without one, to the topic.
   notification {

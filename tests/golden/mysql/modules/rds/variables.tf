@@ -20,13 +20,29 @@ variable "security_group_id" {
 }
 
 variable "engine_version" {
-  description = "mysql version: a major version (8.4) lets RDS pick and upgrade the minor version."
+  description = "mysql major version (8.4): RDS picks the minor version and upgrades it in the maintenance window (a pinned minor would plan a downgrade after each upgrade)."
   type        = string
 
   validation {
-    condition     = can(regex("^[0-9]+\\.[0-9]+(\\.[0-9]+)?$", var.engine_version))
-    error_message = "engine_version must be a mysql version with major and minor, such as 8.4 or 8.0.40."
+    condition     = can(regex("^[0-9]+\\.[0-9]+$", var.engine_version))
+    error_message = "engine_version must be a mysql major version (major.minor), such as 8.4."
   }
+}
+
+variable "allow_major_version_upgrade" {
+  description = "Whether a new major engine_version may upgrade the instance in place (off unless the spec asks)."
+  type        = bool
+  default     = false
+}
+
+variable "iam_user" {
+  description = "Database user the app may connect as with IAM authentication (iam_connect_arns); created in the database by its owner, not by Terraform."
+  type        = string
+}
+
+variable "memory_alarm_threshold" {
+  description = "FreeableMemory below this many bytes (10% of the instance class's memory) raises the alarm."
+  type        = number
 }
 
 variable "instance_class" {
