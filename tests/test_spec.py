@@ -290,6 +290,7 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
         "monitoring",
         "backup",
         "usage",
+        "ci",
         "environments",
     }
     assert schema["additionalProperties"] is False

@@ -158,6 +158,9 @@ def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
     if restores:
         out.put("docs/RESTORE.md", "project/docs/RESTORE.md.j2", restores=restores)
     files = out.files
+    from .ci import ci_files
+
+    files.update(ci_files(spec, spec_ref))
     files.update(policy_files())
     files[SCHEMA_FILE] = schema_text()
 

@@ -46,7 +46,7 @@ from .terraform_process import (
     run_process,
     stop_signal,
 )
-from .terraform_setup import INSTALL_HINT, find_terraform, plugin_mirror, terraform_env
+from .terraform_setup import INSTALL_HINT, find_terraform, plugin_cache_lock, plugin_mirror, terraform_env
 
 __all__ = [
     "INSTALL_HINT",
@@ -298,9 +298,17 @@ class Terraform:
             options["plugin_dir"] = str(self.mirror)
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
-        return self._check("init", self._call("init", self._cli.init, **options))
+        with plugin_cache_lock(self.env):
+            return self._check("init", self._call("init", self._cli.init, **options))
 
-    def plan(self, out: Path, *, destroy: bool = False, lock_timeout: str | None = None) -> PlanRun:
+    def plan(
+        self,
+        out: Path,
+        *,
+        destroy: bool = False,
+        lock_timeout: str | None = None,
+        refresh_only: bool = False,
+    ) -> PlanRun:
         """terraform plan -out -json: whether there are changes, and the plan's messages.
 
         The messages (`planned_change`, `change_summary`, `outputs`, ...) are what the summary is
@@ -311,6 +319,8 @@ class Terraform:
         options: dict[str, Any] = {"out": str(out), "var": None, "json": IsFlagged}
         if destroy:
             options["destroy"] = IsFlagged
+        if refresh_only:  # `tfgen drift`: read the cloud back, change nothing
+            options["refresh_only"] = IsFlagged
         if lock_timeout:
             options["lock_timeout"] = lock_timeout
         result = self._call("plan", self._cli.plan, **options)

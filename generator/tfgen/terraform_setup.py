@@ -3,12 +3,14 @@ the CLI configuration and the process environment."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import ToolError
@@ -134,6 +136,65 @@ def _user_cli_config(env: dict[str, str]) -> Path | None:
         ) from None
 
 
+def plugin_cache_dir(env: dict[str, str], user_config: Path | None) -> Path | None:
+    """The shared provider cache: every environment (and CI job) links one copy of each provider.
+
+    Without it each `envs/<env>/.terraform` holds its own copy (the AWS provider is several
+    hundred MB). tfgen's is `<user cache>/plugin-cache`; a TF_PLUGIN_CACHE_DIR the user set, or a
+    `plugin_cache_dir` in their CLI config, is theirs and kept (None: nothing to set).
+    `TFGEN_PLUGIN_CACHE=0` turns it off.
+    """
+    if env.get("TF_PLUGIN_CACHE_DIR") or env.get("TFGEN_PLUGIN_CACHE", "").strip() == "0":
+        return None
+    if user_config is not None:
+        try:
+            if "plugin_cache_dir" in user_config.read_text(errors="replace"):
+                return None
+        except OSError:
+            pass
+    return private_dir("plugin-cache")
+
+
+def links_in_place(mirror: Path | None) -> bool:
+    """Whether terraform links providers from this mirror instead of copying them.
+
+    An unpacked filesystem mirror (`<host>/<ns>/<type>/<version>/<os_arch>/`) is symlinked into
+    each root: nothing is copied, so a cache would add nothing, and terraform re-creating a cache
+    entry during one environment's init can pull it from under another's running plan. A packed
+    mirror (zip archives) and the registry are extracted per root: those get the cache.
+    """
+    if mirror is None:
+        return False
+    return not any(mirror.glob("*/*/*/*.zip"))
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def plugin_cache_lock(env: dict[str, str]) -> Iterator[None]:
+    """Hold the plugin cache while terraform init fills it: terraform does not make concurrent
+    installs into one cache safe, so inits of environments planned side by side (`plan --all`,
+    or two tfgen processes) take turns; the plan/apply that follow run in parallel as before."""
+    cache = env.get("TF_PLUGIN_CACHE_DIR")
+    if not cache:
+        yield
+        return
+    import fcntl
+
+    with _CACHE_LOCK:
+        try:
+            fd = os.open(Path(cache) / ".tfgen-init.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # a cache of the user's we cannot write a lock into: just go on
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
 def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
     """The environment for terraform, and whether init must pass -plugin-dir.
 
@@ -146,6 +207,9 @@ def terraform_env(mirror: Path | None) -> tuple[dict[str, str], bool]:
     env["TF_INPUT"] = "0"
     configured = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
     user_config = _user_cli_config(env)
+    cache = None if links_in_place(mirror) else plugin_cache_dir(env, user_config)
+    if cache is not None:
+        env["TF_PLUGIN_CACHE_DIR"] = str(cache)
     if mirror is None:
         if configured and user_config is None:
             # Terraform warns at every command about a configured file that does not exist.

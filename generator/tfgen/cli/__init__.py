@@ -17,7 +17,7 @@ import typer
 from ._app import app, echo, fail
 
 # Each module registers its commands on `app`; this order is the order of `tfgen --help`.
-for _group in ("project", "insight", "scan", "terraform", "aws"):
+for _group in ("project", "insight", "scan", "terraform", "ci", "aws"):
     importlib.import_module(f"{__name__}.{_group}")
 
 __all__ = ["app", "echo", "fail", "main"]

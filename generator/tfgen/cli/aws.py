@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,15 +12,28 @@ from ._app import EnvOpt, ProjectOpt, app, echo, fail
 
 
 @app.command("bootstrap")
-def bootstrap_cmd(env: EnvOpt, project: ProjectOpt = Path(".")) -> None:
+def bootstrap_cmd(
+    env: EnvOpt,
+    project: ProjectOpt = Path("."),
+    ci: Annotated[
+        bool,
+        typer.Option("--ci", help="Instead: the CI's OIDC provider and the env's plan and apply roles."),
+    ] = False,
+) -> None:
     """Create the S3 state bucket of an environment's backend.
 
-    Idempotent: a bucket that exists and is set up right is left as it is.
+    Idempotent: a bucket that exists and is set up right is left as it is. With --ci: the
+    CI's OIDC provider and the environment's plan and apply roles instead.
     """
     from ..bootstrap import bootstrap
 
     try:
-        report = bootstrap(project, env)
+        if ci:
+            from ..ci.bootstrap import bootstrap_ci
+
+            report: Any = bootstrap_ci(project, env)
+        else:
+            report = bootstrap(project, env)
     except TfgenError as err:
         fail(err)
     for line in report.lines():

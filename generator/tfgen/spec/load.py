@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, create_model
 
 from ..regions import REGIONS
 from .checks import check_environment
+from .ci import Ci, check_ci
 from .fields import ACCOUNT_ID, ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Section, Tags
 from .literal_secrets import find_literal_secrets, read_user_data
 from .model import AppSpec, Environment
@@ -98,6 +99,8 @@ def spec_file_model() -> type[Section]:
             fields[m.section] = (m.model, Field(default_factory=m.model))
     # Not a module: volumes `tfgen cost` prices with (defaults stated next to each figure).
     fields["usage"] = (Usage | None, None)
+    # Not a module either: the CI engine and its pipelines (tfgen.spec.ci).
+    fields["ci"] = (Ci | None, None)
     fields["environments"] = (dict[str, environment_model()], Field(..., min_length=1))  # type: ignore[misc]
     return create_model("SpecFile", __base__=Section, __doc__="A tfgen app spec.", **fields)
 
@@ -107,7 +110,7 @@ def union_tags() -> frozenset[str]:
     """Type names pydantic puts into the error paths of `X | None` fields (dropped from paths)."""
     from ..catalog import MODULES
 
-    models = [m.model for m in MODULES] + [Usage, AssumeRole]
+    models = [m.model for m in MODULES] + [Usage, AssumeRole, Ci]
     names = {m.__name__ for m in models} | {f"{m.__name__}Override" for m in models}
     return frozenset(names | {environment_model().__name__, "str", "int", "bool"})
 
@@ -138,6 +141,7 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
         problems.from_validation(err, (), spec_file_model(), union_tags())
     check_app_wide(data, problems)
     check_accounts(data, problems)
+    check_ci(data, problems)
     envs = data.get("environments")
     if not isinstance(envs, dict):  # the model reported it: nothing below can run
         problems.raise_if_any()
@@ -169,6 +173,7 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
         sha256=spec_digest(data),
         user_data=user_data,
         source=doc,
+        ci=Ci.model_validate(data.get("ci") or {}),
     )
 
 

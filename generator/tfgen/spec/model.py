@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from .ci import Ci
 from .fields import TIERS, Section
 from .sections import (
     AppTier,
@@ -126,6 +127,15 @@ class AppSpec:
     user_data: str | None
     source: YamlDoc | None = field(default=None, repr=False, compare=False)
     """The parsed spec this was resolved from: to resolve it again under another profile."""
+    ci: Ci = field(default_factory=Ci)
+    """The `ci:` section (GitHub Actions with the defaults when the spec has none)."""
+
+    def needs_approval(self, environment: Environment) -> bool:
+        """Whether CI applies to this environment wait for a reviewer: protected ones always do."""
+        from ..project import is_protected
+
+        marked = environment.name in self.ci.require_approval
+        return is_protected(environment.name, environment.protected) or marked
 
     @property
     def zones(self) -> tuple[str, ...]:
