@@ -63,6 +63,11 @@ class Tool:
         return f"python3 -m venv {home} && {home}/bin/pip install '{self.pinned}' && touch {home}/{COMPLETE}"
 
 
+def announce(line: str) -> None:
+    """How an install speaks: on stderr, so a scan's report on stdout stays whole."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def ensure(tool: Tool, say: Callable[[str], None]) -> Path:
     """The tool's executable, installing it into the user cache first when it is not there."""
     found = tool.installed()

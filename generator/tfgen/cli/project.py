@@ -95,11 +95,12 @@ def _check_version(out: Path, force: bool) -> None:
     """Say so before writing when another tfgen version rendered the project; refuse a downgrade."""
     from .. import __version__
     from ..project import read_manifest
+    from ..terraform_setup import version_tuple
 
     recorded = read_manifest(out).get("tfgen_version")
     if not isinstance(recorded, str) or recorded == __version__:
         return
-    if _version_key(recorded) > _version_key(__version__) and not force:
+    if version_tuple(recorded) > version_tuple(__version__) and not force:
         raise TfgenError(
             f"{out} was rendered by tfgen {recorded}, newer than this tfgen {__version__}: "
             "an older tfgen would undo its changes; upgrade tfgen (or pass --force to render anyway)"
@@ -108,12 +109,6 @@ def _check_version(out: Path, force: bool) -> None:
         f"note: {out} was rendered by tfgen {recorded}; this is tfgen {__version__}: review the "
         "changes (tfgen init --diff shows them before they are written)"
     )
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    import re
-
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
 def _diffs(out: Path, result: WriteResult) -> list[str]:

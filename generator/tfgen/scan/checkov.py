@@ -10,14 +10,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ToolError
-from ..provision import Tool, ensure
+from ..provision import Tool, announce, ensure
 from .results import ScanFinding, ScanResult
 
 CHECKOV_ENV_VAR = "TFGEN_CHECKOV"
@@ -63,11 +62,7 @@ def find_checkov(option: Path | str | None = None, install: bool = True) -> Path
         if found is None:
             raise ToolError(f"checkov {CHECKOV_VERSION} is not installed yet: {INSTALL_HINT}")
         return found
-    return ensure(CHECKOV, _say)
-
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    return ensure(CHECKOV, announce)
 
 
 def checkov_fingerprint(checkov: Path) -> str:

@@ -18,13 +18,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import ToolError
-from ..provision import Tool, ensure
+from ..provision import Tool, announce, ensure
 from .results import ScanFinding
 
 TRIVY_ENV_VAR = "TFGEN_TRIVY"
@@ -70,11 +69,7 @@ def find_trivy(option: Path | str | None = None, install: bool = True) -> Path:
         if found is None:
             raise ToolError(f"trivy {TRIVY_VERSION} is not installed yet: {TRIVY_INSTALL_HINT}")
         return found
-    return ensure(TRIVY, _say)
-
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    return ensure(TRIVY, announce)
 
 
 def trivy_fingerprint(trivy: Path) -> str:
