@@ -260,3 +260,51 @@ def test_no_template_is_a_dotfile() -> None:
 
     hidden = list(TEMPLATES.rglob(".*"))
     assert hidden == []
+
+
+# --------------------------------------------------------------------------- compiled templates
+
+
+def test_templates_compile_once_and_render_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second render loads every template's code from the cache (nothing is compiled or
+    stored again) and gives the same files as rendering without the cache."""
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = load_spec(REPO / "examples" / "app.yaml")
+    first = render(spec)
+    stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "templates").rglob("*.cache")}
+    assert len(stored) >= 60  # the project's templates and the CI ones, each in its own folder
+    assert len({p.parent for p in stored}) == 2  # two environments: HCL delimiters and CI ones
+    assert render(spec) == first
+    assert {p: p.stat().st_mtime_ns for p in stored} == stored
+    monkeypatch.setenv("TFGEN_TEMPLATE_CACHE", "0")
+    assert render(spec) == first
+
+
+def test_an_edited_template_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tfgen.render as render_mod
+
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(render_mod, "TEMPLATES", tmp_path / "t")
+    (tmp_path / "t").mkdir()
+    template = tmp_path / "t" / "x.j2"
+    template.write_text("one {{ 1 }} [[ 2 ]]")
+    assert render_mod.jinja_environment().get_template("x.j2").render() == "one 1 [[ 2 ]]"
+    template.write_text("two {{ 1 }} [[ 2 ]]")
+    assert render_mod.jinja_environment().get_template("x.j2").render() == "two 1 [[ 2 ]]"
+    # Other delimiters compile the same source to other code: kept apart, never mixed up.
+    ci = render_mod.jinja_environment(variable_start_string="[[", variable_end_string="]]")
+    assert ci.get_template("x.j2").render() == "two {{ 1 }} 2"
+    assert render_mod.jinja_environment().get_template("x.j2").render() == "two 1 [[ 2 ]]"
+
+
+def test_a_cache_folder_others_can_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja runs the code it loads: a folder another user could plant code in is left alone."""
+    from tfgen.templates_cache import bytecode_cache
+
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    assert bytecode_cache({}) is not None
+    (tmp_path / "cache" / "templates").chmod(0o777)
+    for folder in (tmp_path / "cache" / "templates").iterdir():
+        folder.chmod(0o777)
+    assert bytecode_cache({}) is None
+    assert render(load_spec(REPO / "examples" / "app.yaml"))  # still renders, compiling in memory

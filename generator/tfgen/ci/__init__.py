@@ -80,17 +80,9 @@ def ci_context(spec: AppSpec) -> CiContext:
 
 def ci_environment() -> Any:
     """A Jinja environment with CI-friendly delimiters, strict about undefined names."""
-    import jinja2
+    from ..render import jinja_environment
 
-    from ..render import TEMPLATES
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+    env = jinja_environment(
         block_start_string="[%",
         block_end_string="%]",
         variable_start_string="[[",
