@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tfgen.docs import read_blocks
 from tfgen.render import hcl, hcl_object, hcl_string, render
-from tfgen.spec import load_spec
+from tfgen.spec import AppSpec, load_spec
 
 
 def parse_tag(value: str) -> str:
@@ -268,16 +268,26 @@ def test_no_template_is_a_dotfile() -> None:
 def test_templates_compile_once_and_render_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The second render loads every template's code from the cache (nothing is compiled or
     stored again) and gives the same files as rendering without the cache."""
+    from tfgen.ci import ci_templates
+    from tfgen.render import project_environment
+
+    def render_in_a_new_process(spec: AppSpec) -> dict[str, str]:
+        project_environment.cache_clear()  # a process keeps its environments: start afresh
+        ci_templates.cache_clear()
+        return render(spec)
+
     monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
     spec = load_spec(REPO / "examples" / "app.yaml")
-    first = render(spec)
+    first = render_in_a_new_process(spec)
     stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "templates").rglob("*.cache")}
     assert len(stored) >= 60  # the project's templates and the CI ones, each in its own folder
     assert len({p.parent for p in stored}) == 2  # two environments: HCL delimiters and CI ones
-    assert render(spec) == first
+    assert render_in_a_new_process(spec) == first
     assert {p: p.stat().st_mtime_ns for p in stored} == stored
     monkeypatch.setenv("TFGEN_TEMPLATE_CACHE", "0")
-    assert render(spec) == first
+    assert render_in_a_new_process(spec) == first
+    project_environment.cache_clear()
+    ci_templates.cache_clear()
 
 
 def test_an_edited_template_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ terraform.tfvars.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path, PurePosixPath
@@ -61,8 +62,9 @@ def schema_text() -> str:
     return SCHEMA_DATA.read_text(encoding="utf-8")
 
 
-def jinja_environment(**options: Any) -> Any:
-    """A Jinja environment over TEMPLATES, strict about undefined names, keeping trailing newlines.
+def jinja_environment(folder: Path | None = None, **options: Any) -> Any:
+    """A Jinja environment over `folder` (default TEMPLATES), strict about undefined names,
+    keeping trailing newlines.
 
     Templates compile once per machine, not once per run: the compiled code is kept in the user's
     cache folder (tfgen.templates_cache). `options` are the environment's own (delimiters).
@@ -80,7 +82,7 @@ def jinja_environment(**options: Any) -> Any:
         **options,
     }
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(folder or TEMPLATES)),
         bytecode_cache=bytecode_cache(settings),
         **settings,
     )
@@ -88,11 +90,28 @@ def jinja_environment(**options: Any) -> Any:
 
 def template_environment() -> Any:
     """The one Jinja environment of the project's files."""
-    jinja = jinja_environment()
+    return project_environment(TEMPLATES)
+
+
+@functools.cache
+def project_environment(folder: Path) -> Any:
+    """One per process and template folder: Jinja keeps the templates it loaded, and loads a
+    template again when its file changes."""
+    jinja = jinja_environment(folder)
     jinja.filters["hcl"] = hcl
     jinja.filters["hcl_string"] = hcl_string
     jinja.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
     return jinja
+
+
+def preload_templates() -> None:
+    """Load every template into the process's environments (the warm server does, once)."""
+    from .ci import ci_environment
+
+    for jinja, wanted in ((template_environment(), False), (ci_environment(), True)):
+        for name in jinja.list_templates():
+            if name.startswith("ci/") == wanted:
+                jinja.get_template(name)
 
 
 def modules_for(spec: AppSpec) -> list[ModuleDef]:
