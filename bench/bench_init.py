@@ -71,7 +71,7 @@ def start_server(env: dict[str, str], cache: Path) -> None:
 
 def stop_server(cache: Path) -> None:
     for lock in (cache / "warm").glob("*.lock"):
-        pid = lock.read_text().strip()
+        pid = lock.read_text().split("\n")[0]
         if pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGTERM)

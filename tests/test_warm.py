@@ -32,7 +32,7 @@ def cache() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="tw", dir="/tmp"))
     yield folder
     for lock in (folder / "warm").glob("*.lock"):
-        pid = lock.read_text().strip()
+        pid = lock.read_text().split("\n")[0]
         if pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGTERM)
@@ -186,3 +186,36 @@ def test_a_socket_path_too_long_for_the_kernel_means_in_process(
     assert warm.socket_path() is None
     monkeypatch.setenv("TFGEN_WARM", "1")
     assert warm.run(["tfgen", "validate", "examples/app.yaml"]) is None
+
+
+HOLDER = """
+import fcntl, os, sys, time
+handle = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR, 0o600)
+fcntl.flock(handle, fcntl.LOCK_EX)
+os.write(handle, f"{os.getpid()}\\n{sys.argv[2]}\\n".encode())
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_new_server_stops_the_servers_of_the_same_installations_older_code(tmp_path: Path) -> None:
+    """Each edit of tfgen's code makes a new key: the server of the old key is stopped at once
+    (not left idling), while a server of another installation sharing the cache is left alone."""
+    holders = {}
+    for name, package in (("old", str(warm.PACKAGE)), ("other", "/elsewhere/tfgen")):
+        holders[name] = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(tmp_path / f"{name}.sock.lock"), package],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holders[name].stdout is not None and holders[name].stdout.readline() == "holding\n"
+    (tmp_path / "gone.sock.lock").write_text(f"999999\n{warm.PACKAGE}\n")  # its server died
+    try:
+        warm.retire_older(tmp_path / "new.sock")
+        assert holders["old"].wait(timeout=30) == -signal.SIGTERM
+        assert holders["other"].poll() is None
+        assert not (tmp_path / "gone.sock.lock").exists()
+    finally:
+        for holder in holders.values():
+            holder.kill()
+            holder.wait()

@@ -206,7 +206,10 @@ def serve(path: Path) -> None:
     except OSError:
         return  # another server for this key is starting or running
     os.ftruncate(lock, 0)
-    os.write(lock, f"{os.getpid()}\n".encode())  # who holds it: `kill $(cat ...lock)` stops it
+    # Who holds it (`kill $(head -1 ...lock)` stops it), and for which installation of tfgen.
+    os.write(lock, f"{os.getpid()}\n{PACKAGE}\n".encode())
+    signal.signal(signal.SIGTERM, lambda _s, _f: sys.exit(0))  # leave through the finally below
+    retire_older(path)
     preload()
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a server that died left it
@@ -228,9 +231,35 @@ def serve(path: Path) -> None:
                 os._exit(_child(conn, log))
             conn.close()
     finally:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        for leftover in (path, log):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         listener.close()
+
+
+def retire_older(path: Path) -> None:
+    """Stop the servers of this installation's earlier code (their keys can no longer match)."""
+    import fcntl
+
+    for other in path.parent.glob("*.sock.lock"):
+        if other.name == f"{path.name}.lock":
+            continue
+        try:
+            pid, package = other.read_text(encoding="utf-8").split("\n")[:2]
+            handle = os.open(other, os.O_RDWR)
+        except (OSError, ValueError):
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: a live server
+            if package == str(PACKAGE):
+                with contextlib.suppress(OSError, ValueError):
+                    os.kill(int(pid), signal.SIGTERM)
+        else:  # nobody holds it: the server is gone
+            with contextlib.suppress(OSError):
+                other.unlink()
+        finally:
+            os.close(handle)
 
 
 def _peer_is_us(conn: socket.socket) -> bool:
