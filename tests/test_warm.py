@@ -219,3 +219,18 @@ def test_a_new_server_stops_the_servers_of_the_same_installations_older_code(tmp
         for holder in holders.values():
             holder.kill()
             holder.wait()
+
+
+def test_a_deleted_current_folder_runs_in_process(cache: Path, tmp_path: Path) -> None:
+    """The client cannot name its folder: tfgen runs in-process and says what it always says."""
+    start_server(cache, tmp_path)
+    gone = tmp_path / "gone"
+    script = f"mkdir {gone} && cd {gone} && rmdir {gone} && exec {' '.join(TFGEN)} validate {REPO / 'examples/app.yaml'}"
+    answers = []
+    for warm_on in (False, True):
+        done = subprocess.run(
+            ["/bin/sh", "-c", script], env=env(cache, warm_on), capture_output=True, text=True, timeout=120
+        )
+        answers.append((done.returncode, done.stdout, done.stderr))
+    assert answers[0] == answers[1]
+    assert served(cache) == []

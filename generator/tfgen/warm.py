@@ -113,7 +113,14 @@ def run(argv: list[str]) -> int | None:
     """
     if not usable(argv):
         return None
-    path = socket_path()
+    try:
+        # A deleted current folder, bytes that are not text in the environment: in-process.
+        request = json.dumps(
+            {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask()}
+        ).encode()
+        path = socket_path()
+    except (OSError, UnicodeError, ValueError):
+        return None
     if path is None:
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -124,13 +131,10 @@ def run(argv: list[str]) -> int | None:
         _start_server(path)
         return None
     with conn:
-        return _ask(conn, argv)
+        return _ask(conn, request)
 
 
-def _ask(conn: socket.socket, argv: list[str]) -> int | None:
-    request = json.dumps(
-        {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask()}
-    ).encode()
+def _ask(conn: socket.socket, request: bytes) -> int | None:
     try:
         socket.send_fds(conn, [b"F"], [0, 1, 2])
         conn.sendall(struct.pack("!I", len(request)) + request)
