@@ -18,9 +18,10 @@ starts a new server; old ones exit after IDLE_SECONDS without a command.
 Safe: the socket lives in tfgen's private cache folder (0700, owned by the user), and the
 server also checks the peer's user id where the platform says it (Linux).
 
-Off with TFGEN_WARM=0, and wherever it cannot work (no Unix sockets with descriptor passing, a
-socket path too long, a closed standard stream): then tfgen runs in-process, as it always has.
-Only the commands in COMMANDS go through it: local, quick, and where start-up is the wait.
+Off with TFGEN_WARM=0, in CI jobs (CI=true, unless TFGEN_WARM is set), and wherever it
+cannot work (no Unix sockets with descriptor passing, a socket path too long, a closed standard
+stream): then tfgen runs in-process, as it always has. Only the commands in COMMANDS go
+through it: local, quick, and where start-up is the wait.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def usable(argv: list[str]) -> bool:
     """Whether this command line may go through the warm server."""
     if os.environ.get("TFGEN_WARM", "1") == "0" or len(argv) < 2 or argv[1] not in COMMANDS:
         return False
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and "TFGEN_WARM" not in os.environ:
+        return False  # a CI job runs a few commands once: a server there only costs its start-up
     if any(name.endswith("_COMPLETE") for name in os.environ if name.startswith("_")):
         return False  # shell completion: typer reads it at start-up
     if not (hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and hasattr(os, "fork")):
