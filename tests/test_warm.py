@@ -247,3 +247,41 @@ def test_a_deleted_current_folder_runs_in_process(cache: Path, tmp_path: Path) -
         answers.append((done.returncode, done.stdout, done.stderr))
     assert answers[0] == answers[1]
     assert served(cache) == []
+
+
+def test_ctrl_c_reaches_the_command_and_rolls_it_back(cache: Path, tmp_path: Path) -> None:
+    """SIGINT to the client is forwarded to the child running the command: it unwinds as tfgen
+    does in-process (exit 130, `interrupted`, nothing written)."""
+    start_server(cache, tmp_path)
+    text = (REPO / "examples" / "app.yaml").read_text()
+    envs = "".join(f"  env{i}:\n    profile: low-power\n" for i in range(400))
+    spec = tmp_path / "big.yaml"
+    spec.write_text(text[: text.index("environments:")] + "environments:\n" + envs)
+    shutil.copy(REPO / "examples" / "user-data.sh", tmp_path)
+    out = tmp_path / "out"
+    client = subprocess.Popen(
+        [*TFGEN, "init", str(spec), "--out", str(out)],
+        cwd=REPO,
+        env=env(cache, True),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not served(cache):
+        assert time.monotonic() < deadline and client.poll() is None
+        time.sleep(0.01)
+    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
+    client.send_signal(signal.SIGINT)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 130, stdout + stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted"
+    assert not out.exists()
+    deadline = time.monotonic() + 30
+    while True:  # the child sends its status, then exits: it is gone a moment later
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the child outlived its command"
+        time.sleep(0.05)
