@@ -37,7 +37,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = frozenset({"init", "validate"})
+from .launch import WARM_COMMANDS as COMMANDS
+
 IDLE_SECONDS = 600
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP")
 LOCALE_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8")
