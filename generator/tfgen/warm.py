@@ -40,6 +40,12 @@ from typing import Any
 from .launch import WARM_COMMANDS as COMMANDS
 
 IDLE_SECONDS = 600
+# How long the client waits for the server to start its command, then runs it itself. The
+# child starts the command only after telling its pid; a client that gave up has closed the
+# connection, so the child's telling fails and it does not start (a child that tells in the
+# very instant the client gives up would run it too: 30 s leaves that to a machine that is
+# already stalled).
+START_TIMEOUT = 30.0
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP")
 LOCALE_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8")
 PACKAGE = Path(__file__).resolve().parent
@@ -140,14 +146,16 @@ def run(argv: list[str]) -> int | None:
 
 def _ask(conn: socket.socket, request: bytes) -> int | None:
     try:
+        conn.settimeout(START_TIMEOUT)
         socket.send_fds(conn, [b"F"], [0, 1, 2])
         conn.sendall(struct.pack("!I", len(request)) + request)
         reader = conn.makefile("rb")
         first = reader.readline()
-    except OSError:
+    except OSError:  # includes the timeout: a server that does not answer
         return None
     if not first:
         return None  # the server closed before starting the command: run it here
+    conn.settimeout(None)  # the command itself takes as long as it takes
     child = int(json.loads(first)["pid"])
     previous = {}
     for name in FORWARDED:
@@ -219,6 +227,8 @@ def serve(path: Path) -> None:
     signal.signal(signal.SIGTERM, lambda _s, _f: sys.exit(0))  # leave through the finally below
     retire_older(path)
     preload()
+    if path.name != f"{code_key()}.sock":
+        return  # the code changed while this server started: the next command starts another
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a server that died left it
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
