@@ -103,7 +103,8 @@ golden: $(VENV)/.installed ## Regenerate the golden trees of the test specs (rev
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
 .PHONY: spec-schema
-spec-schema: $(VENV)/.installed ## Regenerate tfgen.schema.json (the spec's JSON Schema for editors)
+spec-schema: $(VENV)/.installed ## Regenerate the spec's JSON Schema (package copy and tfgen.schema.json)
+	$(BIN)/python -c 'from tfgen.render import SCHEMA_DATA, generate_schema_text; SCHEMA_DATA.write_text(generate_schema_text())'
 	$(TFGEN) schema > tfgen.schema.json
 
 .PHONY: lint

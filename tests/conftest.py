@@ -30,6 +30,9 @@ from helpers import (
 NULL_PROVIDER = "terraform-provider-null_v2.1.2_x4"
 
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+# The `tfgen` processes tests start run in-process, not through a warm server left running
+# after the suite; tests/test_warm.py turns it on, each test with its own cache folder.
+os.environ["TFGEN_WARM"] = "0"
 
 
 # --------------------------------------------------------------------------- rendered trees

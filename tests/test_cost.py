@@ -493,6 +493,25 @@ def test_compare_table_and_markdown(tmp_path: Path) -> None:
     assert "| Environment | low-power | high-power | Difference |" in markdown.output.splitlines()
 
 
+@pytest.mark.parametrize("override", ["", "    app:\n      min_size: 1\n"])
+def test_compare_resolving_once_per_profile_answers_as_each_environment_alone(
+    tmp_path: Path, override: str
+) -> None:
+    """The one-resolve-per-profile fast path gives what resolving each environment alone gives,
+    both when every environment fits the profile and when one does not (dev's override)."""
+    from tfgen.cost.compare import all_under_profile, under_profile
+
+    app_spec = load_spec(write(tmp_path, BASE + override + "  prod:\n    profile: high-power\n"))
+    table = PriceTable.load()
+    names = [e.name for e in app_spec.environments]
+    assert len(names) >= 2
+    for profile in ("low-power", "high-power"):
+        one_by_one = {env: under_profile(app_spec, env, profile, table) for env in names}
+        assert all_under_profile(app_spec, names, profile, table) == one_by_one
+    problems = [under_profile(app_spec, env, "high-power", table)[1] for env in names]
+    assert bool(override) == any(problems)
+
+
 def test_compare_reports_an_environment_the_other_profile_cannot_have(tmp_path: Path) -> None:
     # dev's own override is fine for low-power and refused by high-power's HA guarantees
     spec = write(tmp_path, BASE + "    app:\n      min_size: 1\n")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tfgen.docs import read_blocks
 from tfgen.render import hcl, hcl_object, hcl_string, render
-from tfgen.spec import load_spec
+from tfgen.spec import AppSpec, load_spec
 
 
 def parse_tag(value: str) -> str:
@@ -260,3 +260,61 @@ def test_no_template_is_a_dotfile() -> None:
 
     hidden = list(TEMPLATES.rglob(".*"))
     assert hidden == []
+
+
+# --------------------------------------------------------------------------- compiled templates
+
+
+def test_templates_compile_once_and_render_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second render loads every template's code from the cache (nothing is compiled or
+    stored again) and gives the same files as rendering without the cache."""
+    from tfgen.ci import ci_templates
+    from tfgen.render import project_environment
+
+    def render_in_a_new_process(spec: AppSpec) -> dict[str, str]:
+        project_environment.cache_clear()  # a process keeps its environments: start afresh
+        ci_templates.cache_clear()
+        return render(spec)
+
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = load_spec(REPO / "examples" / "app.yaml")
+    first = render_in_a_new_process(spec)
+    stored = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache" / "templates").rglob("*.cache")}
+    assert len(stored) >= 60  # the project's templates and the CI ones, each in its own folder
+    assert len({p.parent for p in stored}) == 2  # two environments: HCL delimiters and CI ones
+    assert render_in_a_new_process(spec) == first
+    assert {p: p.stat().st_mtime_ns for p in stored} == stored
+    monkeypatch.setenv("TFGEN_TEMPLATE_CACHE", "0")
+    assert render_in_a_new_process(spec) == first
+    project_environment.cache_clear()
+    ci_templates.cache_clear()
+
+
+def test_an_edited_template_is_compiled_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tfgen.render as render_mod
+
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(render_mod, "TEMPLATES", tmp_path / "t")
+    (tmp_path / "t").mkdir()
+    template = tmp_path / "t" / "x.j2"
+    template.write_text("one {{ 1 }} [[ 2 ]]")
+    assert render_mod.jinja_environment().get_template("x.j2").render() == "one 1 [[ 2 ]]"
+    template.write_text("two {{ 1 }} [[ 2 ]]")
+    assert render_mod.jinja_environment().get_template("x.j2").render() == "two 1 [[ 2 ]]"
+    # Other delimiters compile the same source to other code: kept apart, never mixed up.
+    ci = render_mod.jinja_environment(variable_start_string="[[", variable_end_string="]]")
+    assert ci.get_template("x.j2").render() == "two {{ 1 }} 2"
+    assert render_mod.jinja_environment().get_template("x.j2").render() == "two 1 [[ 2 ]]"
+
+
+def test_a_cache_folder_others_can_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja runs the code it loads: a folder another user could plant code in is left alone."""
+    from tfgen.templates_cache import bytecode_cache
+
+    monkeypatch.setenv("TFGEN_CACHE_DIR", str(tmp_path / "cache"))
+    assert bytecode_cache({}) is not None
+    (tmp_path / "cache" / "templates").chmod(0o777)
+    for folder in (tmp_path / "cache" / "templates").iterdir():
+        folder.chmod(0o777)
+    assert bytecode_cache({}) is None
+    assert render(load_spec(REPO / "examples" / "app.yaml"))  # still renders, compiling in memory

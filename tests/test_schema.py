@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, TEST_SPECS
 from tfgen.cli import app
-from tfgen.render import schema_text
+from tfgen.render import SCHEMA_DATA, generate_schema_text, schema_text
 from typer.testing import CliRunner
 
 SCHEMA = REPO / "tfgen.schema.json"
@@ -66,6 +66,11 @@ def test_committed_schema_is_what_tfgen_schema_prints() -> None:
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0
     assert result.output == SCHEMA.read_text() == schema_text()
+
+
+def test_packaged_schema_is_what_the_spec_models_generate() -> None:
+    """Renders read the schema shipped in the package (generating it costs pydantic ~50 ms)."""
+    assert SCHEMA_DATA.read_text() == generate_schema_text(), "run `make spec-schema`"
 
 
 @pytest.mark.slow

@@ -608,3 +608,47 @@ def test_independent_problems_are_reported_in_one_pass(tmp_path: Path) -> None:
     )
     paths = [line.split(": ")[1] for line in errors_of(tmp_path, text)]
     assert paths == ["zones", "cache.node_type", "environments.prod.app.min_size", "state.bucket"]
+
+
+# --------------------------------------------------------------------------- the fast YAML loader
+
+
+@pytest.mark.parametrize(
+    "path", [REFERENCE_SPEC, *TEST_SPECS.values(), *EXTRA_SPECS.values()], ids=lambda p: p.stem
+)
+def test_libyaml_parse_gives_the_pure_loaders_data_and_lines(path: Path) -> None:
+    import yaml
+    from tfgen.spec import yaml_lines
+
+    text = path.read_text()
+    assert yaml_lines.fast_loader(text) is yaml.CSafeLoader  # what every spec here is read with
+    fast, pure = yaml_lines.parse_yaml(text), yaml_lines._parse(text, "spec", yaml.SafeLoader)
+    assert (fast.data, fast.lines) == (pure.data, pure.lines)
+    assert yaml_lines.safe_load(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["name: shop\n\tregion: eu-west-1\n", "name: [shop\n", "a: 1\na: 2\n", "name: *nothing\n"],
+    ids=["tab", "unclosed", "duplicate", "alias"],
+)
+def test_yaml_errors_read_as_the_pure_loader_says_them(text: str) -> None:
+    import yaml
+    from tfgen.spec import yaml_lines
+
+    with pytest.raises(SpecError) as fast:
+        yaml_lines.parse_yaml(text)
+    with pytest.raises(SpecError) as pure:
+        yaml_lines._parse(text, "spec", yaml.SafeLoader)
+    assert fast.value.lines() == pure.value.lines()
+
+
+def test_text_libyaml_would_let_through_takes_the_pure_loader() -> None:
+    import yaml
+    from tfgen.spec import yaml_lines
+
+    text = "name: sh\x07op\n"
+    assert yaml_lines.fast_loader(text) is yaml.SafeLoader
+    with pytest.raises(SpecError) as info:
+        yaml_lines.parse_yaml(text)
+    assert info.value.lines() == ["spec:1: character 0x0007 at line 1 is not allowed in YAML"]

@@ -581,3 +581,31 @@ def test_sigterm_mid_write_rolls_the_tree_back(spec_and_out) -> None:
         return {p: data for p, data in tree.items() if p != ".tfgen/lock"}  # names the writer's pid
 
     assert files(snapshot(out)) == files(before)  # every rename undone, no temp file or journal
+
+
+def test_new_files_whose_content_a_power_loss_lost_are_removed_not_rolled_forward(tmp_path: Path) -> None:
+    """New files are not fsynced: after a power loss the journal's sha256 tells a staged or
+    renamed new file whose content never reached the disk, and recovery removes it (the user
+    had nothing there); complete ones are put in place as before."""
+    import subprocess
+    import sys
+
+    from tfgen.commit import JOURNAL, recover
+
+    root = tmp_path / "proj"
+    write_tree(root, {"README.md": "x\n"})  # a project, without the files below
+    crashed = subprocess.run([sys.executable, "-c", CRASH_AFTER_RENAMES, str(root), "3"])
+    assert crashed.returncode == 137
+    journal = json.loads((root / JOURNAL).read_text())["renames"]
+    renames = [e for e in journal if e[1].startswith("modules/")]
+    others = sum(1 for e in journal if not e[1].startswith("modules/") and (root / e[0]).exists())
+    assert len(renames) == 6 and all(new for _tmp, _target, _digest, new in renames)  # none existed
+    # The power loss: one renamed file and one staged file lost their content.
+    (root / "modules" / "m1.tf").write_text("")
+    staged = {Path(target).name: root / tmp for tmp, target, _d, _n in renames if (root / tmp).exists()}
+    staged["m4.tf"].write_text("new")
+    # m3 and m5 (and the manifest's files) go in place; m4's staged copy is incomplete.
+    assert recover(root, [root / "modules"]) == others + 2
+    assert sorted(p.name for p in (root / "modules").glob("*.tf")) == ["m0.tf", "m2.tf", "m3.tf", "m5.tf"]
+    assert all((root / "modules" / n).read_text() == f"new {n[1]}\n" for n in ("m0.tf", "m2.tf", "m3.tf"))
+    assert not (root / JOURNAL).exists() and not list(root.rglob("*.tfgen-tmp"))

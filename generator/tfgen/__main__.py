@@ -1,5 +1,5 @@
 """`python -m tfgen`: the same as the `tfgen` command."""
 
-from .cli import main
+from .launch import main
 
 main()

@@ -12,25 +12,19 @@ from typing import Any
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What needs an escape: the backslash, the quote, control characters and DEL.
+_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+
 def hcl_string(value: str) -> str:
     """A Python string as an HCL quoted string literal with the same value."""
-    out = []
-    for ch in value:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    text = "".join(out)
+    text = _SPECIAL.sub(_escape, value)
     # `${` and `%{` would start an interpolation or a directive. Terraform's own escape is
     # `$${`, but python-hcl2 cannot parse an unbalanced `$${` or `%%{` (found by the property
     # test), so the sigil is written as a unicode escape, which every HCL parser reads as text.

@@ -129,8 +129,10 @@ def _user_data_rel(spec: Path) -> tuple[str, Path] | None:
     """The user-data script a valid spec names: its path inside the spec's folder, and the file."""
     import yaml
 
+    from .spec.yaml_lines import safe_load
+
     try:
-        data = yaml.safe_load(_read_text(spec))
+        data = safe_load(_read_text(spec))
         rel = data["app"]["user_data"]
     except (yaml.YAMLError, TypeError, KeyError):
         return None

@@ -8,6 +8,7 @@ terraform.tfvars.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path, PurePosixPath
@@ -43,29 +44,74 @@ POLICY_SUFFIXES = (".py", ".yaml", ".yml")
 SCHEMA_FILE = "tfgen.schema.json"
 
 
-def schema_text() -> str:
-    """`tfgen schema`'s output: the spec's JSON Schema, as written into a project."""
+# The spec's JSON Schema as shipped in the package: generating it from the spec's models costs
+# pydantic ~50 ms per render, so `make spec-schema` writes it once (tests/test_schema.py proves
+# it equals what the models give).
+SCHEMA_DATA = Path(__file__).parent / "data" / "spec.schema.json"
+
+
+def generate_schema_text() -> str:
+    """The spec's JSON Schema, generated from the spec's models."""
     from .spec import json_schema
 
     return json.dumps(json_schema(), indent=2, sort_keys=False) + "\n"
 
 
-def template_environment() -> Any:
-    """The one Jinja environment: strict about undefined names, keeps trailing newlines."""
+def schema_text() -> str:
+    """`tfgen schema`'s output: the spec's JSON Schema, as written into a project."""
+    return SCHEMA_DATA.read_text(encoding="utf-8")
+
+
+def jinja_environment(folder: Path | None = None, **options: Any) -> Any:
+    """A Jinja environment over `folder` (default TEMPLATES), strict about undefined names,
+    keeping trailing newlines.
+
+    Templates compile once per machine, not once per run: the compiled code is kept in the user's
+    cache folder (tfgen.templates_cache). `options` are the environment's own (delimiters).
+    """
     import jinja2
 
-    jinja = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+    from .templates_cache import bytecode_cache
+
+    settings: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+        **options,
+    }
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder or TEMPLATES)),
+        bytecode_cache=bytecode_cache(settings),
+        **settings,
     )
+
+
+def template_environment() -> Any:
+    """The one Jinja environment of the project's files."""
+    return project_environment(TEMPLATES)
+
+
+@functools.cache
+def project_environment(folder: Path) -> Any:
+    """One per process and template folder: Jinja keeps the templates it loaded, and loads a
+    template again when its file changes."""
+    jinja = jinja_environment(folder)
     jinja.filters["hcl"] = hcl
     jinja.filters["hcl_string"] = hcl_string
     jinja.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
     return jinja
+
+
+def preload_templates() -> None:
+    """Load every template into the process's environments (the warm server does, once)."""
+    from .ci import ci_environment
+
+    for jinja, wanted in ((template_environment(), False), (ci_environment(), True)):
+        for name in jinja.list_templates():
+            if name.startswith("ci/") == wanted:
+                jinja.get_template(name)
 
 
 def modules_for(spec: AppSpec) -> list[ModuleDef]:

@@ -17,8 +17,10 @@ stale one, so nothing else can be applied.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
@@ -80,17 +82,18 @@ def ci_context(spec: AppSpec) -> CiContext:
 
 def ci_environment() -> Any:
     """A Jinja environment with CI-friendly delimiters, strict about undefined names."""
-    import jinja2
-
     from ..render import TEMPLATES
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
+    return ci_templates(TEMPLATES)
+
+
+@functools.cache
+def ci_templates(folder: Path) -> Any:
+    """One per process and template folder (see tfgen.render.project_environment)."""
+    from ..render import jinja_environment
+
+    env = jinja_environment(
+        folder,
         block_start_string="[%",
         block_end_string="%]",
         variable_start_string="[[",

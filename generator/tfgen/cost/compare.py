@@ -105,11 +105,32 @@ def under_profile(
     return estimate(environment, spec.region, table), ()
 
 
+def all_under_profile(
+    spec: AppSpec, envs: list[str], profile: str, table: PriceTable
+) -> dict[str, tuple[Estimate | None, tuple[str, ...]]]:
+    """`under_profile` of each of `envs`, resolving the spec once instead of once per environment.
+
+    The same answers: an environment resolves and is checked from the base sections and its own
+    entry only, and the checks across environments (state buckets, accounts) do not read
+    profiles and passed when the spec loaded. So when every environment resolves under the
+    profile at once, each one alone gives the same estimate and no problem. When some do not,
+    each environment is resolved alone, so that each is blamed only for its own problems.
+    """
+    from ..spec import resolve_with_profile
+
+    try:
+        resolved = resolve_with_profile(spec, profile, envs)
+    except SpecError:
+        return {env: under_profile(spec, env, profile, table) for env in envs}
+    by_name = {e.name: e for e in resolved.environments}
+    return {env: (estimate(by_name[env], spec.region, table), ()) for env in envs}
+
+
 def compare(spec: AppSpec, profiles: tuple[str, str], envs: list[str], table: PriceTable) -> list[Comparison]:
     """Each of `envs` under both profiles."""
+    first, second = (all_under_profile(spec, envs, profile, table) for profile in profiles)
     out = []
     for env in envs:
-        a, errors_a = under_profile(spec, env, profiles[0], table)
-        b, errors_b = under_profile(spec, env, profiles[1], table)
+        (a, errors_a), (b, errors_b) = first[env], second[env]
         out.append(Comparison(env, profiles, a, b, errors_a + errors_b))
     return out
