@@ -207,8 +207,12 @@ def check_cdn(c: EnvCheck) -> None:
         return
     if c.env.static is None:
         c.say(("cdn",), "a CDN needs the `static:` bucket section (its origin)")
-    if cdn.aliases and not cdn.certificate_arn:
-        c.say(c.at("cdn", "certificate_arn"), "CloudFront aliases need an ACM certificate in us-east-1")
+    if cdn.aliases and not cdn.certificate_arn and c.env.dns is None:
+        c.say(
+            c.at("cdn", "certificate_arn"),
+            "CloudFront aliases need an ACM certificate in us-east-1: set cdn.certificate_arn, "
+            "or add a `dns:` section (tfgen then issues it)",
+        )
     if cdn.dynamic_paths and not lb.domain_names:
         c.say(
             c.at("cdn", "dynamic_paths"),
@@ -280,7 +284,14 @@ def check_load_balancer(c: EnvCheck) -> None:
     lb = c.env.load_balancer
     if region not in REGIONS:
         return  # reported on `region` itself
-    if f":{region}:" not in lb.certificate_arn:
+    if lb.certificate_arn is None:
+        if c.env.dns is None:
+            c.say(
+                c.at("load_balancer", "certificate_arn"),
+                "the ALB needs an ACM certificate: set load_balancer.certificate_arn, or add a "
+                "`dns:` section (tfgen then issues one for load_balancer.domain_names)",
+            )
+    elif f":{region}:" not in lb.certificate_arn:
         c.say(
             c.at("load_balancer", "certificate_arn"),
             f"the ALB's certificate must be in the spec's region {region}",
@@ -293,6 +304,39 @@ def check_load_balancer(c: EnvCheck) -> None:
             f"the ALB takes a regional web ACL (scope REGIONAL) in {region}: "
             f"arn:aws:wafv2:{region}:ACCOUNT:regional/webacl/...",
         )
+
+
+def in_zone(name: str, zone: str) -> bool:
+    """Whether a DNS name (a wildcard's too) is the zone's apex or below it."""
+    name = name.removeprefix("*.")
+    return name == zone or name.endswith(f".{zone}")
+
+
+def check_dns(c: EnvCheck) -> None:
+    """The zone can hold every name it is to certify and point; by ID it is not known here."""
+    dns, lb, cdn = c.env.dns, c.env.load_balancer, c.env.cdn
+    if dns is None:
+        return
+    if lb.certificate_arn is None and not lb.domain_names:
+        c.say(
+            c.at("load_balancer", "domain_names"),
+            "with `dns:` and no load_balancer.certificate_arn, tfgen issues the ALB's certificate "
+            "for load_balancer.domain_names: name at least one",
+        )
+    if dns.zone_name is None:
+        return  # a zone ID: its name is only known to AWS
+    for section, key, names in (
+        ("load_balancer", "domain_names", lb.domain_names),
+        ("cdn", "aliases", cdn.aliases if cdn is not None else []),
+    ):
+        outside = [n for n in names if not in_zone(n, dns.zone_name)]
+        if outside:
+            c.say(
+                c.at(section, key),
+                f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not in the Route 53 "
+                f"zone {dns.zone_name} (dns.zone): its certificate could not be validated nor its "
+                "record created there",
+            )
 
 
 def check_names(c: EnvCheck) -> None:
@@ -330,9 +374,10 @@ TIER_CHECKS: tuple[tuple[Callable[[EnvCheck], None], frozenset[str]], ...] = (
     (check_database, frozenset({"database"})),
     (check_cache, frozenset({"cache"})),
     (check_high_power, frozenset({"app", "database", "cache", "load_balancer"})),
-    (check_cdn, frozenset({"cdn", "load_balancer", "static"})),
+    (check_cdn, frozenset({"cdn", "load_balancer", "static", "dns"})),
     (check_backup, frozenset({"backup", "database", "static"})),
-    (check_load_balancer, frozenset({"load_balancer"})),
+    (check_load_balancer, frozenset({"load_balancer", "dns"})),
+    (check_dns, frozenset({"dns", "load_balancer", "cdn"})),
     (check_names, frozenset()),
     (check_tag_count, frozenset()),
 )
