@@ -323,6 +323,14 @@ def check_dns(c: EnvCheck) -> None:
             "with `dns:` and no load_balancer.certificate_arn, tfgen issues the ALB's certificate "
             "for load_balancer.domain_names: name at least one",
         )
+    if cdn is not None:
+        both = sorted(set(lb.domain_names) & set(cdn.aliases))
+        if both:
+            c.say(
+                c.at("cdn", "aliases"),
+                f"{', '.join(both)} {'is' if len(both) == 1 else 'are'} in load_balancer.domain_names "
+                "too: with `dns:` each name gets one alias record, pointing at the ALB or at CloudFront",
+            )
     if dns.zone_name is None:
         return  # a zone ID: its name is only known to AWS
     for section, key, names in (
@@ -337,6 +345,32 @@ def check_dns(c: EnvCheck) -> None:
                 f"zone {dns.zone_name} (dns.zone): its certificate could not be validated nor its "
                 "record created there",
             )
+
+
+def check_dns_names_across_environments(
+    environments: list[Environment], data: dict[str, Any], problems: Problems
+) -> None:
+    """With `dns:`, every environment writes alias records for its names: no two may share one."""
+    owner: dict[str, str] = {}
+    for env in environments:
+        if env.dns is None:
+            continue
+        c = EnvCheck(env, data, problems)
+        cdn = env.cdn
+        for section, key, names in (
+            ("load_balancer", "domain_names", env.load_balancer.domain_names),
+            ("cdn", "aliases", cdn.aliases if cdn is not None else []),
+        ):
+            taken = [n for n in names if owner.get(n, env.name) != env.name]
+            if taken:
+                c.say(
+                    c.at(section, key),
+                    f"environments {owner[taken[0]]} and {env.name} both point {', '.join(taken)}: "
+                    "with `dns:` each environment's names get its own alias records (override "
+                    "the names per environment, e.g. staging.<name>)",
+                )
+            for n in names:
+                owner.setdefault(n, env.name)
 
 
 def check_names(c: EnvCheck) -> None:
