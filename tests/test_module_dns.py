@@ -43,7 +43,9 @@ def test_only_environments_with_a_dns_section_get_the_module_whatever_their_prof
     spec: str, rendered: dict[str, Path]
 ) -> None:
     tree = rendered[spec]
-    with_dns = {env for env in ENVS[spec] if "dns" in blocks(parse(tree / "envs" / env / "main.tf"), "module")}
+    with_dns = {
+        env for env in ENVS[spec] if "dns" in blocks(parse(tree / "envs" / env / "main.tf"), "module")
+    }
     assert with_dns == set(DNS_ENVS.get(spec, {}))
     assert (tree / "modules" / "dns").is_dir() is bool(with_dns)
     if spec == "dns":
@@ -155,8 +157,14 @@ def test_environment_wires_the_certificates_into_the_alb_and_cloudfront(
 
 def test_contract_outputs(rendered: dict[str, Path]) -> None:
     outputs = blocks(parse(rendered["dns"] / "modules" / "dns" / "outputs.tf"), "output")
-    assert outputs["alb_certificate_arn"]["value"] == '${try(aws_acm_certificate_validation.this["alb"].certificate_arn, null)}'
-    assert outputs["cdn_certificate_arn"]["value"] == '${try(aws_acm_certificate_validation.this["cdn"].certificate_arn, null)}'
+    assert (
+        outputs["alb_certificate_arn"]["value"]
+        == '${try(aws_acm_certificate_validation.this["alb"].certificate_arn, null)}'
+    )
+    assert (
+        outputs["cdn_certificate_arn"]["value"]
+        == '${try(aws_acm_certificate_validation.this["cdn"].certificate_arn, null)}'
+    )
     assert outputs["zone_id"]["value"] == "${local.zone_id}"
 
 
@@ -294,9 +302,9 @@ def test_a_name_two_environments_or_two_tiers_would_point_is_refused(tmp_path: P
     fixed = two_envs + "    load_balancer:\n      domain_names: [www.news.example.net]\n"
     fixed += "    cdn:\n      aliases: [cdn.news.example.net]\n"
     assert [e.name for e in load_spec(_write(tmp_path / "fixed", fixed)).environments] == ["dev", "prod"]
-    both = SPEC.replace("[static.news.example.net]", "[static.news.example.net, www.news.example.net]").replace(
-        "[news.example.net]", "[news.example.net, www.news.example.net]"
-    )
+    both = SPEC.replace(
+        "[static.news.example.net]", "[static.news.example.net, www.news.example.net]"
+    ).replace("[news.example.net]", "[news.example.net, www.news.example.net]")
     (problem,) = problems(tmp_path / "tiers", both)
     assert problem == (
         f"app.yaml:{line_of(both, 'aliases')}: cdn.aliases: www.news.example.net is in "
@@ -400,6 +408,10 @@ def test_terraform_plans_and_applies_the_module_with_wildcards_through_the_twin(
     assert outputs["cdn"]["value"].startswith("arn:aws:acm:us-east-1:")
     # Applied: nothing left to change.
     done = subprocess.run(
-        [terraform_bin, "plan", "-input=false", "-detailed-exitcode"], cwd=root, env=env, capture_output=True, text=True
+        [terraform_bin, "plan", "-input=false", "-detailed-exitcode"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -55,5 +55,5 @@ MODULE = ModuleDef(
     "for dynamic paths: HTTPS only, TLS 1.2+, HSTS, managed cache policies, logging.",
     facts=facts,
     tfvars=tfvars,
-    contract=("distribution_id", "distribution_arn", "domain_name"),
+    contract=("distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"),
 )
