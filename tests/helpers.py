@@ -36,6 +36,7 @@ TEST_SPECS = {
     "low": SPECS / "low.yaml",
     "high": SPECS / "high.yaml",
     "mysql": SPECS / "mysql.yaml",
+    "dns": SPECS / "dns.yaml",
 }
 
 # Specs for one feature each (the `rendered_extra` fixture): no golden tree, but scanned.
@@ -53,6 +54,7 @@ ENVS = {
     "low": {"dev": "low-power", "test": "low-power"},
     "high": {"prod": "high-power"},
     "mysql": {"staging": "low-power", "prod": "high-power"},
+    "dns": {"staging": "low-power", "prod": "high-power"},
 }
 
 

@@ -279,7 +279,21 @@ def test_high_spec_replicas_and_minimal_spec_without_data_tiers() -> None:
     }
     assert not [n for n in m.nodes if n.endswith(("_cdn", "_static"))]
     assert m.in_cluster("dev") == {"dev_internet", "dev_alarms", "dev_sns"}  # no email, no budget
-    assert "dev_route53" not in m.nodes  # no DNS in the spec yet
+    assert "dev_route53" not in m.nodes  # no `dns:` section
+
+
+def test_a_dns_zone_points_the_names_and_validates_the_certificates() -> None:
+    g, from_dot, _, _ = graphs(TEST_SPECS["dns"], "prod")
+    assert g == from_dot
+    assert g.nodes["prod_route53"] == ("Route 53 zone example.net", "prod")
+    assert {e for e in g.edges if "prod_route53" in e[:2] or "prod_acm" in e[:2]} == {
+        ("prod_internet", "prod_route53", "DNS", False),
+        ("prod_route53", "prod_alb", "alias A", False),
+        ("prod_route53", "prod_cdn", "alias A, AAAA", False),
+        ("prod_acm", "prod_route53", "validation CNAMEs", True),
+        ("prod_acm", "prod_alb", "regional", True),
+        ("prod_acm", "prod_cdn", "us-east-1", True),
+    }
 
 
 def test_static_without_cdn_is_read_through_the_gateway_endpoint() -> None:

@@ -27,7 +27,7 @@ from tfgen.cli import app
 from typer.testing import CliRunner
 
 TWIN = "registry.terraform.io/hashicorp/aws/6.69.1/linux_amd64/terraform-provider-aws_v6.69.1_x5"
-TREES = ["reference", "minimal", "low", "high", "mysql"]
+TREES = ["reference", "minimal", "low", "high", "mysql", "dns"]
 HEADLINE = re.compile(r"^== (\w+): (\d+) to create, 0 to update, 0 to delete, 0 to replace", re.M)
 # Profile-dependent built-in checks: skipped (with their reason) in low-power plans, proved in
 # high-power ones.

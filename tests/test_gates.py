@@ -560,6 +560,7 @@ def test_schema_file_header_and_known_provider_facts() -> None:
         "aws_iam_policy_document",
         "aws_partition",
         "aws_region",
+        "aws_route53_zone",
         "aws_ssm_parameter",
     }
     # deterministic: keys sorted at every level the extractor writes

@@ -75,11 +75,16 @@ def test_https_forwards_only_the_apps_host_names_and_404s_the_rest(
         "low": ['"blog.example.org"'],
         "high": ['"store.example.com"', '"www.store.example.com"'],
         "mysql": [],
+        "dns": {
+            "staging": ['"staging.news.example.net"'],
+            "prod": ['"news.example.net"', '"www.news.example.net"'],
+        },
     }
     for env in ENVS[spec]:
         block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["alb"]
         assert block["host_names"] == "${var.load_balancer.domain_names}"
-        assert tfvars(rendered[spec], env)["load_balancer"]["domain_names"] == names[spec], (spec, env)
+        expected = names[spec][env] if isinstance(names[spec], dict) else names[spec]
+        assert tfvars(rendered[spec], env)["load_balancer"]["domain_names"] == expected, (spec, env)
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
@@ -129,7 +134,11 @@ def test_environment_wires_the_module_to_vpc_s3_and_monitoring(spec: str, render
         assert block["access_logs_bucket_id"] == "${module.s3.log_bucket_id}"
         assert block["alarm_topic_arn"] == "${module.monitoring.sns_topic_arn}"
         assert block["deletion_protection"] == "${var.load_balancer.deletion_protection}"
-        assert block["certificate_arn"] == "${var.load_balancer.certificate_arn}"
+        # With `dns:` and no certificate ARN, the dns module issues and validates the certificate.
+        issued = spec == "dns"
+        assert block["certificate_arn"] == (
+            "${module.dns.alb_certificate_arn}" if issued else "${var.load_balancer.certificate_arn}"
+        )
         assert block["app_port"] == "${var.app.port}"
         assert block["tags"] == "${var.tags}"
 
@@ -139,7 +148,10 @@ def test_tfvars_follow_the_profile(spec: str, rendered: dict[str, Path]) -> None
     for env, profile in ENVS[spec].items():
         lb = tfvars(rendered[spec], env)["load_balancer"]
         assert lb["deletion_protection"] is (profile == "high-power"), (spec, env)
-        assert lb["certificate_arn"].startswith('"arn:aws:acm:')
+        if spec == "dns":
+            assert lb["certificate_arn"] is None  # issued by the dns module
+        else:
+            assert lb["certificate_arn"].startswith('"arn:aws:acm:')
         assert lb["access_logs"] is True
 
 

@@ -151,6 +151,10 @@ MODULE_SKIPS: dict[tuple[str, str], set[str]] = {
     ("high", "rds"): RDS_ALWAYS,
     ("mysql", "rds"): RDS_ALWAYS | {"CKV_AWS_353"},  # MySQL: no Performance Insights on small classes
     ("quiet", "monitoring"): {"CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"},
+    # CKV2_AWS_23: the alias targets are module inputs (plan scans cannot follow them).
+    ("dns", "dns"): {"CKV2_AWS_23"},
+    # The dns tree's CDN uses the certificate the dns module issues (TLSv1.2_2021, aliases).
+    ("dns", "cloudfront"): CLOUDFRONT_ALWAYS | {"CKV_AWS_68"},
 }
 
 
@@ -181,6 +185,7 @@ TRIVY_IGNORES: dict[str, dict[tuple[str, str], set[str]]] = {
     "low": {**TRIVY_ALWAYS, **TRIVY_RDS},
     "high": {**TRIVY_ALWAYS, **TRIVY_RDS},
     "mysql": {**TRIVY_ALWAYS, **TRIVY_MYSQL},
+    "dns": TRIVY_ALWAYS,
     "new-region": {**TRIVY_ALWAYS, ("s3", "aws_s3_bucket_versioning.static"): {"AWS-0090"}},
 }
 

@@ -287,6 +287,7 @@ def test_cli_schema_is_json_schema_for_the_example() -> None:
         "cache",
         "static",
         "cdn",
+        "dns",
         "monitoring",
         "backup",
         "usage",

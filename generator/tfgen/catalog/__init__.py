@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import alb, asg, backup, cloudfront, elasticache, monitoring, rds, s3, vpc
+from . import alb, asg, backup, cloudfront, dns, elasticache, monitoring, rds, s3, vpc
 from ._record import ModuleDef
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ MODULES: tuple[ModuleDef, ...] = (
     elasticache.MODULE,
     s3.MODULE,
     cloudfront.MODULE,
+    dns.MODULE,
     monitoring.MODULE,
     backup.MODULE,
 )

@@ -14,7 +14,12 @@ if TYPE_CHECKING:
 def facts(spec: AppSpec) -> dict[str, Any]:
     """What the environments using a CDN ask for; the module is rendered once for all of them."""
     cdn_envs = [e for e in spec.environments if e.cdn is not None]
-    without_cert = [e.name for e in cdn_envs if e.cdn is not None and not e.cdn.certificate_arn]
+    # An environment with a `dns:` zone and aliases gets its certificate from the dns module.
+    without_cert = [
+        e.name
+        for e in cdn_envs
+        if e.cdn is not None and not e.cdn.certificate_arn and not (e.dns is not None and e.cdn.aliases)
+    ]
     return {
         "dynamic": any(e.cdn.dynamic_paths for e in cdn_envs if e.cdn is not None),
         "without_cert": without_cert,
@@ -50,5 +55,5 @@ MODULE = ModuleDef(
     "for dynamic paths: HTTPS only, TLS 1.2+, HSTS, managed cache policies, logging.",
     facts=facts,
     tfvars=tfvars,
-    contract=("distribution_id", "distribution_arn", "domain_name"),
+    contract=("distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"),
 )

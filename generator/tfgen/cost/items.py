@@ -27,7 +27,9 @@ COMPONENTS = (
 NOT_ESTIMATED = (
     "free tiers, Savings Plans and Reserved Instances (on-demand prices only); data transfer "
     "between AZs; KMS, Secrets Manager and CloudWatch API requests; the log bucket's storage; "
-    "WAF; AWS Budgets (the first two budgets are free); the S3 gateway endpoint (free)"
+    "WAF; AWS Budgets (the first two budgets are free); the S3 gateway endpoint (free); with "
+    "`dns:`, the hosted zone (the account's, looked up, not created) and its queries (alias "
+    "queries to the ALB and CloudFront are free), and the ACM public certificates (free)"
 )
 
 

@@ -270,12 +270,22 @@ def _monitoring(d: _Env) -> None:
 
 
 def _dns(d: _Env) -> None:
-    """Route 53, when the spec has DNS: it has no `dns:` section yet, so nothing is drawn.
+    """Route 53 with a `dns:` section: the zone's alias records point the names at the ALB and
+    CloudFront, and ACM issues the certificates tfgen validates in it."""
+    from ..catalog.dns import issues_alb_certificate, issues_cdn_certificate
 
-    The hook: a `dns` section (zone, records) would add a Route 53 node here, with edges to
-    the ALB and CloudFront for the names it serves.
-    """
-    if d.env.section("dns") is None:
+    dns = d.env.dns
+    if dns is None:
         return
-    zone = d.put(d.top, "route53", "Route 53", "hexagon")
+    zone = d.put(d.top, "route53", f"Route 53 zone {dns.zone}", "hexagon")
     d.link(d.id("internet"), zone, "DNS")
+    d.link(zone, d.id("alb"), "alias A")
+    if d.env.cdn is not None and d.env.cdn.aliases:
+        d.link(zone, d.id("cdn"), "alias A, AAAA")
+    if issues_alb_certificate(d.env) or issues_cdn_certificate(d.env):
+        acm = d.put(d.top, "acm", "ACM certificates (DNS-validated)", "note")
+        d.link(acm, zone, "validation CNAMEs", dashed=True)
+        if issues_alb_certificate(d.env):
+            d.link(acm, d.id("alb"), "regional", dashed=True)
+        if issues_cdn_certificate(d.env):
+            d.link(acm, d.id("cdn"), "us-east-1", dashed=True)

@@ -207,8 +207,12 @@ def check_cdn(c: EnvCheck) -> None:
         return
     if c.env.static is None:
         c.say(("cdn",), "a CDN needs the `static:` bucket section (its origin)")
-    if cdn.aliases and not cdn.certificate_arn:
-        c.say(c.at("cdn", "certificate_arn"), "CloudFront aliases need an ACM certificate in us-east-1")
+    if cdn.aliases and not cdn.certificate_arn and c.env.dns is None:
+        c.say(
+            c.at("cdn", "certificate_arn"),
+            "CloudFront aliases need an ACM certificate in us-east-1: set cdn.certificate_arn, "
+            "or add a `dns:` section (tfgen then issues it)",
+        )
     if cdn.dynamic_paths and not lb.domain_names:
         c.say(
             c.at("cdn", "dynamic_paths"),
@@ -280,7 +284,14 @@ def check_load_balancer(c: EnvCheck) -> None:
     lb = c.env.load_balancer
     if region not in REGIONS:
         return  # reported on `region` itself
-    if f":{region}:" not in lb.certificate_arn:
+    if lb.certificate_arn is None:
+        if c.env.dns is None:
+            c.say(
+                c.at("load_balancer", "certificate_arn"),
+                "the ALB needs an ACM certificate: set load_balancer.certificate_arn, or add a "
+                "`dns:` section (tfgen then issues one for load_balancer.domain_names)",
+            )
+    elif f":{region}:" not in lb.certificate_arn:
         c.say(
             c.at("load_balancer", "certificate_arn"),
             f"the ALB's certificate must be in the spec's region {region}",
@@ -293,6 +304,73 @@ def check_load_balancer(c: EnvCheck) -> None:
             f"the ALB takes a regional web ACL (scope REGIONAL) in {region}: "
             f"arn:aws:wafv2:{region}:ACCOUNT:regional/webacl/...",
         )
+
+
+def in_zone(name: str, zone: str) -> bool:
+    """Whether a DNS name (a wildcard's too) is the zone's apex or below it."""
+    name = name.removeprefix("*.")
+    return name == zone or name.endswith(f".{zone}")
+
+
+def check_dns(c: EnvCheck) -> None:
+    """The zone can hold every name it is to certify and point; by ID it is not known here."""
+    dns, lb, cdn = c.env.dns, c.env.load_balancer, c.env.cdn
+    if dns is None:
+        return
+    if lb.certificate_arn is None and not lb.domain_names:
+        c.say(
+            c.at("load_balancer", "domain_names"),
+            "with `dns:` and no load_balancer.certificate_arn, tfgen issues the ALB's certificate "
+            "for load_balancer.domain_names: name at least one",
+        )
+    if cdn is not None:
+        both = sorted(set(lb.domain_names) & set(cdn.aliases))
+        if both:
+            c.say(
+                c.at("cdn", "aliases"),
+                f"{', '.join(both)} {'is' if len(both) == 1 else 'are'} in load_balancer.domain_names "
+                "too: with `dns:` each name gets one alias record, pointing at the ALB or at CloudFront",
+            )
+    if dns.zone_name is None:
+        return  # a zone ID: its name is only known to AWS
+    for section, key, names in (
+        ("load_balancer", "domain_names", lb.domain_names),
+        ("cdn", "aliases", cdn.aliases if cdn is not None else []),
+    ):
+        outside = [n for n in names if not in_zone(n, dns.zone_name)]
+        if outside:
+            c.say(
+                c.at(section, key),
+                f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not in the Route 53 "
+                f"zone {dns.zone_name} (dns.zone): its certificate could not be validated nor its "
+                "record created there",
+            )
+
+
+def check_dns_names_across_environments(
+    environments: list[Environment], data: dict[str, Any], problems: Problems
+) -> None:
+    """With `dns:`, every environment writes alias records for its names: no two may share one."""
+    owner: dict[str, str] = {}
+    for env in environments:
+        if env.dns is None:
+            continue
+        c = EnvCheck(env, data, problems)
+        cdn = env.cdn
+        for section, key, names in (
+            ("load_balancer", "domain_names", env.load_balancer.domain_names),
+            ("cdn", "aliases", cdn.aliases if cdn is not None else []),
+        ):
+            taken = [n for n in names if owner.get(n, env.name) != env.name]
+            if taken:
+                c.say(
+                    c.at(section, key),
+                    f"environments {owner[taken[0]]} and {env.name} both point {', '.join(taken)}: "
+                    "with `dns:` each environment's names get its own alias records (override "
+                    "the names per environment, e.g. staging.<name>)",
+                )
+            for n in names:
+                owner.setdefault(n, env.name)
 
 
 def check_names(c: EnvCheck) -> None:
@@ -330,9 +408,10 @@ TIER_CHECKS: tuple[tuple[Callable[[EnvCheck], None], frozenset[str]], ...] = (
     (check_database, frozenset({"database"})),
     (check_cache, frozenset({"cache"})),
     (check_high_power, frozenset({"app", "database", "cache", "load_balancer"})),
-    (check_cdn, frozenset({"cdn", "load_balancer", "static"})),
+    (check_cdn, frozenset({"cdn", "load_balancer", "static", "dns"})),
     (check_backup, frozenset({"backup", "database", "static"})),
-    (check_load_balancer, frozenset({"load_balancer"})),
+    (check_load_balancer, frozenset({"load_balancer", "dns"})),
+    (check_dns, frozenset({"dns", "load_balancer", "cdn"})),
     (check_names, frozenset()),
     (check_tag_count, frozenset()),
 )

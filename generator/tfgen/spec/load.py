@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field, ValidationError, create_model
 
 from ..regions import REGIONS
-from .checks import check_environment
+from .checks import check_dns_names_across_environments, check_environment
 from .ci import Ci, check_ci
 from .fields import ACCOUNT_ID, ENV_NAME, REGION, RESERVED_TAGS, SAFE_NAME, ProfileName, Section, Tags
 from .literal_secrets import find_literal_secrets, read_user_data
@@ -157,6 +157,7 @@ def resolve(doc: YamlDoc, source_dir: Path) -> AppSpec:
             environment, invalid = resolve_environment(data, name, problems)
             check_environment(environment, data, problems, invalid)
             environments.append(environment)
+    check_dns_names_across_environments(environments, data, problems)
     problems.raise_if_any()
 
     state = data.get("state") or {}

@@ -16,6 +16,7 @@ from .sections import (
     Cache,
     Cdn,
     Database,
+    Dns,
     LoadBalancer,
     Monitoring,
     Network,
@@ -89,6 +90,11 @@ class Environment:
     @property
     def cdn(self) -> Cdn | None:
         return cast("Cdn | None", self.sections.get("cdn"))
+
+    @property
+    def dns(self) -> Dns | None:
+        """The Route 53 zone that issues the certificates and holds the records, if any."""
+        return cast("Dns | None", self.sections.get("dns"))
 
     @property
     def backup(self) -> Backup | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -58,11 +59,16 @@ class Network(Section):
 class LoadBalancer(Section):
     """The public Application Load Balancer that terminates TLS."""
 
-    certificate_arn: str = Field(
-        ..., pattern=ACM_ARN, description="ACM certificate ARN (same region) for the HTTPS listener."
+    certificate_arn: str | None = Field(
+        None,
+        pattern=ACM_ARN,
+        description="ACM certificate ARN (same region) for the HTTPS listener; required unless "
+        "the spec has a `dns:` section (then tfgen issues one for domain_names).",
     )
     domain_names: list[Annotated[str, Field(pattern=DOMAIN)]] = Field(
-        default_factory=list, description="DNS names served (documentation and outputs)."
+        default_factory=list,
+        description="DNS names served (the listener's host rules, outputs; with `dns:` the "
+        "certificate's names and the alias records).",
     )
     health_check_path: str = Field(
         "/health", pattern=r"^/[A-Za-z0-9_./?=&-]*$", description="Target group health check path."
@@ -204,7 +210,10 @@ class Cdn(Section):
         default_factory=list, description="Alternate domain names."
     )
     certificate_arn: str | None = Field(
-        None, pattern=ACM_ARN, description="ACM certificate in us-east-1; needed with aliases."
+        None,
+        pattern=ACM_ARN,
+        description="ACM certificate in us-east-1; needed with aliases unless the spec has a "
+        "`dns:` section (then tfgen issues one for the aliases).",
     )
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     dynamic_paths: list[Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./*-]*$")]] = Field(
@@ -218,6 +227,33 @@ class Cdn(Section):
         description="Add `preload` to the HSTS header: only for a registrable domain whose every "
         "subdomain serves HTTPS, submitted to hstspreload.org (hard to undo).",
     )
+
+
+ZONE_ID = r"^Z[A-Z0-9]{1,31}$"
+ZONE_NAME = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+
+class Dns(Section):
+    """A public Route 53 hosted zone: tfgen issues the ACM certificates (DNS validation) and
+    points load_balancer.domain_names and cdn.aliases at the ALB and CloudFront (alias records)."""
+
+    zone: str = Field(
+        ...,
+        pattern=rf"{ZONE_ID}|{ZONE_NAME}",
+        description="The public hosted zone that holds the app's names, by name (example.com: "
+        "looked up, and every name must be inside it) or by ID (Z0123456789ABCDEFGHIJ: not "
+        "checked at render time). The zone itself is not managed here.",
+    )
+
+    @property
+    def zone_id(self) -> str | None:
+        """The zone's ID when the spec gives one, else None (then it is looked up by name)."""
+        return self.zone if re.match(ZONE_ID, self.zone) else None
+
+    @property
+    def zone_name(self) -> str | None:
+        """The zone's name when the spec gives one (no trailing dot), else None."""
+        return None if self.zone_id else self.zone.rstrip(".")
 
 
 BACKUP_SCHEDULE = r"^cron\([^()\s]+( [^()\s]+){5}\)$"  # AWS cron: six fields, UTC

@@ -1,0 +1,19 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-3"
+
+  # Every resource gets these tags, including the ones modules create.
+  default_tags {
+    tags = var.tags
+  }
+}

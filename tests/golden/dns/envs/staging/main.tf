@@ -1,0 +1,145 @@
+# news / staging: profile low-power. Rendered by tfgen; edit the spec, not this file.
+
+locals {
+  name = "news-staging"
+  # Zone names pinned at render time from tfgen's region table (not a `state = available`
+  # lookup): an impaired zone never shifts the subnets to other zones.
+  azs = slice(["eu-west-3a", "eu-west-3b", "eu-west-3c"], 0, var.az_count)
+}
+
+module "vpc" {
+  source = "../../modules/vpc"
+
+  name                    = local.name
+  cidr                    = var.network.cidr
+  azs                     = local.azs
+  public_subnets          = var.network.public_subnets
+  private_subnets         = var.network.private_subnets
+  database_subnets        = var.network.database_subnets
+  cache_subnets           = var.network.cache_subnets
+  single_nat_gateway      = var.network.single_nat_gateway
+  flow_log_retention_days = var.network.flow_log_retention_days
+  flow_log_traffic_type   = var.network.flow_log_traffic_type
+  interface_endpoints     = var.network.interface_endpoints
+  app_port                = var.network.app_port
+}
+
+module "alb" {
+  source = "../../modules/alb"
+
+  name                  = local.name
+  tags                  = var.tags
+  vpc_id                = module.vpc.vpc_id
+  subnet_ids            = module.vpc.public_subnet_ids
+  security_group_id     = module.vpc.alb_security_group_id
+  certificate_arn       = module.dns.alb_certificate_arn # issued and validated in the Route 53 zone
+  host_names            = var.load_balancer.domain_names
+  app_port              = var.app.port
+  health_check_path     = var.load_balancer.health_check_path
+  idle_timeout          = var.load_balancer.idle_timeout
+  deletion_protection   = var.load_balancer.deletion_protection
+  access_logs_enabled   = var.load_balancer.access_logs
+  access_logs_bucket_id = module.s3.log_bucket_id
+  waf_web_acl_arn       = var.load_balancer.waf_web_acl_arn
+  alarm_topic_arn       = module.monitoring.sns_topic_arn
+}
+
+module "asg" {
+  source = "../../modules/asg"
+
+  name                      = local.name
+  tags                      = var.tags
+  subnet_ids                = module.vpc.private_subnet_ids
+  security_group_id         = module.vpc.app_security_group_id
+  target_group_arns         = [module.alb.target_group_arn]
+  ami                       = var.app.ami
+  ami_owners                = var.app.ami_owners
+  instance_type             = var.app.instance_type
+  min_size                  = var.app.min_size
+  desired_capacity          = var.app.desired_capacity
+  max_size                  = var.app.max_size
+  cpu_target                = var.app.cpu_target
+  health_check_grace_period = var.app.health_check_grace_period
+  root_volume_size          = var.app.root_volume_size
+  iam_policy_arns           = var.app.iam_policy_arns
+  log_retention_days        = var.app.log_retention_days
+  alarm_topic_arn           = module.monitoring.sns_topic_arn
+
+  # What the app is told at boot (/etc/app.env): endpoints and secret ARNs, never secrets.
+  app_environment = merge(
+    {
+      APP_PORT = tostring(var.app.port)
+    },
+    {
+      STATIC_BUCKET = module.s3.static_bucket_id
+    },
+  )
+  secret_arns = []
+
+  static_buckets = [{
+    arn         = module.s3.static_bucket_arn
+    kms_key_arn = module.s3.static_kms_key_arn
+  }]
+}
+
+# Access logs of every part of the app are kept as long as its CloudWatch logs (monitoring.log_retention_days).
+module "s3" {
+  source = "../../modules/s3"
+
+  name                = local.name
+  tags                = var.tags
+  log_expiration_days = var.monitoring.log_retention_days
+
+  static_versioning                         = var.static.versioning
+  static_noncurrent_version_expiration_days = var.static.noncurrent_version_expiration_days
+
+  # The bucket and key policies let only this distribution read (origin access control).
+  cloudfront_distribution_arn = module.cloudfront.distribution_arn
+}
+
+module "cloudfront" {
+  source = "../../modules/cloudfront"
+
+  name                               = local.name
+  tags                               = var.tags
+  static_bucket_regional_domain_name = module.s3.static_bucket_regional_domain_name
+  log_bucket_domain_name             = module.s3.log_bucket_domain_name
+  price_class                        = var.cdn.price_class
+  web_acl_id                         = var.cdn.waf_web_acl_arn
+  hsts_preload                       = var.cdn.hsts_preload
+  aliases                            = var.cdn.aliases
+  certificate_arn                    = module.dns.cdn_certificate_arn # issued in us-east-1, validated in the Route 53 zone
+
+  # CloudFront reaches the load balancer by the name on its certificate (HTTPS, TLS 1.2).
+  dynamic_paths   = var.cdn.dynamic_paths
+  alb_domain_name = var.cdn.alb_domain_name
+}
+
+module "dns" {
+  source = "../../modules/dns"
+
+  name      = local.name
+  tags      = var.tags
+  zone_id   = var.dns.zone_id
+  zone_name = var.dns.zone_name
+
+  alb_certificate_names = var.dns.alb_certificate_names
+  alb_record_names      = var.dns.alb_record_names
+  alb_dns_name          = module.alb.lb_dns_name
+  alb_zone_id           = module.alb.lb_zone_id
+
+  cdn_certificate_names = var.dns.cdn_certificate_names
+  cdn_record_names      = var.dns.cdn_record_names
+  cdn_domain_name       = module.cloudfront.domain_name
+  cdn_hosted_zone_id    = module.cloudfront.hosted_zone_id
+}
+
+module "monitoring" {
+  source = "../../modules/monitoring"
+
+  name                = local.name
+  tags                = var.tags
+  alarm_email         = var.monitoring.alarm_email
+  monthly_budget_usd  = var.monitoring.monthly_budget_usd
+  budget_cost_filters = var.monitoring.budget_cost_filters
+}

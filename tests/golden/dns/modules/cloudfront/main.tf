@@ -1,0 +1,165 @@
+# AWS-managed policies, looked up by name so their IDs are never copied by hand.
+data "aws_cloudfront_cache_policy" "caching_optimized" {
+  name = "Managed-CachingOptimized"
+}
+
+data "aws_cloudfront_cache_policy" "caching_disabled" {
+  name = "Managed-CachingDisabled"
+}
+
+# Every viewer header, cookie and query string reaches the app, except Host: CloudFront sends
+# the origin's own name so that the load balancer's certificate matches.
+data "aws_cloudfront_origin_request_policy" "all_viewer_except_host_header" {
+  name = "Managed-AllViewerExceptHostHeader"
+}
+
+locals {
+  s3_origin_id  = "static"
+  alb_origin_id = "alb"
+}
+
+resource "aws_cloudfront_origin_access_control" "this" {
+  name                              = "${var.name}-static"
+  description                       = "CloudFront reads the static bucket of ${var.name}"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_response_headers_policy" "this" {
+  # checkov:skip=CKV_AWS_259: HSTS is on (1 year, includeSubDomains); preload is left out for staging, prod because the spec does not ask for it (cdn.hsts_preload: true), since preloading binds every subdomain of the registrable domain to HTTPS and is hard to undo
+  name    = "${var.name}-security-headers"
+  comment = "Security headers on every response of ${var.name}"
+
+  security_headers_config {
+    strict_transport_security {
+      access_control_max_age_sec = 31536000
+      include_subdomains         = true
+      preload                    = var.hsts_preload
+      override                   = true
+    }
+
+    content_type_options {
+      override = true
+    }
+
+    frame_options {
+      frame_option = "DENY"
+      override     = true
+    }
+
+    referrer_policy {
+      referrer_policy = "strict-origin-when-cross-origin"
+      override        = true
+    }
+
+    xss_protection {
+      protection = true
+      mode_block = true
+      override   = true
+    }
+  }
+}
+
+resource "aws_cloudfront_distribution" "this" {
+  # checkov:skip=CKV_AWS_68: no WAF web ACL in the spec for staging, prod: set cdn.waf_web_acl_arn (CLOUDFRONT scope) to attach one
+  # checkov:skip=CKV2_AWS_47: no WAF web ACL in the spec for staging, prod, so no Log4j rule group to check; a web ACL set in cdn.waf_web_acl_arn is managed outside this project
+  # checkov:skip=CKV_AWS_310: one origin per path; an S3 failover origin would need a replicated bucket in a second region
+  # checkov:skip=CKV_AWS_374: the app serves a worldwide audience; geo restriction is not an access control
+  enabled             = true
+  comment             = "${var.name}: static files and dynamic paths"
+  default_root_object = "index.html"
+  http_version        = "http2and3"
+  is_ipv6_enabled     = true
+  price_class         = var.price_class
+  web_acl_id          = var.web_acl_id
+  aliases             = var.aliases
+
+  origin {
+    origin_id                = local.s3_origin_id
+    domain_name              = var.static_bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.this.id
+  }
+
+  dynamic "origin" {
+    for_each = length(var.dynamic_paths) > 0 ? [var.alb_domain_name] : []
+
+    content {
+      origin_id   = local.alb_origin_id
+      domain_name = origin.value
+
+      custom_origin_config {
+        http_port              = 80
+        https_port             = 443
+        origin_protocol_policy = "https-only"
+        origin_ssl_protocols   = ["TLSv1.2"]
+      }
+    }
+  }
+
+  default_cache_behavior {
+    target_origin_id           = local.s3_origin_id
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS"]
+    cached_methods             = ["GET", "HEAD"]
+    cache_policy_id            = data.aws_cloudfront_cache_policy.caching_optimized.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.this.id
+    compress                   = true
+  }
+
+  dynamic "ordered_cache_behavior" {
+    for_each = var.dynamic_paths
+
+    content {
+      path_pattern               = ordered_cache_behavior.value
+      target_origin_id           = local.alb_origin_id
+      viewer_protocol_policy     = "redirect-to-https"
+      allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+      cached_methods             = ["GET", "HEAD"]
+      cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
+      origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host_header.id
+      response_headers_policy_id = aws_cloudfront_response_headers_policy.this.id
+      compress                   = true
+    }
+  }
+
+  # S3 answers 403 for a missing key (the origin access control may not list the bucket):
+  # cache "not found" answers a minute; origin errors only briefly, so recovery shows at once.
+  dynamic "custom_error_response" {
+    for_each = {
+      403 = 60
+      404 = 60
+      500 = 5
+      502 = 5
+      503 = 5
+      504 = 5
+    }
+
+    content {
+      error_code            = custom_error_response.key
+      error_caching_min_ttl = custom_error_response.value
+    }
+  }
+
+  logging_config {
+    bucket          = var.log_bucket_domain_name
+    prefix          = "cloudfront/"
+    include_cookies = false
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    acm_certificate_arn      = var.certificate_arn
+    ssl_support_method       = "sni-only"
+    minimum_protocol_version = "TLSv1.2_2021"
+  }
+
+  tags = merge(var.tags, {
+    Name = var.name
+  })
+}

@@ -1,0 +1,54 @@
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = aws_vpc.this.id
+}
+
+output "vpc_cidr_block" {
+  description = "CIDR block of the VPC."
+  value       = aws_vpc.this.cidr_block
+}
+
+output "azs" {
+  description = "Availability zones the subnets are spread over."
+  value       = var.azs
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets, one per AZ."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the private app subnets, one per AZ."
+  value       = aws_subnet.private[*].id
+}
+
+output "database_subnet_ids" {
+  description = "IDs of the database subnets, one per AZ."
+  value       = aws_subnet.database[*].id
+}
+
+output "cache_subnet_ids" {
+  description = "IDs of the cache subnets, one per AZ."
+  value       = aws_subnet.cache[*].id
+}
+
+output "nat_public_ips" {
+  description = "Public IPs of the NAT gateways (what third parties see as the app's egress IPs)."
+  value       = aws_eip.nat[*].public_ip
+}
+
+output "flow_log_group_name" {
+  description = "CloudWatch log group of the VPC flow logs."
+  value       = aws_cloudwatch_log_group.flow_logs.name
+}
+
+output "alb_security_group_id" {
+  description = "Security group of the load balancer (80/443 from anywhere, out to the app port)."
+  value       = aws_security_group.alb.id
+}
+
+output "app_security_group_id" {
+  description = "Security group of the app instances (app port from the ALB only)."
+  value       = aws_security_group.app.id
+}
