@@ -361,7 +361,7 @@ def test_fmt_gate_without_terraform_is_a_tool_error(tmp_path: Path, monkeypatch:
     root = tree(tmp_path)
     monkeypatch.delenv("TFGEN_TERRAFORM", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    with pytest.raises(ToolError, match="terraform not found: install Terraform >= 1.10"):
+    with pytest.raises(ToolError, match="terraform not found: install Terraform >= 1.11"):
         check_fmt(root)
     monkeypatch.setenv("TFGEN_TERRAFORM", str(tmp_path / "no-such-terraform"))
     with pytest.raises(ToolError, match="terraform not found"):

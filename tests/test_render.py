@@ -136,7 +136,7 @@ def test_environment_roots_pin_versions_and_backend(rendered: dict[str, Path]) -
     for env in ("dev", "staging", "prod"):
         versions = hcl2.loads((root / "envs" / env / "versions.tf").read_text())
         terraform = versions["terraform"][0]
-        assert terraform["required_version"] == '">= 1.10"'
+        assert terraform["required_version"] == '">= 1.11"'
         aws = terraform["required_providers"][0]["aws"]
         assert aws["version"] == '"~> 6.0"' and aws["source"] == '"hashicorp/aws"'
         provider = versions["provider"][0]['"aws"']

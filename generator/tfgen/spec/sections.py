@@ -178,6 +178,12 @@ class Cache(Section):
     snapshot_retention_days: int = Field(
         7, ge=0, le=35, description="Daily snapshots kept, 0-35 (0: none). Profile key."
     )
+    auth_token_version: int = Field(
+        1,
+        ge=1,
+        description="Version of the generated AUTH token, which is never in the Terraform state "
+        "(write-only): raise it to rotate the token.",
+    )
 
     @property
     def version(self) -> str:
