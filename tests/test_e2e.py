@@ -193,6 +193,28 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
             version = by_type["aws_secretsmanager_secret_version"]["instances"][0]["attributes"]
             assert (version["secret_string"], version["secret_string_wo"]) == (None, None)
             assert version["has_secret_string_wo"] is True
+        # cdn.lock_origin: the origin header value is where the README says (the distribution,
+        # the listener rule, its random_password) and nowhere else: not the secret version's
+        # state, not an output.
+        state = json.loads(state_text)
+        header = [
+            r
+            for r in state["resources"]
+            if (r.get("module"), r["type"]) == ("module.cloudfront", "random_password")
+        ]
+        if header:
+            value = header[0]["instances"][0]["attributes"]["result"]
+            holders = {
+                f"{r['module']}.{r['type']}.{r['name']}"
+                for r in state["resources"]
+                if value in json.dumps(r["instances"])
+            }
+            assert holders == {
+                "module.cloudfront.random_password.origin_header",
+                "module.cloudfront.aws_cloudfront_distribution.this",
+                "module.alb.aws_lb_listener_rule.app",
+            }, holders
+            assert value not in json.dumps(state["outputs"])
 
     again = cli("plan", "--all", "--project", p, env=env)
     assert again.exit_code == 0, again.output

@@ -197,9 +197,8 @@ def test_no_generated_file_contains_a_secret(rendered: dict[str, Path]) -> None:
     assert checked > 100
     # The cache auth token and the database password are generated and managed, never written.
     cache = (rendered["reference"] / "modules/elasticache/main.tf").read_text()
-    assert "auth_token                 = random_password.auth_token.result" in cache or re.search(
-        r"auth_token\s+= random_password\.auth_token\.result", cache
-    )
+    assert re.search(r"^\s*auth_token_wo\s+= ephemeral\.random_password\.auth_token\.result$", cache, re.M)
+    assert not re.search(r"^\s*auth_token\s*=", cache, re.M)
     rds = (rendered["reference"] / "modules/rds/main.tf").read_text()
     assert re.search(r"manage_master_user_password\s+= true", rds)
     assert not re.search(r"^\s*password\s*=", rds, re.M)

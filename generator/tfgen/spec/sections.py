@@ -224,6 +224,22 @@ class Cdn(Section):
         description="Add `preload` to the HSTS header: only for a registrable domain whose every "
         "subdomain serves HTTPS, submitted to hstspreload.org (hard to undo).",
     )
+    lock_origin: bool = Field(
+        False,
+        description="Put the ALB behind CloudFront entirely: HTTPS in only from CloudFront's "
+        "origin-facing prefix list, and only requests with the generated origin header "
+        "forwarded (needs dynamic_paths; the app's names then point at CloudFront).",
+    )
+    origin_header_version: int = Field(
+        1,
+        ge=1,
+        description="Version of the generated origin header secret (with lock_origin): raise it "
+        "to rotate the secret.",
+    )
+
+    def locks_origin(self) -> bool:
+        """Whether CloudFront is the ALB's only way in (lock_origin, with dynamic paths)."""
+        return self.lock_origin and bool(self.dynamic_paths)
 
 
 BACKUP_SCHEDULE = r"^cron\([^()\s]+( [^()\s]+){5}\)$"  # AWS cron: six fields, UTC
