@@ -145,6 +145,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
     assert all(i < first_scan for i, line in enumerate(lines) if line.startswith("== "))
     for name in envs:  # each plan's scan is cached next to it
         assert (project / "envs" / name / ".tfgen" / ".tfgen-cache" / "scan").is_dir()
+    plan_texts: dict[str, str] = {}
     for name, block in scans.items():
         assert re.fullmatch(
             r"passed \d+, failed 0, skipped \d+ \(each with its reason: tfgen scan --show-skips lists them\)",
@@ -152,6 +153,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
         ), "\n".join(block)
         # The skips with their reasons: the same scan again, from the cache the plan's scan left.
         plan_json = project / "envs" / name / ".tfgen" / f"{name}.plan.json"
+        plan_texts[name] = plan_json.read_text()  # apply removes it
         shown = cli("scan", "--plan", str(plan_json), "--show-skips", env=env)
         assert shown.exit_code == 0, shown.output
         assert "(from cache)" in shown.stdout.splitlines()[0], shown.stdout
@@ -177,7 +179,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
     assert len(generated) >= (2 * len(envs) if has_cache else 0), generated  # opened at plan and at apply
     for name, info in envs.items():
         state_text = s3.get_object(Bucket=bucket, Key=info["state_key"])["Body"].read().decode()
-        plan_text = (project / "envs" / name / ".tfgen" / f"{name}.plan.json").read_text()
+        plan_text = plan_texts[name]
         leaked = [g for g in generated if g in state_text or g in plan_text]
         assert leaked == [], f"{name}: a generated secret is in the state or the plan"
         if has_cache:

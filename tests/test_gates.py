@@ -556,6 +556,7 @@ def test_schema_file_header_and_known_provider_facts() -> None:
         "aws_caller_identity",
         "aws_cloudfront_cache_policy",
         "aws_cloudfront_origin_request_policy",
+        "aws_ec2_managed_prefix_list",  # CloudFront's origin-facing list (cdn.lock_origin)
         "aws_elb_service_account",
         "aws_iam_policy_document",
         "aws_partition",
