@@ -252,8 +252,8 @@ def test_required_terraform_is_one_constant_every_versions_tf_renders() -> None:
         if path.endswith("versions.tf")
     }
     assert len(stated) > 3 and set(map(tuple, stated.values())) == {(REQUIRED_TERRAFORM,)}
-    assert required_terraform() == ">= 1.10"
-    assert "install Terraform >= 1.10 " in INSTALL_HINT
+    assert required_terraform() == ">= 1.11"
+    assert "install Terraform >= 1.11 " in INSTALL_HINT
     assert [satisfies(v, ">= 1.10") for v in ("1.5.7", "1.9.8", "1.10.0", "1.11.4", "2.0.0")] == [
         False,
         False,
@@ -304,9 +304,9 @@ def test_doctor_json_checks_the_versions_with_the_real_tools(project: Path, chec
     assert checks["terraform"] == {
         "name": "terraform",
         "ok": True,
-        "detail": f"{version} at {find_terraform()} (needs >= 1.10)",
+        "detail": f"{version} at {find_terraform()} (needs >= 1.11)",
         "found": f"{version} at {find_terraform()}",
-        "needed": ">= 1.10",
+        "needed": ">= 1.11",
         "hint": None,
     }
     assert checks["checkov"]["ok"] is True
@@ -336,9 +336,9 @@ def test_doctor_fails_a_terraform_or_checkov_too_old(project: Path, tmp_path: Pa
     other_ck = _stand_in(tmp_path, "checkov", "echo 3.2.0\n")
     checks = _doctor_json(project, TFGEN_TERRAFORM=str(old_tf), TFGEN_CHECKOV=str(other_ck))
     tf = checks["terraform"]
-    assert (tf["ok"], tf["found"], tf["needed"]) == (False, f"1.5.7 at {old_tf}", ">= 1.10")
-    assert tf["detail"] == f"1.5.7 at {old_tf}, but the generated versions.tf requires >= 1.10"
-    assert str(tf["hint"]).startswith("install Terraform >= 1.10 ")
+    assert (tf["ok"], tf["found"], tf["needed"]) == (False, f"1.5.7 at {old_tf}", ">= 1.11")
+    assert tf["detail"] == f"1.5.7 at {old_tf}, but the generated versions.tf requires >= 1.11"
+    assert str(tf["hint"]).startswith("install Terraform >= 1.11 ")
     ck = checks["checkov"]
     assert (ck["ok"], ck["found"], ck["needed"]) == (False, f"3.2.0 at {other_ck}", "== 3.3.30")
     assert ck["hint"] == (
@@ -350,4 +350,4 @@ def test_doctor_fails_a_terraform_or_checkov_too_old(project: Path, tmp_path: Pa
         str(project),
         env={"TFGEN_TERRAFORM": str(old_tf), "TFGEN_CHECKOV": str(other_ck)},
     )
-    assert f"FAIL terraform: 1.5.7 at {old_tf}, but the generated versions.tf requires >= 1.10" in text.stdout
+    assert f"FAIL terraform: 1.5.7 at {old_tf}, but the generated versions.tf requires >= 1.11" in text.stdout

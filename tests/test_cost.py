@@ -116,8 +116,10 @@ def test_reference_prod_high_power_line_items_by_hand() -> None:
         "backup.database_transfer": 1 * 0.5 * 365 / 12 * U["inter_region_transfer_gb"],
         # alb 5, asg 1, rds 4 + 1 replica lag, two cache nodes 3 each, backup 3
         **reference_common(azs=3, nat=3, alarms=17 + 3),
-        # + the two vault keys
-        "security.kms": (6 + 2) * U["kms_key_month"],
+        # + the two vault keys, + the origin header secret's key (cdn.lock_origin)
+        "security.kms": (6 + 2 + 1) * U["kms_key_month"],
+        # RDS's managed master password, the cache AUTH token, the origin header
+        "security.secrets": 3 * U["secret_month"],
         # high-power: ssm, ssmmessages, ec2messages, secretsmanager, logs, kms in each of 3 AZs
         "network.endpoints": 6 * 3 * U["interface_endpoint_hour"] * 730,
     }
@@ -202,6 +204,8 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         if cache.replicas:
             out["cache.replicas"] = cache.replicas * node * H
         alarms, keys, secrets = alarms + 3 * (1 + cache.replicas), keys + 1, secrets + 1
+    if env.cdn is not None and env.cdn.locks_origin():  # the origin header secret and its key
+        keys, secrets = keys + 1, secrets + 1
     if env.cdn is not None:
         out["cdn.requests"] = usage.requests_per_month / 10_000 * CF["https_requests_per_10000"]
         out["cdn.egress"] = usage.egress_gb * CF["data_transfer_out_gb"]
@@ -642,7 +646,9 @@ def test_priced_resources_are_exactly_those_the_rendered_modules_create(
     expected = {
         (p.module, p.type, p.name, p.count_expr, p.variant)
         for p in PRICED
-        if p.module in modules_of(env) and (p.count_expr is not None or p.count(env) > 0)
+        if p.module in modules_of(env)
+        and (p.count_expr is not None or p.count(env) > 0)
+        and (p.rendered is None or p.rendered(spec))
     }
     assert found == expected
     for module, address in MANAGED_SECRETS.items():
@@ -752,8 +758,9 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
             # primary Multi-AZ with 2 x 20 GB and its managed secret; the replica (storage unknown)
             "aws_db_instance": 2 * r7g * 730 + 40 * U["rds_gp3_gb_month"] + U["secret_month"] + r7g * 730,
             "aws_elasticache_replication_group": 2 * node * 730,
-            "aws_kms_key": (6 + 2) * U["kms_key_month"],  # + the two backup vault keys
-            "aws_secretsmanager_secret": 1 * U["secret_month"],
+            # + the two backup vault keys and the origin header secret's key
+            "aws_kms_key": (6 + 2 + 1) * U["kms_key_month"],
+            "aws_secretsmanager_secret": 2 * U["secret_month"],  # the AUTH token, the origin header
             "aws_cloudwatch_metric_alarm": (17 + 3) * U["cloudwatch_alarm_month"],  # + failed backup jobs
             "aws_vpc_endpoint": 6 * 3 * U["interface_endpoint_hour"] * 730,
         },

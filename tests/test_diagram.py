@@ -264,7 +264,9 @@ def test_high_spec_replicas_and_minimal_spec_without_data_tiers() -> None:
         "prod_cache_replica_1",
         "prod_cache_replica_2",
     }
-    assert ("prod_cdn", "prod_alb", "/api/*, /cart/*", False) in g.edges
+    # cdn.lock_origin: CloudFront (with its origin header) is the ALB's only way in
+    assert ("prod_cdn", "prod_alb", "/api/*, /cart/*\n(origin header)", False) in g.edges
+    assert {(a, b) for a, b, _, _ in g.edges if b == "prod_alb"} == {("prod_cdn", "prod_alb")}
     # the static bucket is backed up too, and copied to a second account's vault as well
     assert ("prod_static", "prod_backup_vault", "daily backup", False) in g.edges
     assert ("prod_backup_vault", "prod_backup_account", "copy", True) in g.edges

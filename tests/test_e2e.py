@@ -46,12 +46,14 @@ def cli(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 
-def aws_env(endpoint: str, mirror: Path) -> dict[str, str]:
+def aws_env(endpoint: str, mirror: Path, ephemeral_log: Path) -> dict[str, str]:
     return {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_ENDPOINT_URL": endpoint,  # boto3 (bootstrap); terraform reads the override
         "TFGEN_PLUGIN_MIRROR": str(mirror),
+        # The twin writes each ephemeral password it generates here (tools/twin/README.md).
+        "TFGEN_TWIN_EPHEMERAL_LOG": str(ephemeral_log),
         "CI": "",
     }
 
@@ -114,7 +116,8 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
 
     project = writable_copy(rendered[tree])
     envs = point_backends_at(project, moto_endpoint)
-    env = aws_env(moto_endpoint, mirror)
+    ephemeral_log = project / "ephemeral.jsonl"
+    env = aws_env(moto_endpoint, mirror, ephemeral_log)
     p = str(project)
 
     for name in envs:
@@ -142,6 +145,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
     assert all(i < first_scan for i, line in enumerate(lines) if line.startswith("== "))
     for name in envs:  # each plan's scan is cached next to it
         assert (project / "envs" / name / ".tfgen" / ".tfgen-cache" / "scan").is_dir()
+    plan_texts: dict[str, str] = {}
     for name, block in scans.items():
         assert re.fullmatch(
             r"passed \d+, failed 0, skipped \d+ \(each with its reason: tfgen scan --show-skips lists them\)",
@@ -149,6 +153,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
         ), "\n".join(block)
         # The skips with their reasons: the same scan again, from the cache the plan's scan left.
         plan_json = project / "envs" / name / ".tfgen" / f"{name}.plan.json"
+        plan_texts[name] = plan_json.read_text()  # apply removes it
         shown = cli("scan", "--plan", str(plan_json), "--show-skips", env=env)
         assert shown.exit_code == 0, shown.output
         assert "(from cache)" in shown.stdout.splitlines()[0], shown.stdout
@@ -164,6 +169,54 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
         applied = cli("apply", "--env", name, *confirm, "--project", p, env={**env, "CI": "true"})
         assert applied.exit_code == 0, applied.output
         assert f"Apply complete! Resources: {created[name]} added, 0 changed, 0 destroyed." in applied.output
+
+    # Generated secrets (the cache AUTH token) are ephemeral and written write-only: no value
+    # the twin generated is in any environment's state or saved plan.
+    has_cache = (project / "modules" / "elasticache").is_dir()
+    generated = (
+        [json.loads(line)["result"] for line in ephemeral_log.read_text().splitlines()] if has_cache else []
+    )
+    assert len(generated) >= (2 * len(envs) if has_cache else 0), generated  # opened at plan and at apply
+    for name, info in envs.items():
+        state_text = s3.get_object(Bucket=bucket, Key=info["state_key"])["Body"].read().decode()
+        plan_text = plan_texts[name]
+        leaked = [g for g in generated if g in state_text or g in plan_text]
+        assert leaked == [], f"{name}: a generated secret is in the state or the plan"
+        if has_cache:
+            state = json.loads(state_text)
+            by_type = {r["type"]: r for r in state["resources"] if r["module"] == "module.elasticache"}
+            assert "random_password" not in by_type
+            group = by_type["aws_elasticache_replication_group"]["instances"][0]["attributes"]
+            assert (group["auth_token"], group["auth_token_wo"], group["auth_token_wo_version"]) == (
+                None,
+                None,
+                1,
+            )
+            version = by_type["aws_secretsmanager_secret_version"]["instances"][0]["attributes"]
+            assert (version["secret_string"], version["secret_string_wo"]) == (None, None)
+            assert version["has_secret_string_wo"] is True
+        # cdn.lock_origin: the origin header value is where the README says (the distribution,
+        # the listener rule, its random_password) and nowhere else: not the secret version's
+        # state, not an output.
+        state = json.loads(state_text)
+        header = [
+            r
+            for r in state["resources"]
+            if (r.get("module"), r["type"]) == ("module.cloudfront", "random_password")
+        ]
+        if header:
+            value = header[0]["instances"][0]["attributes"]["result"]
+            holders = {
+                f"{r['module']}.{r['type']}.{r['name']}"
+                for r in state["resources"]
+                if value in json.dumps(r["instances"])
+            }
+            assert holders == {
+                "module.cloudfront.random_password.origin_header",
+                "module.cloudfront.aws_cloudfront_distribution.this",
+                "module.alb.aws_lb_listener_rule.app",
+            }, holders
+            assert value not in json.dumps(state["outputs"])
 
     again = cli("plan", "--all", "--project", p, env=env)
     assert again.exit_code == 0, again.output

@@ -361,7 +361,7 @@ def test_fmt_gate_without_terraform_is_a_tool_error(tmp_path: Path, monkeypatch:
     root = tree(tmp_path)
     monkeypatch.delenv("TFGEN_TERRAFORM", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    with pytest.raises(ToolError, match="terraform not found: install Terraform >= 1.10"):
+    with pytest.raises(ToolError, match="terraform not found: install Terraform >= 1.11"):
         check_fmt(root)
     monkeypatch.setenv("TFGEN_TERRAFORM", str(tmp_path / "no-such-terraform"))
     with pytest.raises(ToolError, match="terraform not found"):
@@ -556,6 +556,7 @@ def test_schema_file_header_and_known_provider_facts() -> None:
         "aws_caller_identity",
         "aws_cloudfront_cache_policy",
         "aws_cloudfront_origin_request_policy",
+        "aws_ec2_managed_prefix_list",  # CloudFront's origin-facing list (cdn.lock_origin)
         "aws_elb_service_account",
         "aws_iam_policy_document",
         "aws_partition",

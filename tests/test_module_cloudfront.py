@@ -192,7 +192,16 @@ def test_env_outputs_and_wiring(rendered: dict[str, Path]) -> None:
     assert outputs["cloudfront_domain_name"]["value"] == "${module.cloudfront.domain_name}"
     assert outputs["cloudfront_distribution_id"]["value"] == "${module.cloudfront.distribution_id}"
     mod_outputs = blocks(parse(rendered["reference"] / "modules" / "cloudfront" / "outputs.tf"), "output")
-    assert set(mod_outputs) == {"distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"}
+    assert set(mod_outputs) == {
+        "distribution_id",
+        "distribution_arn",
+        "domain_name",
+        "hosted_zone_id",
+        # the reference spec locks staging and prod (cdn.lock_origin): test_origin_lock.py
+        "origin_header_name",
+        "origin_header_value",
+        "origin_header_secret_arn",
+    }
 
 
 @pytest.mark.parametrize("spec", ["reference", "high"])

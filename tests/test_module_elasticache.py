@@ -51,7 +51,10 @@ def test_replication_group_is_private_and_encrypted_both_ways(spec: str, cache: 
     assert group["kms_key_id"] == "${aws_kms_key.this.arn}"
     assert group["transit_encryption_enabled"] is True
     assert group["transit_encryption_mode"] == '"required"'
-    assert group["auth_token"] == "${random_password.auth_token.result}"
+    # Write-only: the token goes to AWS but never into the plan or the state.
+    assert "auth_token" not in group
+    assert group["auth_token_wo"] == "${ephemeral.random_password.auth_token.result}"
+    assert group["auth_token_wo_version"] == "${var.auth_token_version}"
     assert group["auth_token_update_strategy"] == '"ROTATE"'
     assert group["auto_minor_version_upgrade"] is True
 
@@ -65,7 +68,8 @@ def test_failover_and_snapshots_come_from_the_environment(spec: str, cache: dict
     assert group["snapshot_retention_limit"] == "${var.snapshot_retention_days}"
     assert group["snapshot_window"] == "${var.snapshot_window}"
     assert group["maintenance_window"] == "${var.maintenance_window}"
-    assert set(skips(group)) == {"CKV2_AWS_50"}
+    assert set(skips(group)) == {"CKV_AWS_31", "CKV2_AWS_50"}
+    assert "auth_token_wo" in skips(group)["CKV_AWS_31"]
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
@@ -87,17 +91,22 @@ def test_slow_log_goes_to_an_encrypted_log_group(spec: str, cache: dict[str, Any
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
 def test_auth_token_is_generated_and_kept_in_secrets_manager(spec: str, cache: dict[str, Any]) -> None:
     doc = cache[spec]
-    token = resources(doc, "random_password")["auth_token"]
+    # Ephemeral: generated at each run and never stored; no random_password resource holds it.
+    assert resources(doc, "random_password") == {}
+    (token,) = blocks(doc, "ephemeral", "random_password").values()
+    assert blocks(doc, "ephemeral", "random_password") == {"auth_token": token}
     assert 16 <= token["length"] <= 128
     assert token["special"] is True
     assert set(unquote(token["override_special"])) <= AUTH_SPECIALS
     secret = resources(doc, "aws_secretsmanager_secret")["auth_token"]
     assert secret["kms_key_id"] == "${aws_kms_key.this.arn}"
     reason = skips(secret)["CKV2_AWS_57"]
-    assert "Lambda" in reason
+    assert "Lambda" in reason and "cache.auth_token_version" in reason
     version = resources(doc, "aws_secretsmanager_secret_version")["auth_token"]
     assert version["secret_id"] == "${aws_secretsmanager_secret.auth_token.id}"
-    assert version["secret_string"] == "${random_password.auth_token.result}"
+    assert "secret_string" not in version
+    assert version["secret_string_wo"] == "${ephemeral.random_password.auth_token.result}"
+    assert version["secret_string_wo_version"] == "${var.auth_token_version}"
 
 
 @pytest.mark.parametrize("spec", list(CACHE_ENVS))
@@ -163,7 +172,9 @@ def test_tfvars_carry_the_profile(spec: str, env: str, profile: str, rendered: d
         assert values["replicas"] == 0
     # Daily snapshots per profile: a week in high-power, the free last one in low-power.
     assert values["snapshot_retention_days"] == (7 if profile == "high-power" else 1)
-    assert not any("token" in key or "password" in key for key in values)
+    # The token's version (raised to rotate it), never the token.
+    assert [key for key in values if "token" in key or "password" in key] == ["auth_token_version"]
+    assert values["auth_token_version"] == 1
 
 
 @pytest.mark.parametrize(

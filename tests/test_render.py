@@ -136,7 +136,7 @@ def test_environment_roots_pin_versions_and_backend(rendered: dict[str, Path]) -
     for env in ("dev", "staging", "prod"):
         versions = hcl2.loads((root / "envs" / env / "versions.tf").read_text())
         terraform = versions["terraform"][0]
-        assert terraform["required_version"] == '">= 1.10"'
+        assert terraform["required_version"] == '">= 1.11"'
         aws = terraform["required_providers"][0]["aws"]
         assert aws["version"] == '"~> 6.0"' and aws["source"] == '"hashicorp/aws"'
         provider = versions["provider"][0]['"aws"']
@@ -197,9 +197,8 @@ def test_no_generated_file_contains_a_secret(rendered: dict[str, Path]) -> None:
     assert checked > 100
     # The cache auth token and the database password are generated and managed, never written.
     cache = (rendered["reference"] / "modules/elasticache/main.tf").read_text()
-    assert "auth_token                 = random_password.auth_token.result" in cache or re.search(
-        r"auth_token\s+= random_password\.auth_token\.result", cache
-    )
+    assert re.search(r"^\s*auth_token_wo\s+= ephemeral\.random_password\.auth_token\.result$", cache, re.M)
+    assert not re.search(r"^\s*auth_token\s*=", cache, re.M)
     rds = (rendered["reference"] / "modules/rds/main.tf").read_text()
     assert re.search(r"manage_master_user_password\s+= true", rds)
     assert not re.search(r"^\s*password\s*=", rds, re.M)

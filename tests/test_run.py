@@ -318,7 +318,7 @@ def test_terraform_missing_names_what_to_install(project: Path, monkeypatch) -> 
     monkeypatch.setenv("TFGEN_TERRAFORM", str(project / "no-such-terraform"))
     result = cli("plan", "--env", "dev", "--project", str(project))
     assert result.exit_code == 1
-    assert "install Terraform >= 1.10" in result.output and "TFGEN_TERRAFORM" in result.output
+    assert "install Terraform >= 1.11" in result.output and "TFGEN_TERRAFORM" in result.output
     monkeypatch.delenv("TFGEN_TERRAFORM")
     monkeypatch.setenv("PATH", str(project))
     result = cli("apply", "--env", "dev", "--project", str(project), "--plan", str(project / "x.tfplan"))

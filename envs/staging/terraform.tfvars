@@ -22,6 +22,7 @@ network = {
   flow_log_traffic_type   = "REJECT"
   interface_endpoints     = []
   app_port                = 8080
+  alb_cloudfront_only     = true
   database_port           = 5432
   cache_port              = 6379
 }
@@ -34,6 +35,7 @@ load_balancer = {
   waf_web_acl_arn     = null
   idle_timeout        = 60
   deletion_protection = false
+  origin_lock         = true
 }
 
 app = {
@@ -79,6 +81,7 @@ cache = {
   replicas                = 0
   automatic_failover      = false
   snapshot_retention_days = 1
+  auth_token_version      = 1
   log_retention_days      = 365
 }
 
@@ -88,13 +91,15 @@ static = {
 }
 
 cdn = {
-  aliases         = ["static.shop.example.com"]
-  certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
-  price_class     = "PriceClass_100"
-  waf_web_acl_arn = null
-  hsts_preload    = false
-  dynamic_paths   = ["/api/*"]
-  alb_domain_name = "shop.example.com"
+  aliases               = ["static.shop.example.com"]
+  certificate_arn       = "arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
+  price_class           = "PriceClass_100"
+  waf_web_acl_arn       = null
+  hsts_preload          = false
+  dynamic_paths         = ["/api/*"]
+  alb_domain_name       = "shop.example.com"
+  lock_origin           = true
+  origin_header_version = 1
 }
 
 monitoring = {

@@ -17,7 +17,7 @@ class Check:
     detail: str
     fix: str = ""
     found: str = ""  # what is there, e.g. "1.11.4 at /usr/bin/terraform" ("" when nothing)
-    needed: str = ""  # what tfgen needs, e.g. ">= 1.10"
+    needed: str = ""  # what tfgen needs, e.g. ">= 1.11"
 
     def line(self) -> str:
         mark = "ok  " if self.ok else "FAIL"

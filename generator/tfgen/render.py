@@ -175,7 +175,13 @@ def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
             template = (
                 "modules/versions.tf.j2" if name == "versions.tf" else f"modules/{module.name}/{name}.j2"
             )
-            out.put(f"modules/{module.name}/{name}", template, module=module, m=facts[module.name])
+            out.put(
+                f"modules/{module.name}/{name}",
+                template,
+                module=module,
+                m=facts[module.name],
+                module_providers=module.providers_in(spec),
+            )
     out.files["modules/asg/user_data.sh.tftpl"] = user_data_template(spec)
     for environment in spec.environments:
         used = env_modules(spec, environment)
@@ -185,7 +191,7 @@ def render(spec: AppSpec, spec_ref: str = "tfgen.yaml") -> dict[str, str]:
             "facts": facts,
             "sections": {m.name: m.section for m in used},
             "tfvars": {m.name: m.tfvars(spec, environment) for m in used},
-            "providers": sorted({p for m in used for p in m.providers}),
+            "providers": sorted({p for m in used for p in m.providers_in(spec)}),
         }
         for name in ENV_FILES:
             out.put(f"envs/{environment.name}/{name}", f"env/{name}.j2", **context)

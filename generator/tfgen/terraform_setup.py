@@ -16,13 +16,14 @@ from pathlib import Path
 from .errors import ToolError
 from .paths import private_dir
 
-# The terraform versions every rendered root and module requires (S3 lock files need 1.10):
-# the one place it is stated; versions.tf, doctor and the install hints all read it.
-REQUIRED_TERRAFORM = ">= 1.10"
+# The terraform versions every rendered root and module requires (S3 lock files and ephemeral
+# resources need 1.10, write-only arguments such as auth_token_wo 1.11): the one place it is
+# stated; versions.tf, doctor and the install hints all read it.
+REQUIRED_TERRAFORM = ">= 1.11"
 
 
 def required_terraform() -> str:
-    """The terraform version every rendered root requires, e.g. ">= 1.10"."""
+    """The terraform version every rendered root requires, e.g. ">= 1.11"."""
     return REQUIRED_TERRAFORM
 
 

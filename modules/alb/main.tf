@@ -2,6 +2,12 @@ locals {
   # TLS 1.3, and TLS 1.2 with forward-secret AEAD ciphers only: stricter than the
   # ELBSecurityPolicy-TLS13-1-2-2021-06 default, still every browser and SDK of the last decade.
   ssl_policy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+
+  # Behind CloudFront (origin_lock), only its requests reach the app: the origin's name as Host
+  # (the first name; CloudFront sends no other) and the secret origin header. Anything else,
+  # such as a request straight to the load balancer, gets a fixed 403.
+  forwarded_names = var.origin_lock ? slice(var.host_names, 0, 1) : var.host_names
+  default_status  = var.origin_lock ? 403 : length(var.host_names) > 0 ? 404 : null
 }
 
 # trivy:ignore:AVD-AWS-0053: a public web app needs an internet-facing load balancer; it answers HTTPS only (HTTP is a redirect) and the app tier stays in private subnets
@@ -94,17 +100,17 @@ resource "aws_lb_listener" "https" {
   routing_http_response_x_content_type_options_header_value    = "nosniff"
   routing_http_response_server_enabled                         = false
 
-  # Only requests for the app's names reach it (the rules below); any other Host header (a
-  # scanner on the load balancer's DNS name or IP) gets a 404. Without names, all are forwarded.
+  # Only requests the rules below match reach the app; the rest get local.default_status.
+  # Without names (and no origin lock), all are forwarded.
   default_action {
-    type             = length(var.host_names) > 0 ? "fixed-response" : "forward"
-    target_group_arn = length(var.host_names) > 0 ? null : aws_lb_target_group.app.arn
+    type             = local.default_status == null ? "forward" : "fixed-response"
+    target_group_arn = local.default_status == null ? aws_lb_target_group.app.arn : null
 
     dynamic "fixed_response" {
-      for_each = length(var.host_names) > 0 ? [404] : []
+      for_each = local.default_status == null ? [] : [local.default_status]
       content {
         content_type = "text/plain"
-        message_body = "Not found"
+        message_body = fixed_response.value == 403 ? "Forbidden" : "Not found"
         status_code  = tostring(fixed_response.value)
       }
     }
@@ -115,7 +121,7 @@ resource "aws_lb_listener" "https" {
 
 # One rule per five names (a rule's condition holds at most five values).
 resource "aws_lb_listener_rule" "app" {
-  for_each = { for i, names in chunklist(var.host_names, 5) : tostring(i) => names }
+  for_each = { for i, names in chunklist(local.forwarded_names, 5) : tostring(i) => names }
 
   listener_arn = aws_lb_listener.https.arn
   priority     = 100 + tonumber(each.key)
@@ -123,6 +129,18 @@ resource "aws_lb_listener_rule" "app" {
   condition {
     host_header {
       values = each.value
+    }
+  }
+
+  # The header's value is in this rule's state (and the distribution's): see the cloudfront module.
+  dynamic "condition" {
+    for_each = var.origin_lock ? [var.origin_header_name] : []
+
+    content {
+      http_header {
+        http_header_name = condition.value
+        values           = [var.origin_header_value]
+      }
     }
   }
 

@@ -16,6 +16,88 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host_header" {
 locals {
   s3_origin_id  = "static"
   alb_origin_id = "alb"
+  # The header CloudFront adds to every request it sends the load balancer (cdn.lock_origin).
+  origin_header_name = "X-Origin-Verify"
+}
+
+################################################################################
+# Origin lock (cdn.lock_origin): the secret header of CloudFront's requests to the ALB
+################################################################################
+
+# The load balancer forwards only requests carrying this header (its listener rule), and its
+# security group lets in only CloudFront's origin-facing addresses: nothing reaches the app but
+# through this distribution and its WAF. The value is configuration of two AWS resources, this
+# distribution's origin and the ALB's listener rule, which must hold it in clear, so unlike the
+# cache's AUTH token it IS in the state (of this random_password, the distribution and the
+# rule): the state bucket is encrypted, TLS-only and access-restricted, and the value opens no
+# data, only the path through CloudFront. Secrets Manager keeps a copy, written write-only, for
+# tools that audit or rotate it. Rotate: raise cdn.origin_header_version (a new value, written
+# to all three in one apply; dynamic paths answer 403 until CloudFront has deployed it).
+resource "random_password" "origin_header" {
+  count = var.lock_origin ? 1 : 0
+
+  length  = 48
+  special = false
+  keepers = {
+    version = tostring(var.origin_header_version)
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+resource "aws_kms_key" "origin_header" {
+  count = var.lock_origin ? 1 : 0
+
+  description             = "CloudFront ${var.name}: the origin header secret"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+
+  # Secrets Manager uses the key through grants made on behalf of the account's principals.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+    ]
+  })
+
+  tags = merge(var.tags, {
+    Name = "${var.name}-origin-header"
+  })
+}
+
+resource "aws_kms_alias" "origin_header" {
+  count = var.lock_origin ? 1 : 0
+
+  name          = "alias/${var.name}-origin-header"
+  target_key_id = aws_kms_key.origin_header[0].key_id
+}
+
+resource "aws_secretsmanager_secret" "origin_header" {
+  # checkov:skip=CKV2_AWS_57: the origin header secret is rotated by raising cdn.origin_header_version, which writes a new value to CloudFront, the ALB's listener rule and this secret in one apply; a rotation Lambda would change it behind Terraform's back
+  count = var.lock_origin ? 1 : 0
+
+  name_prefix             = "${var.name}/origin-header-"
+  description             = "Value of the ${local.origin_header_name} header CloudFront sends the load balancer of ${var.name} (plain string)."
+  kms_key_id              = aws_kms_key.origin_header[0].arn
+  recovery_window_in_days = 7
+
+  tags = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "origin_header" {
+  count = var.lock_origin ? 1 : 0
+
+  secret_id                = aws_secretsmanager_secret.origin_header[0].id
+  secret_string_wo         = random_password.origin_header[0].result
+  secret_string_wo_version = var.origin_header_version
 }
 
 resource "aws_cloudfront_origin_access_control" "this" {
@@ -93,6 +175,15 @@ resource "aws_cloudfront_distribution" "this" {
         https_port             = 443
         origin_protocol_policy = "https-only"
         origin_ssl_protocols   = ["TLSv1.2"]
+      }
+
+      dynamic "custom_header" {
+        for_each = var.lock_origin ? [local.origin_header_name] : []
+
+        content {
+          name  = custom_header.value
+          value = random_password.origin_header[0].result
+        }
       }
     }
   }

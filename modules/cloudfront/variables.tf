@@ -75,3 +75,20 @@ variable "dynamic_paths" {
     error_message = "dynamic_paths need alb_domain_name (the load balancer's domain name)."
   }
 }
+
+variable "lock_origin" {
+  description = "Send the load balancer the generated origin header, which its listener rule requires (cdn.lock_origin); needs dynamic_paths."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.lock_origin || length(var.dynamic_paths) > 0
+    error_message = "lock_origin needs dynamic_paths (CloudFront sends the load balancer only those)."
+  }
+}
+
+variable "origin_header_version" {
+  description = "Version of the generated origin header value: raise it to rotate the value."
+  type        = number
+  default     = 1
+}

@@ -61,17 +61,21 @@ resource "aws_kms_alias" "this" {
 # Auth token: generated here, kept in Secrets Manager, never in the spec or tfvars
 ################################################################################
 
-# The token is in the Terraform state (random_password, the secret version and the replication
-# group all hold it); the state lives in the S3 backend bucket, encrypted, and nowhere else.
-# AUTH tokens take 16-128 printable characters; of the special ones only !&#$^<>- are allowed.
-resource "random_password" "auth_token" {
+# The token never lands in the Terraform state or the plan: an ephemeral password (generated
+# afresh at each run, never stored) is written through the write-only arguments auth_token_wo
+# and secret_string_wo (Terraform >= 1.11). Terraform sends it only when *_wo_version changes,
+# so the replication group and the secret get the same token in the run that changes it.
+# Rotate: raise cache.auth_token_version in the spec, re-render and apply; with strategy ROTATE
+# the old token is still accepted until the next change, so clients read the new one from the
+# secret first. AUTH tokens take 16-128 printable characters; of the special ones only !&#$^<>-.
+ephemeral "random_password" "auth_token" {
   length           = 64
   special          = true
   override_special = "!&#$^<>-"
 }
 
 resource "aws_secretsmanager_secret" "auth_token" {
-  # checkov:skip=CKV2_AWS_57: rotating an ElastiCache AUTH token needs a rotation Lambda that calls ModifyReplicationGroup (ROTATE then SET); none is deployed. Rotate by replacing random_password.auth_token (terraform apply -replace), which uses auth_token_update_strategy ROTATE
+  # checkov:skip=CKV2_AWS_57: rotating an ElastiCache AUTH token needs a rotation Lambda that calls ModifyReplicationGroup (ROTATE then SET); none is deployed. Rotate by raising cache.auth_token_version (auth_token_wo_version), which writes a new ephemeral token to the replication group (strategy ROTATE) and to this secret in one apply
   name_prefix             = "${var.name}/cache-auth-token-"
   description             = "AUTH token of the ${local.replication_group_id} replication group (plain string)."
   kms_key_id              = aws_kms_key.this.arn
@@ -81,8 +85,9 @@ resource "aws_secretsmanager_secret" "auth_token" {
 }
 
 resource "aws_secretsmanager_secret_version" "auth_token" {
-  secret_id     = aws_secretsmanager_secret.auth_token.id
-  secret_string = random_password.auth_token.result
+  secret_id                = aws_secretsmanager_secret.auth_token.id
+  secret_string_wo         = ephemeral.random_password.auth_token.result
+  secret_string_wo_version = var.auth_token_version
 }
 
 ################################################################################
@@ -98,6 +103,7 @@ resource "aws_cloudwatch_log_group" "slow_log" {
 }
 
 resource "aws_elasticache_replication_group" "this" {
+  # checkov:skip=CKV_AWS_31: the AUTH token is set, write-only (auth_token_wo, kept out of the state); checkov reads only auth_token and user_group_ids
   # checkov:skip=CKV2_AWS_50: automatic failover is set per environment by its profile (high-power: on, with a replica in another AZ); low-power environments run a single node to save cost
   replication_group_id = local.replication_group_id
   description          = "Session cache of ${var.name}"
@@ -117,7 +123,8 @@ resource "aws_elasticache_replication_group" "this" {
   kms_key_id                 = aws_kms_key.this.arn
   transit_encryption_enabled = true
   transit_encryption_mode    = "required"
-  auth_token                 = random_password.auth_token.result
+  auth_token_wo              = ephemeral.random_password.auth_token.result
+  auth_token_wo_version      = var.auth_token_version
   # A new token is accepted next to the old one until the next SET, so clients can move over.
   auth_token_update_strategy = "ROTATE"
 

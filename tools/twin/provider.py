@@ -429,6 +429,10 @@ class Provider:
                 if a.get("computed") and obj.get(n) is None:
                     obj[n] = UNKNOWN
             randomp.fill(tname, obj, salt=os.urandom(8).hex())
+            log = os.environ.get("TFGEN_TWIN_EPHEMERAL_LOG")
+            if log:  # tests read what was generated, to prove it is nowhere in a state or plan
+                with open(log, "a", encoding="utf-8") as out:
+                    out.write(json.dumps({"type": tname, "result": obj.get("result")}) + "\n")
         else:
             obj = self._read_data(tname, block, ty, cfg)
         return pb.OpenEphemeralResource.Response(result=_dv(obj, ty))

@@ -30,6 +30,11 @@ def short_log_retention(spec: AppSpec) -> str:
     return envs_where(spec, lambda env: env.monitoring.log_retention_days < ONE_YEAR)
 
 
+def locks_origin(env: Environment) -> bool:
+    """Whether the environment's CDN is its ALB's only way in (cdn.lock_origin)."""
+    return env.cdn is not None and env.cdn.locks_origin()
+
+
 def no_facts(spec: AppSpec) -> dict[str, Any]:
     """For modules whose templates need nothing computed from the spec."""
     return {}
@@ -57,10 +62,17 @@ class ModuleDef:
     always: bool = False
     """Rendered and instantiated even when its optional section is absent (s3: the log bucket)."""
     providers: tuple[str, ...] = ("aws",)
+    extra_providers: Callable[[AppSpec], tuple[str, ...]] | None = None
+    """Providers the module needs only for some specs (cloudfront: random with lock_origin)."""
     facts: Facts = field(default=no_facts)
     present: Callable[[Environment], bool] | None = None
     """When the section's presence alone does not decide: whether an environment that has the
     section instantiates the module (backup: only where its profile turns the vault on)."""
+
+    def providers_in(self, spec: AppSpec) -> tuple[str, ...]:
+        """The providers the module requires in this spec's rendering."""
+        extra = self.extra_providers(spec) if self.extra_providers else ()
+        return self.providers + tuple(p for p in extra if p not in self.providers)
 
     def needed(self, spec: AppSpec) -> bool:
         """Whether the project gets this module (some environment uses it)."""

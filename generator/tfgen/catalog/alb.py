@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import LoadBalancer
-from ._record import ModuleDef, envs_where
+from ._record import ModuleDef, envs_where, locks_origin
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     lb = env.load_balancer
-    return {
+    values: dict[str, Any] = {
         "certificate_arn": lb.certificate_arn,
         "domain_names": lb.domain_names,
         "health_check_path": lb.health_check_path,
@@ -22,6 +22,9 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "idle_timeout": lb.idle_timeout,
         "deletion_protection": lb.deletion_protection,
     }
+    if any(locks_origin(e) for e in spec.environments):
+        values["origin_lock"] = locks_origin(env)
+    return values
 
 
 def facts(spec: AppSpec) -> dict[str, Any]:
@@ -29,6 +32,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         # Environments without a web ACL (named in the CKV2_AWS_28 skip; a plan scan sees them).
         "no_waf": envs_where(spec, lambda env: not env.load_balancer.waf_web_acl_arn),
         "no_access_logs": envs_where(spec, lambda env: not env.load_balancer.access_logs),
+        # Environments whose ALB forwards only CloudFront's requests (the origin header).
+        "origin_lock": envs_where(spec, locks_origin),
     }
 
 

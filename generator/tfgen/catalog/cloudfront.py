@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import Cdn
-from ._record import ModuleDef
+from ._record import ModuleDef, envs_where, locks_origin
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -27,6 +27,8 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         "no_preload": ", ".join(e.name for e in cdn_envs if e.cdn is not None and not e.cdn.hsts_preload),
         "without_waf": [e.name for e in cdn_envs if e.cdn is not None and not e.cdn.waf_web_acl_arn],
         "any_cert": len(without_cert) < len(cdn_envs),
+        # Environments where CloudFront is the ALB's only way in (cdn.lock_origin).
+        "lock_origin": envs_where(spec, locks_origin),
     }
 
 
@@ -34,7 +36,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
     cdn = env.cdn
     assert cdn is not None
     lb_names = env.load_balancer.domain_names
-    return {
+    values: dict[str, Any] = {
         "aliases": cdn.aliases,
         "certificate_arn": cdn.certificate_arn,
         "price_class": cdn.price_class,
@@ -43,7 +45,15 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "dynamic_paths": cdn.dynamic_paths,
         # CloudFront reaches the ALB by the first name on its certificate.
         "alb_domain_name": lb_names[0] if cdn.dynamic_paths and lb_names else None,
+        "lock_origin": locks_origin(env),
+        "origin_header_version": cdn.origin_header_version,
     }
+    return values
+
+
+def extra_providers(spec: AppSpec) -> tuple[str, ...]:
+    """The origin header secret is a random_password: only where some environment locks."""
+    return ("random",) if any(locks_origin(e) for e in spec.environments) else ()
 
 
 MODULE = ModuleDef(
@@ -55,5 +65,6 @@ MODULE = ModuleDef(
     "for dynamic paths: HTTPS only, TLS 1.2+, HSTS, managed cache policies, logging.",
     facts=facts,
     tfvars=tfvars,
+    extra_providers=extra_providers,
     contract=("distribution_id", "distribution_arn", "domain_name", "hosted_zone_id"),
 )

@@ -29,6 +29,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "replicas": cache.replicas,
         "automatic_failover": cache.automatic_failover,
         "snapshot_retention_days": cache.snapshot_retention_days,
+        "auth_token_version": cache.auth_token_version,
         "log_retention_days": env.monitoring.log_retention_days,
     }
 
@@ -40,7 +41,8 @@ MODULE = ModuleDef(
     optional=True,
     providers=("aws", "random"),
     summary="ElastiCache replication group for sessions: encryption at rest and in "
-    "transit, generated auth token in Secrets Manager, failover per profile, alarms.",
+    "transit, generated auth token (write-only, never in the state) in Secrets Manager, "
+    "failover per profile, alarms.",
     facts=facts,
     tfvars=tfvars,
     contract=("primary_endpoint_address", "reader_endpoint_address", "port", "auth_token_secret_arn"),

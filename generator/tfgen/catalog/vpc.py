@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..spec.sections import CACHE_PORT, Network
-from ._record import ONE_YEAR, ModuleDef, envs_where
+from ._record import ONE_YEAR, ModuleDef, envs_where, locks_origin
 
 if TYPE_CHECKING:
     from ..spec.model import AppSpec, Environment
@@ -22,6 +22,10 @@ def facts(spec: AppSpec) -> dict[str, Any]:
         "short_flow_log_retention": envs_where(
             spec, lambda env: env.network.flow_log_retention_days < ONE_YEAR
         ),
+        # The ALB's ingress: from the internet where it stays public, from CloudFront's
+        # origin-facing prefix list where cdn.lock_origin puts it behind the CDN.
+        "public_alb": envs_where(spec, lambda env: not locks_origin(env)),
+        "cloudfront_only_alb": envs_where(spec, locks_origin),
     }
 
 
@@ -39,6 +43,8 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "interface_endpoints": list(INTERFACE_ENDPOINTS) if env.network.interface_endpoints else [],
         "app_port": env.app.port,
     }
+    if any(locks_origin(e) for e in spec.environments):
+        network["alb_cloudfront_only"] = locks_origin(env)
     # The security groups are rendered for every tier some environment has.
     if spec.tier_used("database"):
         network["database_port"] = spec.shared_settings("database").port

@@ -27,7 +27,7 @@ from .. import __version__
 from ..spec import AppSpec
 from .actions import ACTIONS
 
-# The terraform the pipelines install (setup-terraform); the generated code needs >= 1.10.
+# The terraform the pipelines install (setup-terraform); the generated code needs >= 1.11.
 TERRAFORM_VERSION = "1.11.4"
 PYTHON_VERSION = "3.12"
 PACKAGE = f"tfgen-aws=={__version__}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..spec.model import Environment
+from ..spec.model import AppSpec, Environment
 
 PRICED_TYPES = frozenset(
     {
@@ -56,6 +56,16 @@ def _static(env: Environment) -> int:
     return 1 if env.static is not None else 0
 
 
+def _origin_lock(env: Environment) -> int:
+    """cloudfront's origin header secret and its key: only with cdn.lock_origin."""
+    return 1 if env.cdn is not None and env.cdn.locks_origin() else 0
+
+
+def _any_origin_lock(spec: AppSpec) -> bool:
+    """The cloudfront module renders the origin header blocks when some environment locks."""
+    return any(_origin_lock(env) for env in spec.environments)
+
+
 @dataclass(frozen=True)
 class Priced:
     """A priced resource block of a module: its type, name, count expression, and count."""
@@ -68,6 +78,8 @@ class Priced:
     count: Callable[[Environment], int] = _one
     variant: str = ""
     """What distinguishes blocks of one type for pricing (an endpoint's type)."""
+    rendered: Callable[[AppSpec], bool] | None = None
+    """Whether the module's template renders the block for this spec (None: always)."""
 
 
 def _interface_endpoints(env: Environment) -> int:
@@ -117,6 +129,22 @@ PRICED: tuple[Priced, ...] = (
     ),
     Priced("s3", "aws_kms_key", "static", None, _static),
     Priced("cloudfront", "aws_cloudfront_distribution", "this", None),
+    Priced(
+        "cloudfront",
+        "aws_kms_key",
+        "origin_header",
+        "var.lock_origin ? 1 : 0",
+        _origin_lock,
+        rendered=_any_origin_lock,
+    ),
+    Priced(
+        "cloudfront",
+        "aws_secretsmanager_secret",
+        "origin_header",
+        "var.lock_origin ? 1 : 0",
+        _origin_lock,
+        rendered=_any_origin_lock,
+    ),
     Priced("monitoring", "aws_kms_key", "alarms", None),
     Priced("backup", "aws_kms_key", "vault", None),
     Priced("backup", "aws_kms_key", "copy", None),

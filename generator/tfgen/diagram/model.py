@@ -130,13 +130,16 @@ def _edge(d: _Env) -> None:
     lb = env.load_balancer
     names = f"\n{', '.join(lb.domain_names)}" if lb.domain_names else ""
     alb = d.put(d.vpc, "alb", f"Application Load Balancer{names}\npublic subnets of {env.azs} AZs")
-    d.link(internet, alb, "HTTPS")
+    locked = env.cdn is not None and env.cdn.locks_origin()
+    if not locked:  # with cdn.lock_origin only CloudFront reaches the ALB
+        d.link(internet, alb, "HTTPS")
     if env.cdn is not None:
         aliases = f"\n{', '.join(env.cdn.aliases)}" if env.cdn.aliases else ""
         cdn = d.put(d.top, "cdn", f"CloudFront{aliases}\n{env.cdn.price_class}", "hexagon")
         d.link(internet, cdn, "HTTPS")
         if env.cdn.dynamic_paths:
-            d.link(cdn, alb, ", ".join(env.cdn.dynamic_paths))
+            paths = ", ".join(env.cdn.dynamic_paths)
+            d.link(cdn, alb, f"{paths}\n(origin header)" if locked else paths)
     if env.static is not None:
         static = d.put(d.top, "static", "S3 static files", "cylinder")
         if env.cdn is not None:

@@ -219,6 +219,12 @@ def check_cdn(c: EnvCheck) -> None:
             "CloudFront reaches the ALB over HTTPS by a name its certificate covers: "
             "set load_balancer.domain_names",
         )
+    if cdn.lock_origin and not cdn.dynamic_paths:
+        c.say(
+            c.at("cdn", "lock_origin"),
+            "lock_origin puts the ALB behind CloudFront, which sends it only cdn.dynamic_paths: "
+            "set dynamic_paths (the app's paths), or remove lock_origin",
+        )
     if lb.domain_names and lb.domain_names[0] in cdn.aliases:
         c.problems.add(
             c.at("cdn", "aliases"),

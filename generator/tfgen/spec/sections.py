@@ -184,6 +184,12 @@ class Cache(Section):
     snapshot_retention_days: int = Field(
         7, ge=0, le=35, description="Daily snapshots kept, 0-35 (0: none). Profile key."
     )
+    auth_token_version: int = Field(
+        1,
+        ge=1,
+        description="Version of the generated AUTH token, which is never in the Terraform state "
+        "(write-only): raise it to rotate the token.",
+    )
 
     @property
     def version(self) -> str:
@@ -227,6 +233,22 @@ class Cdn(Section):
         description="Add `preload` to the HSTS header: only for a registrable domain whose every "
         "subdomain serves HTTPS, submitted to hstspreload.org (hard to undo).",
     )
+    lock_origin: bool = Field(
+        False,
+        description="Put the ALB behind CloudFront entirely: HTTPS in only from CloudFront's "
+        "origin-facing prefix list, and only requests with the generated origin header "
+        "forwarded (needs dynamic_paths; the app's names then point at CloudFront).",
+    )
+    origin_header_version: int = Field(
+        1,
+        ge=1,
+        description="Version of the generated origin header secret (with lock_origin): raise it "
+        "to rotate the secret.",
+    )
+
+    def locks_origin(self) -> bool:
+        """Whether CloudFront is the ALB's only way in (lock_origin, with dynamic paths)."""
+        return self.lock_origin and bool(self.dynamic_paths)
 
 
 ZONE_ID = r"^Z[A-Z0-9]{1,31}$"

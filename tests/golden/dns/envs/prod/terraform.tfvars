@@ -53,13 +53,15 @@ static = {
 }
 
 cdn = {
-  aliases         = ["static.news.example.net"]
-  certificate_arn = null
-  price_class     = "PriceClass_100"
-  waf_web_acl_arn = null
-  hsts_preload    = false
-  dynamic_paths   = ["/api/*"]
-  alb_domain_name = "news.example.net"
+  aliases               = ["static.news.example.net"]
+  certificate_arn       = null
+  price_class           = "PriceClass_100"
+  waf_web_acl_arn       = null
+  hsts_preload          = false
+  dynamic_paths         = ["/api/*"]
+  alb_domain_name       = "news.example.net"
+  lock_origin           = false
+  origin_header_version = 1
 }
 
 dns = {

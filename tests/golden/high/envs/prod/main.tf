@@ -22,6 +22,7 @@ module "vpc" {
   flow_log_traffic_type   = var.network.flow_log_traffic_type
   interface_endpoints     = var.network.interface_endpoints
   app_port                = var.network.app_port
+  alb_cloudfront_only     = var.network.alb_cloudfront_only
   database_port           = var.network.database_port
   cache_port              = var.network.cache_port
 }
@@ -44,6 +45,11 @@ module "alb" {
   access_logs_bucket_id = module.s3.log_bucket_id
   waf_web_acl_arn       = var.load_balancer.waf_web_acl_arn
   alarm_topic_arn       = module.monitoring.sns_topic_arn
+
+  # Behind CloudFront (cdn.lock_origin): only requests with its secret origin header.
+  origin_lock         = var.load_balancer.origin_lock
+  origin_header_name  = module.cloudfront.origin_header_name
+  origin_header_value = module.cloudfront.origin_header_value
 }
 
 module "asg" {
@@ -150,6 +156,7 @@ module "elasticache" {
   replicas                = var.cache.replicas
   automatic_failover      = var.cache.automatic_failover
   snapshot_retention_days = var.cache.snapshot_retention_days
+  auth_token_version      = var.cache.auth_token_version
   log_retention_days      = var.cache.log_retention_days
   alarm_topic_arn         = module.monitoring.sns_topic_arn
 }
@@ -185,6 +192,10 @@ module "cloudfront" {
   # CloudFront reaches the load balancer by the name on its certificate (HTTPS, TLS 1.2).
   dynamic_paths   = var.cdn.dynamic_paths
   alb_domain_name = var.cdn.alb_domain_name
+
+  # The ALB forwards only requests with the generated origin header (cdn.lock_origin).
+  lock_origin           = var.cdn.lock_origin
+  origin_header_version = var.cdn.origin_header_version
 }
 
 module "monitoring" {

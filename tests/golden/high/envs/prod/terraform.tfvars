@@ -20,6 +20,7 @@ network = {
   flow_log_traffic_type   = "ALL"
   interface_endpoints     = ["ssm", "ssmmessages", "ec2messages", "secretsmanager", "logs", "kms"]
   app_port                = 3000
+  alb_cloudfront_only     = true
   database_port           = 5432
   cache_port              = 6379
 }
@@ -32,6 +33,7 @@ load_balancer = {
   waf_web_acl_arn     = "arn:aws:wafv2:us-west-2:111122223333:regional/webacl/store/abcd1234"
   idle_timeout        = 60
   deletion_protection = true
+  origin_lock         = true
 }
 
 app = {
@@ -77,6 +79,7 @@ cache = {
   replicas                = 2
   automatic_failover      = true
   snapshot_retention_days = 7
+  auth_token_version      = 1
   log_retention_days      = 365
 }
 
@@ -86,13 +89,15 @@ static = {
 }
 
 cdn = {
-  aliases         = ["cdn.store.example.com"]
-  certificate_arn = "arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee"
-  price_class     = "PriceClass_All"
-  waf_web_acl_arn = null
-  hsts_preload    = false
-  dynamic_paths   = ["/api/*", "/cart/*"]
-  alb_domain_name = "store.example.com"
+  aliases               = ["cdn.store.example.com"]
+  certificate_arn       = "arn:aws:acm:us-east-1:111122223333:certificate/ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee"
+  price_class           = "PriceClass_All"
+  waf_web_acl_arn       = null
+  hsts_preload          = false
+  dynamic_paths         = ["/api/*", "/cart/*"]
+  alb_domain_name       = "store.example.com"
+  lock_origin           = true
+  origin_header_version = 1
 }
 
 monitoring = {

@@ -277,7 +277,7 @@ resource "aws_vpc_endpoint" "interface" {
 resource "aws_security_group" "alb" {
   # checkov:skip=CKV2_AWS_5: attached in another module (checkov does not follow module outputs): the ALB
   name_prefix = "${var.name}-alb-"
-  description = "Load balancer of ${var.name}: HTTP/HTTPS from anywhere, out to the app port only"
+  description = "Load balancer of ${var.name}: HTTPS from CloudFront only, out to the app port only"
   vpc_id      = aws_vpc.this.id
 
   tags = {
@@ -289,23 +289,24 @@ resource "aws_security_group" "alb" {
   }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+# Behind CloudFront (cdn.lock_origin): HTTPS from its origin-facing addresses only,
+# no port 80 (CloudFront reaches the origin over HTTPS). The prefix list's entries (about 45)
+# count against the group's rule quota (60 by default), hence a single rule.
+data "aws_ec2_managed_prefix_list" "cloudfront" {
+  count = var.alb_cloudfront_only ? 1 : 0
+
+  name = "com.amazonaws.global.cloudfront.origin-facing"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_https_from_cloudfront" {
+  count = var.alb_cloudfront_only ? 1 : 0
+
   security_group_id = aws_security_group.alb.id
-  description       = "HTTPS from the internet"
-  cidr_ipv4         = "0.0.0.0/0"
+  description       = "HTTPS from CloudFront's origin-facing addresses"
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront[0].id
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
-}
-
-resource "aws_vpc_security_group_ingress_rule" "alb_http" {
-  # checkov:skip=CKV_AWS_260: port 80 only answers with a 301 redirect to HTTPS (the ALB's HTTP listener forwards nothing)
-  security_group_id = aws_security_group.alb.id
-  description       = "HTTP from the internet, only ever redirected to HTTPS"
-  cidr_ipv4         = "0.0.0.0/0"
-  ip_protocol       = "tcp"
-  from_port         = 80
-  to_port           = 80
 }
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_app" {

@@ -70,6 +70,12 @@ variable "app_port" {
   type        = number
 }
 
+variable "alb_cloudfront_only" {
+  description = "Let only CloudFront reach the load balancer: HTTPS from its origin-facing prefix list, no port 80 (cdn.lock_origin); false: HTTP/HTTPS from anywhere."
+  type        = bool
+  default     = false
+}
+
 variable "database_port" {
   description = "Port of the database; only the app tier may reach it."
   type        = number

@@ -78,6 +78,7 @@ cache = {
   replicas                = 0
   automatic_failover      = false
   snapshot_retention_days = 1
+  auth_token_version      = 1
   log_retention_days      = 365
 }
 
@@ -87,13 +88,15 @@ static = {
 }
 
 cdn = {
-  aliases         = []
-  certificate_arn = null
-  price_class     = "PriceClass_100"
-  waf_web_acl_arn = null
-  hsts_preload    = false
-  dynamic_paths   = []
-  alb_domain_name = null
+  aliases               = []
+  certificate_arn       = null
+  price_class           = "PriceClass_100"
+  waf_web_acl_arn       = null
+  hsts_preload          = false
+  dynamic_paths         = []
+  alb_domain_name       = null
+  lock_origin           = false
+  origin_header_version = 1
 }
 
 monitoring = {

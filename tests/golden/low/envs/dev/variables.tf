@@ -32,7 +32,7 @@ variable "network" {
 }
 
 variable "load_balancer" {
-  description = "The public load balancer: ACM certificate, served names, health check path, access logs, optional WAF, idle timeout, deletion protection."
+  description = "The public load balancer: ACM certificate, served names, health check path, access logs, optional WAF, idle timeout, deletion protection, and whether only CloudFront's requests are forwarded (origin_lock)."
   type = object({
     certificate_arn     = string
     domain_names        = list(string)
@@ -88,13 +88,14 @@ variable "database" {
 }
 
 variable "cache" {
-  description = "The ElastiCache replication group: version, node type, replicas, failover, snapshots, log retention."
+  description = "The ElastiCache replication group: version, node type, replicas, failover, snapshots, AUTH token version, log retention."
   type = object({
     engine_version          = string
     node_type               = string
     replicas                = number
     automatic_failover      = bool
     snapshot_retention_days = number
+    auth_token_version      = number
     log_retention_days      = number
   })
 }
@@ -108,15 +109,17 @@ variable "static" {
 }
 
 variable "cdn" {
-  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, HSTS preload, and the paths sent to the load balancer (by its domain name)."
+  description = "CloudFront: aliases and their us-east-1 certificate, price class, WAF web ACL, HSTS preload, the paths sent to the load balancer (by its domain name), and whether CloudFront is the load balancer's only way in (lock_origin, with the origin header's version)."
   type = object({
-    aliases         = list(string)
-    certificate_arn = string
-    price_class     = string
-    waf_web_acl_arn = string
-    hsts_preload    = bool
-    dynamic_paths   = list(string)
-    alb_domain_name = string
+    aliases               = list(string)
+    certificate_arn       = string
+    price_class           = string
+    waf_web_acl_arn       = string
+    hsts_preload          = bool
+    dynamic_paths         = list(string)
+    alb_domain_name       = string
+    lock_origin           = bool
+    origin_header_version = number
   })
 }
 

@@ -147,6 +147,7 @@ module "elasticache" {
   replicas                = var.cache.replicas
   automatic_failover      = var.cache.automatic_failover
   snapshot_retention_days = var.cache.snapshot_retention_days
+  auth_token_version      = var.cache.auth_token_version
   log_retention_days      = var.cache.log_retention_days
   alarm_topic_arn         = module.monitoring.sns_topic_arn
 }

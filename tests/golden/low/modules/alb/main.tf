@@ -2,6 +2,10 @@ locals {
   # TLS 1.3, and TLS 1.2 with forward-secret AEAD ciphers only: stricter than the
   # ELBSecurityPolicy-TLS13-1-2-2021-06 default, still every browser and SDK of the last decade.
   ssl_policy = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+
+  # Any other Host header (a scanner on the load balancer's DNS name or IP) gets a 404.
+  forwarded_names = var.host_names
+  default_status  = length(var.host_names) > 0 ? 404 : null
 }
 
 # trivy:ignore:AVD-AWS-0053: a public web app needs an internet-facing load balancer; it answers HTTPS only (HTTP is a redirect) and the app tier stays in private subnets
@@ -94,14 +98,14 @@ resource "aws_lb_listener" "https" {
   routing_http_response_x_content_type_options_header_value    = "nosniff"
   routing_http_response_server_enabled                         = false
 
-  # Only requests for the app's names reach it (the rules below); any other Host header (a
-  # scanner on the load balancer's DNS name or IP) gets a 404. Without names, all are forwarded.
+  # Only requests the rules below match reach the app; the rest get local.default_status.
+  # Without names (and no origin lock), all are forwarded.
   default_action {
-    type             = length(var.host_names) > 0 ? "fixed-response" : "forward"
-    target_group_arn = length(var.host_names) > 0 ? null : aws_lb_target_group.app.arn
+    type             = local.default_status == null ? "forward" : "fixed-response"
+    target_group_arn = local.default_status == null ? aws_lb_target_group.app.arn : null
 
     dynamic "fixed_response" {
-      for_each = length(var.host_names) > 0 ? [404] : []
+      for_each = local.default_status == null ? [] : [local.default_status]
       content {
         content_type = "text/plain"
         message_body = "Not found"
@@ -115,7 +119,7 @@ resource "aws_lb_listener" "https" {
 
 # One rule per five names (a rule's condition holds at most five values).
 resource "aws_lb_listener_rule" "app" {
-  for_each = { for i, names in chunklist(var.host_names, 5) : tostring(i) => names }
+  for_each = { for i, names in chunklist(local.forwarded_names, 5) : tostring(i) => names }
 
   listener_arn = aws_lb_listener.https.arn
   priority     = 100 + tonumber(each.key)

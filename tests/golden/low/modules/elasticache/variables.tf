@@ -54,6 +54,17 @@ variable "automatic_failover" {
   type        = bool
 }
 
+variable "auth_token_version" {
+  description = "Version of the AUTH token: raise it to write a new generated token to the replication group and its secret (the token itself is never in the state)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.auth_token_version >= 1 && floor(var.auth_token_version) == var.auth_token_version
+    error_message = "auth_token_version must be a whole number, 1 or more."
+  }
+}
+
 variable "snapshot_retention_days" {
   description = "Days of daily snapshots kept (0 turns snapshots off)."
   type        = number

@@ -269,6 +269,9 @@ resource "aws_security_group" "alb" {
   }
 }
 
+# A public load balancer: the internet on 443, and on 80 for the redirect.
+# CloudFront's WAF (cdn.waf_web_acl_arn) does not see direct traffic: the ALB's own web ACL
+# (load_balancer.waf_web_acl_arn) is its control.
 resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   security_group_id = aws_security_group.alb.id
   description       = "HTTPS from the internet"

@@ -31,7 +31,7 @@ variable "network" {
 }
 
 variable "load_balancer" {
-  description = "The public load balancer: ACM certificate, served names, health check path, access logs, optional WAF, idle timeout, deletion protection."
+  description = "The public load balancer: ACM certificate, served names, health check path, access logs, optional WAF, idle timeout, deletion protection, and whether only CloudFront's requests are forwarded (origin_lock)."
   type = object({
     certificate_arn     = string
     domain_names        = list(string)
