@@ -104,6 +104,12 @@ class AppTier(Section):
     user_data: str | None = Field(
         None, description="Path (relative to the spec) of a shell script run at instance boot."
     )
+    log_files: list[Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./*?\[\]-]+$")]] = Field(
+        default_factory=lambda: ["/var/log/app/*.log"],
+        min_length=1,
+        description="The app's log files (absolute paths, globs allowed) that the CloudWatch agent, "
+        "installed at boot, ships to the app's log group (one stream per instance).",
+    )
     iam_policy_arns: list[Annotated[str, Field(pattern=POLICY_ARN)]] = Field(
         default_factory=list, description="Extra IAM policy ARNs for the instance role."
     )
