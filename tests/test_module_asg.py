@@ -353,7 +353,7 @@ def test_boot_script_is_head_user_script_tail(rendered: dict[str, Path]) -> None
 
 
 AGENT_CONFIG = (
-    '${jsonencode({ logs = { logs_collected = { files = { collect_list = [for path in log_files : '
+    "${jsonencode({ logs = { logs_collected = { files = { collect_list = [for path in log_files : "
     '{ file_path = path, log_group_name = log_group, log_stream_name = "{instance_id}" }] } } } })}'
 )
 
@@ -370,7 +370,9 @@ def test_head_writes_app_env_with_a_template_loop() -> None:
 
 
 @pytest.mark.parametrize("spec", list(ENVS))
-def test_the_agent_ships_the_spec_log_files_to_the_app_log_group(spec: str, rendered: dict[str, Path]) -> None:
+def test_the_agent_ships_the_spec_log_files_to_the_app_log_group(
+    spec: str, rendered: dict[str, Path]
+) -> None:
     main = parse(rendered[spec] / "modules" / "asg" / "main.tf")
     template = re.sub(r"\s+", " ", blocks(main, "resource", "aws_launch_template")["this"]["user_data"])
     assert "log_group = local.log_group_name" in template
@@ -419,11 +421,13 @@ def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path,
     dnf = tmp_path / "bin" / "dnf"
     dnf.write_text(
         f'#!/bin/bash\necho "$@" >>{tmp_path}/dnf.args\nmkdir -p {ctl.parent}\n'
-        f'printf \'#!/bin/bash\\necho "$@" >>{tmp_path}/ctl.args\\n\' >{ctl}\nchmod +x {ctl}\n'
+        f"printf '#!/bin/bash\\necho \"$@\" >>{tmp_path}/ctl.args\\n' >{ctl}\nchmod +x {ctl}\n"
     )
     dnf.chmod(0o755)
     path = f"{tmp_path / 'bin'}:{os.environ['PATH']}"
-    subprocess.run(["bash", str(tmp_path / "boot.sh")], check=True, timeout=30, env={**os.environ, "PATH": path})
+    subprocess.run(
+        ["bash", str(tmp_path / "boot.sh")], check=True, timeout=30, env={**os.environ, "PATH": path}
+    )
     assert (tmp_path / "app.env").read_text() == (
         "APP_PORT=8080\nDB_HOST=db.example.internal\n"
         "DB_SECRET_ARN=arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1\n"
@@ -435,7 +439,11 @@ def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path,
             "logs_collected": {
                 "files": {
                     "collect_list": [
-                        {"file_path": f, "log_group_name": "/app/crm-prod", "log_stream_name": "{instance_id}"}
+                        {
+                            "file_path": f,
+                            "log_group_name": "/app/crm-prod",
+                            "log_stream_name": "{instance_id}",
+                        }
                         for f in ("/var/log/crm/*.log", "/var/log/crm/audit.json")
                     ]
                 }
@@ -446,7 +454,9 @@ def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path,
     assert (tmp_path / "ctl.args").read_text() == f"-a fetch-config -m ec2 -s -c file:{config}\n"
 
     # Installed already (a second boot, or an AMI that has it): no install, the agent restarts.
-    subprocess.run(["bash", str(tmp_path / "boot.sh")], check=True, timeout=30, env={**os.environ, "PATH": path})
+    subprocess.run(
+        ["bash", str(tmp_path / "boot.sh")], check=True, timeout=30, env={**os.environ, "PATH": path}
+    )
     assert (tmp_path / "dnf.args").read_text() == "install -y amazon-cloudwatch-agent\n"
     assert (tmp_path / "ctl.args").read_text().count("-a fetch-config") == 2
 

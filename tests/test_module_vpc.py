@@ -24,6 +24,7 @@ ALWAYS = [
     "cache_subnet_ids",
     "database_subnet_ids",
     "flow_log_group_name",
+    "nat_gateway_ids",
     "nat_public_ips",
     "private_subnet_ids",
     "public_subnet_ids",
@@ -75,6 +76,32 @@ def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> N
     assert locals_["nat_gateway_count"] == "${var.single_nat_gateway ? 1 : length(var.azs)}"
     route = blocks(doc, "resource", "aws_route")["private_nat"]
     assert route["nat_gateway_id"] == "${aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id}"
+
+
+@pytest.mark.parametrize("spec", sorted(PROFILES))
+def test_each_nat_gateway_alarms_on_port_allocation_errors(spec: str, rendered: dict[str, Path]) -> None:
+    tree = rendered[spec]
+    alarms = blocks(main_tf(tree), "resource", "aws_cloudwatch_metric_alarm")
+    assert set(alarms) == {"nat_port_allocation"}
+    alarm = alarms["nat_port_allocation"]
+    assert alarm["count"] == "${local.nat_gateway_count}"  # one per gateway: one, or one per AZ
+    assert (unquote(alarm["namespace"]), unquote(alarm["metric_name"])) == (
+        "AWS/NATGateway",
+        "ErrorPortAllocation",
+    )
+    assert alarm["dimensions"] == {"NatGatewayId": "${aws_nat_gateway.this[count.index].id}"}
+    assert (unquote(alarm["statistic"]), alarm["period"], alarm["threshold"]) == ("Sum", 300, 0)
+    assert unquote(alarm["comparison_operator"]) == "GreaterThanThreshold"
+    assert unquote(alarm["treat_missing_data"]) == "notBreaching"
+    assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${var.alarm_topic_arn}"]
+    outputs = blocks(parse(tree / "modules/vpc/outputs.tf"), "output")
+    assert outputs["nat_gateway_ids"]["value"] == "${aws_nat_gateway.this[*].id}"
+    for env, profile in PROFILES[spec].items():
+        call = blocks(parse(tree / "envs" / env / "main.tf"), "module")["vpc"]
+        assert call["alarm_topic_arn"] == "${module.monitoring.sns_topic_arn}"
+        # low-power: the one gateway's alarm; high-power: one per AZ
+        network = parse(tree / "envs" / env / "terraform.tfvars")["network"]
+        assert network["single_nat_gateway"] is (profile == "low-power")
 
 
 def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> None:

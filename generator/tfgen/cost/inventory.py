@@ -68,6 +68,8 @@ class Priced:
     count: Callable[[Environment], int] = _one
     variant: str = ""
     """What distinguishes blocks of one type for pricing (an endpoint's type)."""
+    metrics: int = 1
+    """Metrics an alarm queries: a metric-math alarm is billed per metric in it."""
 
 
 def _interface_endpoints(env: Environment) -> int:
@@ -76,7 +78,12 @@ def _interface_endpoints(env: Environment) -> int:
     return len(INTERFACE_ENDPOINTS) if env.network.interface_endpoints else 0
 
 
-_ALB_ALARMS = ("elb_5xx", "target_5xx", "target_response_time", "unhealthy_hosts", "no_healthy_hosts")
+def us_east_1_topic(env: Environment) -> int:
+    """monitoring's `var.us_east_1_topic`: CloudFront's alarm needs a topic (and key) in us-east-1."""
+    return 1 if env.cdn is not None and env.region != "us-east-1" else 0
+
+
+_ALB_ALARMS = ("target_response_time", "unhealthy_hosts", "no_healthy_hosts")
 _CACHE_ALARMS = ("engine_cpu", "evictions", "memory")
 
 PRICED: tuple[Priced, ...] = (
@@ -93,7 +100,12 @@ PRICED: tuple[Priced, ...] = (
     ),
     Priced("vpc", "aws_kms_key", "flow_logs", None),
     Priced("vpc", "aws_flow_log", "this", None),
+    Priced(
+        "vpc", "aws_cloudwatch_metric_alarm", "nat_port_allocation", "local.nat_gateway_count", nat_gateways
+    ),
     Priced("alb", "aws_lb", "this", None),
+    # 100 * (ELB 5xx + target 5xx) / requests: three metrics.
+    Priced("alb", "aws_cloudwatch_metric_alarm", "error_rate", None, metrics=3),
     *(Priced("alb", "aws_cloudwatch_metric_alarm", name, None) for name in _ALB_ALARMS),
     Priced("asg", "aws_kms_key", "logs", None),
     Priced("asg", "aws_autoscaling_group", "this", None),
@@ -117,7 +129,11 @@ PRICED: tuple[Priced, ...] = (
     ),
     Priced("s3", "aws_kms_key", "static", None, _static),
     Priced("cloudfront", "aws_cloudfront_distribution", "this", None),
+    # 5xxErrorRate, guarded by Requests: two metrics.
+    Priced("cloudfront", "aws_cloudwatch_metric_alarm", "error_rate", None, metrics=2),
     Priced("monitoring", "aws_kms_key", "alarms", None),
+    Priced("monitoring", "aws_kms_key", "us_east_1", "var.us_east_1_topic ? 1 : 0", us_east_1_topic),
+    Priced("monitoring", "aws_cloudwatch_dashboard", "this", None),
     Priced("backup", "aws_kms_key", "vault", None),
     Priced("backup", "aws_kms_key", "copy", None),
     Priced("backup", "aws_cloudwatch_metric_alarm", "jobs_failed", "local.job_alarms", lambda env: 3),
@@ -148,6 +164,18 @@ def count_by_module(env: Environment, type_: str, variant: str = "") -> dict[str
         for module in MANAGED_SECRETS:
             if module in modules:
                 out[module] = out.get(module, 0) + 1
+    return out
+
+
+def alarm_metrics_by_module(env: Environment) -> dict[str, int]:
+    """The metrics each module's alarms query (what CloudWatch bills alarms by), non-zero."""
+    modules = set(modules_of(env))
+    out: dict[str, int] = {}
+    for p in PRICED:
+        if p.type == "aws_cloudwatch_metric_alarm" and p.module in modules:
+            n = p.count(env) * p.metrics
+            if n:
+                out[p.module] = out.get(p.module, 0) + n
     return out
 
 

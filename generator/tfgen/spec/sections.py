@@ -314,6 +314,14 @@ class Monitoring(Section):
         None, ge=1, le=100_000_000, description="Monthly AWS Budgets amount."
     )
     log_retention_days: int = Field(365, description="Retention of the app's CloudWatch logs.")
+    error_rate_percent: int | float = Field(
+        5,
+        gt=0,
+        le=100,
+        description="The 5xx error rate (percent of requests over 5 minutes) at which the load "
+        "balancer's and CloudFront's error-rate alarms fire; they count only from 50 requests on. "
+        "Profile key.",
+    )
 
 
 class State(Section):
