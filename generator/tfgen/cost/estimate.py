@@ -423,7 +423,7 @@ def _monitoring(b: _Builder) -> None:
             [(dashboards, "dashboards")],
             "dashboard-month",
             b.prices.unit("cloudwatch_dashboard_month"),
-            "one per environment; an account's first 3 dashboards are free (not counted here)",
+            "one per environment; the free tier's 3 dashboards per account are not subtracted",
         )
     retention = env.monitoring.log_retention_days
     b.add(
