@@ -22,6 +22,7 @@ module "vpc" {
   flow_log_traffic_type   = var.network.flow_log_traffic_type
   interface_endpoints     = var.network.interface_endpoints
   app_port                = var.network.app_port
+  alarm_topic_arn         = module.monitoring.sns_topic_arn
   database_port           = var.network.database_port
   cache_port              = var.network.cache_port
 }
@@ -44,6 +45,7 @@ module "alb" {
   access_logs_bucket_id = module.s3.log_bucket_id
   waf_web_acl_arn       = var.load_balancer.waf_web_acl_arn
   alarm_topic_arn       = module.monitoring.sns_topic_arn
+  error_rate_percent    = var.monitoring.error_rate_percent
 }
 
 module "asg" {
@@ -65,6 +67,7 @@ module "asg" {
   root_volume_size          = var.app.root_volume_size
   iam_policy_arns           = var.app.iam_policy_arns
   log_retention_days        = var.app.log_retention_days
+  log_files                 = var.app.log_files
   alarm_topic_arn           = module.monitoring.sns_topic_arn
 
   # What the app is told at boot (/etc/app.env): endpoints and secret ARNs, never secrets.
@@ -179,6 +182,8 @@ module "cloudfront" {
   price_class                        = var.cdn.price_class
   web_acl_id                         = var.cdn.waf_web_acl_arn
   hsts_preload                       = var.cdn.hsts_preload
+  alarm_topic_arn                    = module.monitoring.us_east_1_sns_topic_arn
+  error_rate_percent                 = var.monitoring.error_rate_percent
   aliases                            = var.cdn.aliases
   certificate_arn                    = var.cdn.certificate_arn
 
@@ -195,6 +200,20 @@ module "monitoring" {
   alarm_email         = var.monitoring.alarm_email
   monthly_budget_usd  = var.monitoring.monthly_budget_usd
   budget_cost_filters = var.monitoring.budget_cost_filters
+
+  # The environment's dashboard graphs the tiers it has.
+  dashboard = {
+    lb_arn_suffix           = module.alb.lb_arn_suffix
+    target_group_arn_suffix = module.alb.target_group_arn_suffix
+    autoscaling_group_name  = module.asg.autoscaling_group_name
+    nat_gateway_ids         = module.vpc.nat_gateway_ids
+    db_instance_id          = module.rds.instance_id
+    cache_cluster_ids       = module.elasticache.member_cluster_ids
+    distribution_id         = module.cloudfront.distribution_id
+  }
+
+  # CloudFront's alarm is in us-east-1 and needs a topic there: a second one unless this is it.
+  us_east_1_topic = true
 }
 
 module "backup" {

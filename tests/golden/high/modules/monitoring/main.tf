@@ -181,6 +181,237 @@ resource "aws_sns_topic_subscription" "email" {
 }
 
 ################################################################################
+# A second alarm topic in us-east-1, for CloudFront's alarm
+################################################################################
+
+# CloudFront's metrics, and so its alarm, are in us-east-1, and an alarm notifies topics of its
+# own region only: an environment elsewhere gets a copy of the topic there (key, policy, email
+# subscription, which AWS asks to confirm separately). In us-east-1 the main topic serves.
+data "aws_iam_policy_document" "us_east_1_key" {
+  count = var.us_east_1_topic ? 1 : 0
+
+  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" is this key only; the account root statement delegates to IAM
+  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" is this key only; the account root statement delegates to IAM
+  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" is this key only; the account root statement delegates to IAM
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "AlarmPublishers"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kms_key" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  description             = "Alarm topic of ${var.name} in us-east-1 (CloudFront)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.us_east_1_key[0].json
+
+  tags = merge(var.tags, {
+    Name = "${var.name}-alarms-us-east-1"
+  })
+}
+
+resource "aws_kms_alias" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.us_east_1[0].key_id
+}
+
+resource "aws_sns_topic" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.us_east_1[0].arn
+
+  tags = merge(var.tags, {
+    Name = "${var.name}-alarms"
+  })
+}
+
+data "aws_iam_policy_document" "us_east_1" {
+  count = var.us_east_1_topic ? 1 : 0
+
+  statement {
+    sid = "AccountManages"
+    actions = [
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:AddPermission",
+      "sns:RemovePermission",
+      "sns:DeleteTopic",
+      "sns:Subscribe",
+      "sns:ListSubscriptionsByTopic",
+      "sns:Publish",
+    ]
+    resources = [aws_sns_topic.us_east_1[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.us_east_1[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:us-east-1:${local.account_id}:alarm:*"]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.us_east_1[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  arn    = aws_sns_topic.us_east_1[0].arn
+  policy = data.aws_iam_policy_document.us_east_1[0].json
+}
+
+resource "aws_sns_topic_subscription" "us_east_1_email" {
+  count  = var.us_east_1_topic && var.alarm_email != null ? 1 : 0
+  region = "us-east-1"
+
+  topic_arn = aws_sns_topic.us_east_1[0].arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+################################################################################
+# Dashboard: the environment's tiers on one page
+################################################################################
+
+locals {
+  region = data.aws_region.current.region
+  d      = var.dashboard
+
+  # One JSON string per graph (graphs differ in shape), only for the tiers this environment has.
+  graphs = concat(
+    local.d.lb_arn_suffix == null ? [] : [
+      jsonencode({ title = "Load balancer: requests and 5xx", region = local.region, stat = "Sum", metrics = [
+        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.d.lb_arn_suffix],
+        [".", "HTTPCode_ELB_5XX_Count", ".", ".", { yAxis = "right" }],
+        [".", "HTTPCode_Target_5XX_Count", ".", ".", { yAxis = "right" }],
+      ] }),
+      jsonencode({ title = "Load balancer: p95 response time (s)", region = local.region, stat = "p95", metrics = [
+        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.d.lb_arn_suffix],
+      ] }),
+      jsonencode({ title = "App instances: healthy and unhealthy", region = local.region, stat = "Minimum", metrics = [
+        ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", local.d.target_group_arn_suffix, "LoadBalancer", local.d.lb_arn_suffix],
+        [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat = "Maximum" }],
+      ] }),
+    ],
+    local.d.autoscaling_group_name == null ? [] : [
+      jsonencode({ title = "App instances: CPU (%)", region = local.region, stat = "Average", metrics = [
+        ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", local.d.autoscaling_group_name],
+      ] }),
+    ],
+    local.d.db_instance_id == null ? [] : [
+      jsonencode({ title = "Database: CPU (%) and connections", region = local.region, stat = "Average", metrics = [
+        ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.d.db_instance_id],
+        [".", "DatabaseConnections", ".", ".", { yAxis = "right" }],
+      ] }),
+      jsonencode({ title = "Database: free memory and storage (bytes)", region = local.region, stat = "Minimum", metrics = [
+        ["AWS/RDS", "FreeableMemory", "DBInstanceIdentifier", local.d.db_instance_id],
+        [".", "FreeStorageSpace", ".", "."],
+      ] }),
+    ],
+    length(local.d.cache_cluster_ids) == 0 ? [] : [
+      jsonencode({ title = "Cache: engine CPU (%)", region = local.region, stat = "Average", metrics = [
+        for id in local.d.cache_cluster_ids : ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", id]
+      ] }),
+      jsonencode({ title = "Cache: memory used (%)", region = local.region, stat = "Maximum", metrics = [
+        for id in local.d.cache_cluster_ids : ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", id]
+      ] }),
+    ],
+    # CloudFront's metrics are in us-east-1, whatever the environment's region.
+    local.d.distribution_id == null ? [] : [
+      jsonencode({ title = "CloudFront: requests and 5xx rate (%)", region = "us-east-1", stat = "Sum", metrics = [
+        ["AWS/CloudFront", "Requests", "DistributionId", local.d.distribution_id, "Region", "Global"],
+        [".", "5xxErrorRate", ".", ".", ".", ".", { stat = "Average", yAxis = "right" }],
+      ] }),
+    ],
+    length(local.d.nat_gateway_ids) == 0 ? [] : [
+      jsonencode({ title = "NAT gateways: port allocation errors", region = local.region, stat = "Sum", metrics = [
+        for id in local.d.nat_gateway_ids : ["AWS/NATGateway", "ErrorPortAllocation", "NatGatewayId", id]
+      ] }),
+    ],
+  )
+}
+
+# Two graphs a row, 5-minute points.
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = var.name
+  dashboard_body = jsonencode({
+    widgets = [
+      for i, graph in local.graphs : {
+        type       = "metric"
+        x          = (i % 2) * 12
+        y          = floor(i / 2) * 6
+        width      = 12
+        height     = 6
+        properties = merge(jsondecode(graph), { period = 300, view = "timeSeries" })
+      }
+    ]
+  })
+}
+
+################################################################################
 # Monthly cost budget
 ################################################################################
 
