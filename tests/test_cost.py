@@ -627,9 +627,14 @@ def test_priced_resources_are_exactly_those_the_rendered_modules_create(
         for type_ in PRICED_TYPES:
             for block, body in blocks(doc, "resource", type_).items():
                 variant = unquote(body.get("vpc_endpoint_type", "")) if type_ == "aws_vpc_endpoint" else ""
-                found.add((module, type_, block, _count_expr(body), variant))
+                found.add((module, type_, block, _count_expr(body), variant, False))
+    # The environment root's own resources (the monitoring part's NAT alarms and dashboard).
+    root = parse(tree / "envs" / env.name / "main.tf")
+    for type_ in PRICED_TYPES:
+        for block, body in blocks(root, "resource", type_).items():
+            found.add(("monitoring", type_, block, _count_expr(body), "", True))
     expected = {
-        (p.module, p.type, p.name, p.count_expr, p.variant)
+        (p.module, p.type, p.name, p.count_expr, p.variant, p.root)
         for p in PRICED
         if p.module in modules_of(env) and (p.count_expr is not None or p.count(env) > 0)
     }

@@ -80,28 +80,28 @@ def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> N
 
 @pytest.mark.parametrize("spec", sorted(PROFILES))
 def test_each_nat_gateway_alarms_on_port_allocation_errors(spec: str, rendered: dict[str, Path]) -> None:
+    """The alarms live in the environment root (they read vpc's and monitoring's outputs)."""
     tree = rendered[spec]
-    alarms = blocks(main_tf(tree), "resource", "aws_cloudwatch_metric_alarm")
-    assert set(alarms) == {"nat_port_allocation"}
-    alarm = alarms["nat_port_allocation"]
-    assert alarm["count"] == "${local.nat_gateway_count}"  # one per gateway: one, or one per AZ
-    assert (unquote(alarm["namespace"]), unquote(alarm["metric_name"])) == (
-        "AWS/NATGateway",
-        "ErrorPortAllocation",
-    )
-    assert alarm["dimensions"] == {"NatGatewayId": "${aws_nat_gateway.this[count.index].id}"}
-    assert (unquote(alarm["statistic"]), alarm["period"], alarm["threshold"]) == ("Sum", 300, 0)
-    assert unquote(alarm["comparison_operator"]) == "GreaterThanThreshold"
-    assert unquote(alarm["treat_missing_data"]) == "notBreaching"
-    assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${var.alarm_topic_arn}"]
+    assert not blocks(main_tf(tree), "resource", "aws_cloudwatch_metric_alarm")
     outputs = blocks(parse(tree / "modules/vpc/outputs.tf"), "output")
     assert outputs["nat_gateway_ids"]["value"] == "${aws_nat_gateway.this[*].id}"
     for env, profile in PROFILES[spec].items():
-        call = blocks(parse(tree / "envs" / env / "main.tf"), "module")["vpc"]
-        assert call["alarm_topic_arn"] == "${module.monitoring.sns_topic_arn}"
-        # low-power: the one gateway's alarm; high-power: one per AZ
+        root = parse(tree / "envs" / env / "main.tf")
+        alarm = blocks(root, "resource", "aws_cloudwatch_metric_alarm")["nat_port_allocation"]
+        # one per gateway: low-power's one, high-power's one per AZ
+        assert alarm["count"] == "${length(module.vpc.nat_gateway_ids)}"
         network = parse(tree / "envs" / env / "terraform.tfvars")["network"]
         assert network["single_nat_gateway"] is (profile == "low-power")
+        assert (unquote(alarm["namespace"]), unquote(alarm["metric_name"])) == (
+            "AWS/NATGateway",
+            "ErrorPortAllocation",
+        )
+        assert alarm["dimensions"] == {"NatGatewayId": "${module.vpc.nat_gateway_ids[count.index]}"}
+        assert (unquote(alarm["statistic"]), alarm["period"], alarm["threshold"]) == ("Sum", 300, 0)
+        assert unquote(alarm["comparison_operator"]) == "GreaterThanThreshold"
+        assert unquote(alarm["treat_missing_data"]) == "notBreaching"
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${module.monitoring.sns_topic_arn}"]
+        assert unquote(alarm["alarm_name"]) == "${local.name}-nat-${local.azs[count.index]}-port-allocation"
 
 
 def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> None:

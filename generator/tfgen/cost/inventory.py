@@ -1,7 +1,8 @@
 """The priced resources each module creates, and how many of each an environment gets.
 
-One record per resource block of a priced type in `templates/modules/*/main.tf.j2`, with the
-`count`/`for_each` expression the module gives it. `tests/test_cost.py` renders every test
+One record per resource block of a priced type in `templates/modules/*/main.tf.j2` (or, marked
+`root`, in a module's part of the environment root), with the `count`/`for_each` expression
+the module gives it. `tests/test_cost.py` renders every test
 spec and checks this list against the rendered modules block for block: a module that gains a
 KMS key, an alarm or an endpoint fails that test until it is counted here.
 """
@@ -70,6 +71,9 @@ class Priced:
     """What distinguishes blocks of one type for pricing (an endpoint's type)."""
     metrics: int = 1
     """Metrics an alarm queries: a metric-math alarm is billed per metric in it."""
+    root: bool = False
+    """Declared in the environment root (by the module's part of it), not in the module: the
+    alarms and the dashboard that read several modules."""
 
 
 def _interface_endpoints(env: Environment) -> int:
@@ -100,9 +104,6 @@ PRICED: tuple[Priced, ...] = (
     ),
     Priced("vpc", "aws_kms_key", "flow_logs", None),
     Priced("vpc", "aws_flow_log", "this", None),
-    Priced(
-        "vpc", "aws_cloudwatch_metric_alarm", "nat_port_allocation", "local.nat_gateway_count", nat_gateways
-    ),
     Priced("alb", "aws_lb", "this", None),
     # 100 * (ELB 5xx + target 5xx) / requests: three metrics.
     Priced("alb", "aws_cloudwatch_metric_alarm", "error_rate", None, metrics=3),
@@ -133,7 +134,15 @@ PRICED: tuple[Priced, ...] = (
     Priced("cloudfront", "aws_cloudwatch_metric_alarm", "error_rate", None, metrics=2),
     Priced("monitoring", "aws_kms_key", "alarms", None),
     Priced("monitoring", "aws_kms_key", "us_east_1", "var.us_east_1_topic ? 1 : 0", us_east_1_topic),
-    Priced("monitoring", "aws_cloudwatch_dashboard", "this", None),
+    Priced(
+        "monitoring",
+        "aws_cloudwatch_metric_alarm",
+        "nat_port_allocation",
+        "length(module.vpc.nat_gateway_ids)",
+        nat_gateways,
+        root=True,
+    ),
+    Priced("monitoring", "aws_cloudwatch_dashboard", "this", None, root=True),
     Priced("backup", "aws_kms_key", "vault", None),
     Priced("backup", "aws_kms_key", "copy", None),
     Priced("backup", "aws_cloudwatch_metric_alarm", "jobs_failed", "local.job_alarms", lambda env: 3),

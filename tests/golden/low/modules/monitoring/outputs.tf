@@ -17,8 +17,3 @@ output "budget_name" {
   description = "Name of the monthly cost budget, or null when there is none."
   value       = one(aws_budgets_budget.monthly[*].name)
 }
-
-output "dashboard_name" {
-  description = "Name of the environment's CloudWatch dashboard."
-  value       = aws_cloudwatch_dashboard.this.dashboard_name
-}

@@ -70,11 +70,6 @@ variable "app_port" {
   type        = number
 }
 
-variable "alarm_topic_arn" {
-  description = "SNS topic the NAT gateways' port-allocation alarms notify (alarm and OK)."
-  type        = string
-}
-
 variable "database_port" {
   description = "Port of the database; only the app tier may reach it."
   type        = number

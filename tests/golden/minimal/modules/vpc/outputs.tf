@@ -34,7 +34,7 @@ output "cache_subnet_ids" {
 }
 
 output "nat_gateway_ids" {
-  description = "IDs of the NAT gateways (one, or one per AZ)."
+  description = "IDs of the NAT gateways (one, or one per AZ), in the order of azs: the environment root's port-allocation alarms and dashboard use them."
   value       = aws_nat_gateway.this[*].id
 }
 

@@ -69,8 +69,3 @@ variable "app_port" {
   description = "Port the app instances listen on; the only port the ALB may reach them on."
   type        = number
 }
-
-variable "alarm_topic_arn" {
-  description = "SNS topic the NAT gateways' port-allocation alarms notify (alarm and OK)."
-  type        = string
-}

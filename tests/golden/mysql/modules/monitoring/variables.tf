@@ -32,20 +32,6 @@ variable "budget_cost_filters" {
   default     = {}
 }
 
-variable "dashboard" {
-  description = "What the environment's dashboard graphs: the load balancer and its target group (arn suffixes), the Auto Scaling group, the primary database, the cache nodes, the CloudFront distribution, the NAT gateways; null or empty for a tier the environment does not have."
-  type = object({
-    lb_arn_suffix           = optional(string)
-    target_group_arn_suffix = optional(string)
-    autoscaling_group_name  = optional(string)
-    db_instance_id          = optional(string)
-    cache_cluster_ids       = optional(list(string), [])
-    distribution_id         = optional(string)
-    nat_gateway_ids         = optional(list(string), [])
-  })
-  default = {}
-}
-
 variable "us_east_1_topic" {
   description = "Create a second alarm topic in us-east-1 for CloudFront's alarm: true when the environment has a CDN and is in another region."
   type        = bool

@@ -478,35 +478,3 @@ resource "aws_flow_log" "this" {
     Name = var.name
   }
 }
-
-################################################################################
-# Alarm: a NAT gateway out of source ports (too many connections to one destination)
-################################################################################
-
-# ErrorPortAllocation counts connections a NAT gateway could not open: it allows 55,000
-# simultaneous connections to each destination (IP, port, protocol), and past that the app's
-# calls out fail. Any in 5 minutes is worth knowing about.
-resource "aws_cloudwatch_metric_alarm" "nat_port_allocation" {
-  count = local.nat_gateway_count
-
-  alarm_name          = "${var.name}-nat-${var.azs[count.index]}-port-allocation"
-  alarm_description   = "The NAT gateway in ${var.azs[count.index]} could not allocate a source port: outbound connections from the app failed."
-  namespace           = "AWS/NATGateway"
-  metric_name         = "ErrorPortAllocation"
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-
-  dimensions = {
-    NatGatewayId = aws_nat_gateway.this[count.index].id
-  }
-
-  tags = {
-    Name = "${var.name}-nat-${var.azs[count.index]}-port-allocation"
-  }
-}
