@@ -70,10 +70,11 @@ def reference_common(azs: int, nat: int, alarms: int) -> dict[str, float]:
         "static.storage": 5 * U["s3_standard_gb_month"],
         "static.requests": 1_000_000 / 1000 * U["s3_get_per_1000"],
         "monitoring.alarms": alarms * U["cloudwatch_alarm_month"],
+        "monitoring.dashboards": 1 * U["cloudwatch_dashboard_month"],
         "monitoring.logs": 5 * U["logs_ingest_gb"],
         "monitoring.log_storage": 5 * 12 * U["logs_storage_gb_month"],
-        # vpc, asg, rds, elasticache, s3 (static), monitoring
-        "security.kms": 6 * U["kms_key_month"],
+        # vpc, asg, rds, elasticache, s3 (static), monitoring, monitoring's us-east-1 topic
+        "security.kms": 7 * U["kms_key_month"],
         # RDS's managed master password, the cache AUTH token
         "security.secrets": 2 * U["secret_month"],
     }
@@ -88,8 +89,9 @@ def test_reference_dev_line_items_by_hand() -> None:
         "database.storage": 1 * 20 * U["rds_gp3_gb_month"],
         "database.backup": 7 * 0.5 * U["rds_backup_gb_month"],
         "cache.primary": 1 * EU["elasticache"]["valkey"]["cache.t4g.small"] * 730,
-        # alb 5, asg 1, rds 3, one cache node 3
-        **reference_common(azs=2, nat=1, alarms=13),
+        # alarm metrics: alb 3 + the error rate's 3, asg 1, rds 4, one cache node 3, one NAT
+        # gateway 1, CloudFront's error rate 2
+        **reference_common(azs=2, nat=1, alarms=6 + 1 + 4 + 3 + 1 + 2),
     }
     assert figures(dev) == pytest.approx(expected, rel=1e-12)
     assert dev.total == pytest.approx(sum(expected.values()), rel=1e-12)
@@ -114,10 +116,11 @@ def test_reference_prod_high_power_line_items_by_hand() -> None:
         # days; each day's 0.5 GB crosses to eu-central-1.
         "backup.database": 2 * (20 + 0.5 * 35) * U["backup_rds_gb_month"],
         "backup.database_transfer": 1 * 0.5 * 365 / 12 * U["inter_region_transfer_gb"],
-        # alb 5, asg 1, rds 4 + 1 replica lag, two cache nodes 3 each, backup 3
-        **reference_common(azs=3, nat=3, alarms=17 + 3),
+        # alarm metrics: alb 6, asg 1, rds 4 + 1 replica lag, two cache nodes 3 each, three
+        # NAT gateways 1 each, CloudFront 2, backup 3
+        **reference_common(azs=3, nat=3, alarms=6 + 1 + 5 + 6 + 3 + 2 + 3),
         # + the two vault keys, + the origin header secret's key (cdn.lock_origin)
-        "security.kms": (6 + 2 + 1) * U["kms_key_month"],
+        "security.kms": (7 + 2 + 1) * U["kms_key_month"],
         # RDS's managed master password, the cache AUTH token, the origin header
         "security.secrets": 3 * U["secret_month"],
         # high-power: ssm, ssmmessages, ec2messages, secretsmanager, logs, kms in each of 3 AZs
@@ -183,7 +186,9 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
         / 365
         * u["logs_storage_gb_month"],
     }
-    alarms, keys, secrets = 5 + 1, 3, 0  # alb + asg alarms; vpc, asg, monitoring keys
+    # alarm metrics: alb (3 + the error rate's 3), asg, one per NAT gateway; vpc, asg, monitoring keys
+    alarms, keys, secrets = 6 + 1 + (1 if env.network.nat == "single" else env.azs), 3, 0
+    out["monitoring.dashboards"] = 1 * u["cloudwatch_dashboard_month"]
     db = env.database
     if db is not None:
         klass = p["rds"][db.engine][db.instance_class]
@@ -207,6 +212,8 @@ def expected_items(env: Any, region: str) -> dict[str, float]:
     if env.cdn is not None and env.cdn.locks_origin():  # the origin header secret and its key
         keys, secrets = keys + 1, secrets + 1
     if env.cdn is not None:
+        alarms += 2  # CloudFront's error rate: 5xxErrorRate guarded by Requests
+        keys += 1 if region != "us-east-1" else 0  # the us-east-1 alarm topic's key
         out["cdn.requests"] = usage.requests_per_month / 10_000 * CF["https_requests_per_10000"]
         out["cdn.egress"] = usage.egress_gb * CF["data_transfer_out_gb"]
     else:
@@ -265,8 +272,9 @@ def test_high_spec_in_numbers() -> None:
     assert prod.item("cache.replicas").monthly == pytest.approx(
         2 * w["elasticache"]["valkey"]["cache.r7g.large"] * 730
     )
-    # alb 5 + asg 1 + rds 4 + 2 replica lags + 3 cache nodes x 3 + backup 3
-    assert prod.item("monitoring.alarms").quantity == 5 + 1 + 4 + 2 + 9 + 3
+    # alarm metrics: alb 6 + asg 1 + rds 4 + 2 replica lags + 3 cache nodes x 3 + 3 NAT
+    # gateways + CloudFront 2 + backup 3
+    assert prod.item("monitoring.alarms").quantity == 6 + 1 + 4 + 2 + 9 + 3 + 2 + 3
     assert prod.item("network.nat").quantity == 3 * 730
     # The vault, its copy in us-east-1 and the second account's: 100 GB + 0.5 GB/day x 90 days
     # each, and the static bucket's 5 GB each; the daily changes cross to two vaults.
@@ -341,8 +349,8 @@ def test_nat_per_az_adds_two_gateways_and_their_addresses_in_three_azs(tmp_path:
     single = dev_estimate(tmp_path)
     per_az = dev_estimate(tmp_path, "network:\n  nat: per_az\n")
     assert per_az.total - single.total == pytest.approx(
-        2 * U["nat_gateway_hour"] * 730 + 2 * U["public_ipv4_hour"] * 730
-    )
+        2 * U["nat_gateway_hour"] * 730 + 2 * U["public_ipv4_hour"] * 730 + 2 * U["cloudwatch_alarm_month"]
+    )  # each gateway has its port-allocation alarm
     assert per_az.item("network.nat").name == "NAT gateways (one per AZ)"
 
 
@@ -642,9 +650,14 @@ def test_priced_resources_are_exactly_those_the_rendered_modules_create(
         for type_ in PRICED_TYPES:
             for block, body in blocks(doc, "resource", type_).items():
                 variant = unquote(body.get("vpc_endpoint_type", "")) if type_ == "aws_vpc_endpoint" else ""
-                found.add((module, type_, block, _count_expr(body), variant))
+                found.add((module, type_, block, _count_expr(body), variant, False))
+    # The environment root's own resources (the monitoring part's NAT alarms and dashboard).
+    root = parse(tree / "envs" / env.name / "main.tf")
+    for type_ in PRICED_TYPES:
+        for block, body in blocks(root, "resource", type_).items():
+            found.add(("monitoring", type_, block, _count_expr(body), "", True))
     expected = {
-        (p.module, p.type, p.name, p.count_expr, p.variant)
+        (p.module, p.type, p.name, p.count_expr, p.variant, p.root)
         for p in PRICED
         if p.module in modules_of(env)
         and (p.count_expr is not None or p.count(env) > 0)
@@ -759,9 +772,11 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
             "aws_db_instance": 2 * r7g * 730 + 40 * U["rds_gp3_gb_month"] + U["secret_month"] + r7g * 730,
             "aws_elasticache_replication_group": 2 * node * 730,
             # + the two backup vault keys and the origin header secret's key
-            "aws_kms_key": (6 + 2 + 1) * U["kms_key_month"],
+            "aws_kms_key": (7 + 2 + 1) * U["kms_key_month"],
             "aws_secretsmanager_secret": 2 * U["secret_month"],  # the AUTH token, the origin header
-            "aws_cloudwatch_metric_alarm": (17 + 3) * U["cloudwatch_alarm_month"],  # + failed backup jobs
+            # billed per metric: 23 alarms, the ALB's and CloudFront's error rates on 3 and 2
+            "aws_cloudwatch_metric_alarm": (21 + 3 + 2) * U["cloudwatch_alarm_month"],
+            "aws_cloudwatch_dashboard": 1 * U["cloudwatch_dashboard_month"],
             "aws_vpc_endpoint": 6 * 3 * U["interface_endpoint_hour"] * 730,
         },
         rel=1e-12,
@@ -779,6 +794,7 @@ def test_tfgen_plan_of_a_new_environment_prices_what_the_estimate_counts(
         "security.kms",
         "security.secrets",
         "monitoring.alarms",
+        "monitoring.dashboards",
         "network.endpoints",
     )
     nat_ips = 3 * U["public_ipv4_hour"] * 730  # the estimate's public IPv4 also counts the ALB's
@@ -826,3 +842,29 @@ def test_readme_cost_comparison_is_what_the_command_prints() -> None:
     every = cost(str(REFERENCE_SPEC), "--compare", "low-power", "high-power", "-f", "markdown").output
     summary = every[every.index("| Environment |") : every.index("_Prices")].rstrip() + "\n"
     assert readme_block("tfgen cost examples/app.yaml --compare") == summary
+
+
+def test_a_metric_math_alarm_is_priced_per_metric_it_queries() -> None:
+    from tfgen.cost.plan_delta import plan_cost_delta
+
+    def query(id_: str, metric: bool) -> dict[str, Any]:
+        return {
+            "id": id_,
+            "expression": "" if metric else "100 * e / r",
+            "metric": [{"metric_name": id_}] if metric else [],
+        }
+
+    after = {
+        "alarm_name": "rate",
+        "metric_query": [query("rate", False), query("r", True), query("e", True), query("t", True)],
+    }
+    change = {"actions": ["create"], "before": None, "after": after}
+    rc = {
+        "address": "module.alb.aws_cloudwatch_metric_alarm.error_rate",
+        "module_address": "module.alb",
+        "type": "aws_cloudwatch_metric_alarm",
+        "change": change,
+    }
+    delta = plan_cost_delta({"resource_changes": [rc]}, "eu-west-1", PriceTable.load())
+    assert delta.total == pytest.approx(3 * U["cloudwatch_alarm_month"])
+    assert delta.items[0].detail == "alarm on 3 metrics (3 x $0.1/month)"

@@ -218,7 +218,9 @@ def test_reference_prod_high_power_structure() -> None:
     assert ("prod_db_primary", "prod_db_replica_1", "asynchronous", True) in g.edges
     assert ("prod_cache_primary", "prod_cache_replica_1", "replication", True) in g.edges
     assert g.nodes["prod_cache_replica_1"][0] == "ElastiCache replica 1, failover\ncache.t4g.small"
-    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (20)"  # 17 + failed backup, copy, restore
+    # alb 4 (the 5xx rate, latency, unhealthy, none healthy), asg 1, rds 5, cache 2 x 3, 3 NAT
+    # gateways, CloudFront's 5xx rate, failed backup, copy, restore
+    assert g.nodes["prod_alarms"][0] == "CloudWatch alarms (23)"
     # high-power: the database's daily backup into the locked vault, copied to the second region
     assert g.nodes["prod_backup_vault"][0] == "AWS Backup vault, governance lock\n35 days, KMS"
     assert g.nodes["prod_backup_copy"][0] == "Vault copy in eu-central-1"

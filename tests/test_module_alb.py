@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ENVS, blocks, one, parse, resources, tfvars
+from helpers import ENVS, blocks, one, parse, resources, tfvars, unquote
 
 
 @pytest.fixture(scope="module")
@@ -118,18 +118,60 @@ def test_waf_association_follows_the_spec(spec: str, alb_main: dict[str, Any]) -
 @pytest.mark.parametrize("spec", list(ENVS))
 def test_alarms_cover_errors_latency_and_health(spec: str, alb_main: dict[str, Any]) -> None:
     alarms = resources(alb_main[spec], "aws_cloudwatch_metric_alarm")
-    metrics = {a["metric_name"].strip('"') for a in alarms.values()}
+    assert set(alarms) == {"error_rate", "target_response_time", "unhealthy_hosts", "no_healthy_hosts"}
+    metrics = {name: unquote(a["metric_name"]) for name, a in alarms.items() if name != "error_rate"}
     assert metrics == {
-        "HTTPCode_ELB_5XX_Count",
-        "HTTPCode_Target_5XX_Count",
-        "TargetResponseTime",
-        "UnHealthyHostCount",
-        "HealthyHostCount",
+        "target_response_time": "TargetResponseTime",
+        "unhealthy_hosts": "UnHealthyHostCount",
+        "no_healthy_hosts": "HealthyHostCount",
     }
     for name, alarm in alarms.items():
-        assert alarm["namespace"] == '"AWS/ApplicationELB"', name
         assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"], name
-        assert alarm["dimensions"]["LoadBalancer"] == "${aws_lb.this.arn_suffix}", name
+        if name != "error_rate":
+            assert alarm["namespace"] == '"AWS/ApplicationELB"', name
+            assert alarm["dimensions"]["LoadBalancer"] == "${aws_lb.this.arn_suffix}", name
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_5xx_alarm_is_an_error_rate_over_requests_not_a_count(spec: str, alb_main: dict[str, Any]) -> None:
+    alarm = resources(alb_main[spec], "aws_cloudwatch_metric_alarm")["error_rate"]
+    assert "metric_name" not in alarm and "namespace" not in alarm  # metric math only
+    assert alarm["threshold"] == "${var.error_rate_percent}"
+    assert unquote(alarm["comparison_operator"]) == "GreaterThanThreshold"
+    assert unquote(alarm["treat_missing_data"]) == "notBreaching"
+    assert alarm["ok_actions"] == ["${var.alarm_topic_arn}"]
+    queries = {unquote(q["id"]): q for q in alarm["metric_query"]}
+    assert set(queries) == {"rate", "requests", "elb", "target"}
+    rate = queries.pop("rate")
+    assert rate["return_data"] is True
+    # Below the minimum request count the rate reads 0; missing 5xx metrics (no errors) read 0.
+    assert unquote(rate["expression"]) == (
+        "IF(requests >= ${var.error_rate_min_requests}, 100 * (FILL(elb, 0) + FILL(target, 0)) / requests, 0)"
+    )
+    shown = {}
+    for id_, q in queries.items():
+        assert "return_data" not in q, id_
+        (metric,) = q["metric"]
+        assert unquote(metric["namespace"]) == "AWS/ApplicationELB"
+        assert (unquote(metric["stat"]), metric["period"]) == ("Sum", 300)
+        assert metric["dimensions"] == {"LoadBalancer": "${aws_lb.this.arn_suffix}"}
+        shown[id_] = unquote(metric["metric_name"])
+    assert shown == {
+        "requests": "RequestCount",
+        "elb": "HTTPCode_ELB_5XX_Count",
+        "target": "HTTPCode_Target_5XX_Count",
+    }
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_error_rate_threshold_follows_the_profile(spec: str, rendered: dict[str, Path]) -> None:
+    variables = blocks(parse(rendered[spec] / "modules" / "alb" / "variables.tf"), "variable")
+    assert variables["error_rate_min_requests"]["default"] == 50
+    for env, profile in ENVS[spec].items():
+        block = blocks(parse(rendered[spec] / "envs" / env / "main.tf"), "module")["alb"]
+        assert block["error_rate_percent"] == "${var.monitoring.error_rate_percent}"
+        expected = 1 if profile == "high-power" else 5
+        assert tfvars(rendered[spec], env)["monitoring"]["error_rate_percent"] == expected, (spec, env)
 
 
 @pytest.mark.parametrize("spec", list(ENVS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ENVS, SPECS, blocks, one, parse, resources, tfvars
+from helpers import ENVS, SPECS, blocks, one, parse, resources, tfvars, unquote
 from tfgen.render import TEMPLATES
 
 HEAD = (TEMPLATES / "modules" / "asg" / "user_data_head.sh").read_text()
@@ -358,12 +359,38 @@ def test_boot_script_is_head_user_script_tail(rendered: dict[str, Path]) -> None
     assert minimal == HEAD + "#!/bin/bash\n" + TAIL
 
 
+AGENT_CONFIG = (
+    "${jsonencode({ logs = { logs_collected = { files = { collect_list = [for path in log_files : "
+    '{ file_path = path, log_group_name = log_group, log_stream_name = "{instance_id}" }] } } } })}'
+)
+
+
 def test_head_writes_app_env_with_a_template_loop() -> None:
     assert "%{ for key, value in app_environment ~}\n${key}=${value}\n%{ endfor ~}\n" in HEAD
     assert HEAD.rstrip("\n").endswith("<<'TFGEN_APP_BOOT_EOF'")
     assert TAIL.startswith("TFGEN_APP_BOOT_EOF\n")
+    # the agent's config is one jsonencode() line inside a quoted heredoc
+    assert HEAD.count(f"<<'TFGEN_CWAGENT_EOF'\n{AGENT_CONFIG}\nTFGEN_CWAGENT_EOF\n") == 1
     # the head and tail are templates themselves: no stray interpolation
-    assert set(re.findall(r"(?<!\$)\$\{([^}]*)\}", HEAD + TAIL)) == {"key", "value"}
+    rest = HEAD.replace(AGENT_CONFIG, "") + TAIL
+    assert set(re.findall(r"(?<!\$)\$\{([^}]*)\}", rest)) == {"key", "value"}
+
+
+@pytest.mark.parametrize("spec", list(ENVS))
+def test_the_agent_ships_the_spec_log_files_to_the_app_log_group(
+    spec: str, rendered: dict[str, Path]
+) -> None:
+    main = parse(rendered[spec] / "modules" / "asg" / "main.tf")
+    template = re.sub(r"\s+", " ", blocks(main, "resource", "aws_launch_template")["this"]["user_data"])
+    assert "log_group = local.log_group_name" in template
+    assert "log_files = var.log_files" in template
+    wiring = blocks(parse(rendered[spec] / "envs" / next(iter(ENVS[spec])) / "main.tf"), "module")["asg"]
+    assert wiring["log_files"] == "${var.app.log_files}"
+    expected = (
+        ["/var/log/crm/*.log", "/var/log/crm/audit.json"] if spec == "mysql" else ["/var/log/app/*.log"]
+    )
+    for env, profile in ENVS[spec].items():  # the same in low-power and high-power environments
+        assert unquote(tfvars(rendered[spec], env)["app"]["log_files"]) == expected, (env, profile)
 
 
 @pytest.mark.slow
@@ -374,7 +401,8 @@ def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path,
     expr = (
         'templatefile("user_data.sh.tftpl", { app_environment = { APP_PORT = "8080", '
         'DB_HOST = "db.example.internal", DB_SECRET_ARN = '
-        '"arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1" } })'
+        '"arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1" }, '
+        'log_group = "/app/crm-prod", log_files = ["/var/log/crm/*.log", "/var/log/crm/audit.json"] })'
     )
     out = subprocess.run(
         [terraform_bin, "console"],
@@ -390,10 +418,66 @@ def test_boot_script_renders_and_runs(rendered: dict[str, Path], tmp_path: Path,
     script = script.replace("/etc/app.env", str(tmp_path / "app.env"))
     script = script.replace("/usr/local/sbin", str(tmp_path / "sbin"))
     script = script.replace("/var/log/crm-boot.log", str(tmp_path / "boot.log"))
+    agent = tmp_path / "opt" / "amazon-cloudwatch-agent"
+    script = script.replace("/opt/aws/amazon-cloudwatch-agent", str(agent))
     (tmp_path / "boot.sh").write_text(script)
-    subprocess.run(["bash", str(tmp_path / "boot.sh")], check=True, timeout=30)
+    # Stand-ins for what cannot run here: dnf (no package repository) "installs" the agent as a
+    # control script that records its arguments instead of starting a daemon.
+    (tmp_path / "bin").mkdir()
+    ctl = agent / "bin" / "amazon-cloudwatch-agent-ctl"
+    dnf = tmp_path / "bin" / "dnf"
+    dnf.write_text(
+        f'#!/bin/bash\necho "$@" >>{tmp_path}/dnf.args\nmkdir -p {ctl.parent}\n'
+        f"printf '#!/bin/bash\\necho \"$@\" >>{tmp_path}/ctl.args\\n' >{ctl}\nchmod +x {ctl}\n"
+    )
+    dnf.chmod(0o755)
+    path = f"{tmp_path / 'bin'}:{os.environ['PATH']}"
+    subprocess.run(
+        ["bash", str(tmp_path / "boot.sh")], check=True, timeout=30, env={**os.environ, "PATH": path}
+    )
     assert (tmp_path / "app.env").read_text() == (
         "APP_PORT=8080\nDB_HOST=db.example.internal\n"
         "DB_SECRET_ARN=arn:aws:secretsmanager:ap-southeast-2:111122223333:secret:rds!db-1\n"
     )
+    assert (tmp_path / "boot.log").read_text() == "starting crm on 8080 with db.example.internal\n"
+    config = agent / "etc" / "amazon-cloudwatch-agent.json"
+    assert json.loads(config.read_text()) == {
+        "logs": {
+            "logs_collected": {
+                "files": {
+                    "collect_list": [
+                        {
+                            "file_path": f,
+                            "log_group_name": "/app/crm-prod",
+                            "log_stream_name": "{instance_id}",
+                        }
+                        for f in ("/var/log/crm/*.log", "/var/log/crm/audit.json")
+                    ]
+                }
+            }
+        }
+    }
+    assert (tmp_path / "dnf.args").read_text() == "install -y amazon-cloudwatch-agent\n"
+    assert (tmp_path / "ctl.args").read_text() == f"-a fetch-config -m ec2 -s -c file:{config}\n"
+
+    # Installed already (a second boot, or an AMI that has it): no install, the agent restarts.
+    subprocess.run(
+        ["bash", str(tmp_path / "boot.sh")], check=True, timeout=30, env={**os.environ, "PATH": path}
+    )
+    assert (tmp_path / "dnf.args").read_text() == "install -y amazon-cloudwatch-agent\n"
+    assert (tmp_path / "ctl.args").read_text().count("-a fetch-config") == 2
+
+    # No package (the install fails): the app still boots, and the console says why no logs ship.
+    shutil.rmtree(agent / "bin")
+    dnf.write_text("#!/bin/bash\nexit 1\n")
+    (tmp_path / "boot.log").unlink()
+    run = subprocess.run(
+        ["bash", str(tmp_path / "boot.sh")],
+        check=True,
+        timeout=30,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path},
+    )
+    assert "no amazon-cloudwatch-agent package (dnf/yum) on this AMI" in run.stderr
     assert (tmp_path / "boot.log").read_text() == "starting crm on 8080 with db.example.internal\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import EXTRA_SPECS, blocks, dynamic, parse, render_inline, skips, tfvars, unquote
+from helpers import ENVS, EXTRA_SPECS, blocks, dynamic, parse, render_inline, skips, tfvars, unquote
 
 
 def distribution(tree: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -225,3 +225,41 @@ def test_hsts_preload_only_when_the_spec_asks(spec: str, rendered: dict[str, Pat
     asked = render_tree(source / "app.yaml", tmp_path / "out")
     for env in ENVS[spec]:
         assert tfvars(asked, env)["cdn"]["hsts_preload"] is True, (spec, env)
+
+
+@pytest.mark.parametrize("name", ["reference", "low", "high"])
+def test_5xx_error_rate_alarm_lives_in_us_east_1_with_a_topic_there(
+    name: str, rendered: dict[str, Path]
+) -> None:
+    main, _ = distribution(rendered[name])
+    alarm = blocks(main, "resource", "aws_cloudwatch_metric_alarm")["error_rate"]
+    # CloudFront's metrics exist only in us-east-1: the resource's own region puts the alarm there.
+    assert unquote(alarm["region"]) == "us-east-1"
+    assert alarm["threshold"] == "${var.error_rate_percent}"
+    assert unquote(alarm["treat_missing_data"]) == "notBreaching"
+    assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${var.alarm_topic_arn}"]
+    queries = {unquote(q["id"]): q for q in alarm["metric_query"]}
+    assert (
+        unquote(queries["rate"]["expression"]) == "IF(requests >= ${var.error_rate_min_requests}, errors, 0)"
+    )
+    assert queries["rate"]["return_data"] is True
+    metrics = {id_: q["metric"][0] for id_, q in queries.items() if id_ != "rate"}
+    assert {id_: (unquote(m["metric_name"]), unquote(m["stat"])) for id_, m in metrics.items()} == {
+        "requests": ("Requests", "Sum"),
+        "errors": ("5xxErrorRate", "Average"),  # a percentage already
+    }
+    for m in metrics.values():
+        assert unquote(m["namespace"]) == "AWS/CloudFront"
+        assert m["dimensions"] == {
+            "DistributionId": "${aws_cloudfront_distribution.this.id}",
+            "Region": '"Global"',
+        }
+    variables = blocks(parse(rendered[name] / "modules" / "cloudfront" / "variables.tf"), "variable")
+    assert "us-east-1" in variables["alarm_topic_arn"]["validation"][0]["condition"]
+    for env, profile in ENVS[name].items():
+        call = blocks(parse(rendered[name] / "envs" / env / "main.tf"), "module")["cloudfront"]
+        assert call["alarm_topic_arn"] == "${module.monitoring.us_east_1_sns_topic_arn}"
+        assert call["error_rate_percent"] == "${var.monitoring.error_rate_percent}"
+        assert tfvars(rendered[name], env)["monitoring"]["error_rate_percent"] == (
+            1 if profile == "high-power" else 5
+        )

@@ -217,6 +217,8 @@ def test_outputs_keep_the_contract_names(spec: str, rendered: dict[str, Path]) -
         "auth_token_secret_arn",
         "kms_key_arn",
         "replication_group_id",
+        "member_cluster_ids",
     }
+    assert outputs["member_cluster_ids"]["value"] == "${local.member_clusters}"  # the alarms' node ids
     assert outputs["auth_token_secret_arn"]["value"] == "${aws_secretsmanager_secret.auth_token.arn}"
     assert all(o.get("description") for o in outputs.values())

@@ -24,6 +24,7 @@ ALWAYS = [
     "cache_subnet_ids",
     "database_subnet_ids",
     "flow_log_group_name",
+    "nat_gateway_ids",
     "nat_public_ips",
     "private_subnet_ids",
     "public_subnet_ids",
@@ -75,6 +76,32 @@ def test_nat_gateways_count_follows_the_strategy(rendered: dict[str, Path]) -> N
     assert locals_["nat_gateway_count"] == "${var.single_nat_gateway ? 1 : length(var.azs)}"
     route = blocks(doc, "resource", "aws_route")["private_nat"]
     assert route["nat_gateway_id"] == "${aws_nat_gateway.this[var.single_nat_gateway ? 0 : count.index].id}"
+
+
+@pytest.mark.parametrize("spec", sorted(PROFILES))
+def test_each_nat_gateway_alarms_on_port_allocation_errors(spec: str, rendered: dict[str, Path]) -> None:
+    """The alarms live in the environment root (they read vpc's and monitoring's outputs)."""
+    tree = rendered[spec]
+    assert not blocks(main_tf(tree), "resource", "aws_cloudwatch_metric_alarm")
+    outputs = blocks(parse(tree / "modules/vpc/outputs.tf"), "output")
+    assert outputs["nat_gateway_ids"]["value"] == "${aws_nat_gateway.this[*].id}"
+    for env, profile in PROFILES[spec].items():
+        root = parse(tree / "envs" / env / "main.tf")
+        alarm = blocks(root, "resource", "aws_cloudwatch_metric_alarm")["nat_port_allocation"]
+        # one per gateway: low-power's one, high-power's one per AZ
+        assert alarm["count"] == "${length(module.vpc.nat_gateway_ids)}"
+        network = parse(tree / "envs" / env / "terraform.tfvars")["network"]
+        assert network["single_nat_gateway"] is (profile == "low-power")
+        assert (unquote(alarm["namespace"]), unquote(alarm["metric_name"])) == (
+            "AWS/NATGateway",
+            "ErrorPortAllocation",
+        )
+        assert alarm["dimensions"] == {"NatGatewayId": "${module.vpc.nat_gateway_ids[count.index]}"}
+        assert (unquote(alarm["statistic"]), alarm["period"], alarm["threshold"]) == ("Sum", 300, 0)
+        assert unquote(alarm["comparison_operator"]) == "GreaterThanThreshold"
+        assert unquote(alarm["treat_missing_data"]) == "notBreaching"
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${module.monitoring.sns_topic_arn}"]
+        assert unquote(alarm["alarm_name"]) == "${local.name}-nat-${local.azs[count.index]}-port-allocation"
 
 
 def test_security_groups_are_chained_tier_to_tier(rendered: dict[str, Path]) -> None:

@@ -92,3 +92,29 @@ variable "origin_header_version" {
   type        = number
   default     = 1
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic in us-east-1 the error-rate alarm notifies (CloudFront's metrics and so its alarm are in us-east-1; an alarm notifies topics of its own region only)."
+  type        = string
+
+  validation {
+    condition     = split(":", var.alarm_topic_arn)[3] == "us-east-1"
+    error_message = "alarm_topic_arn must be a topic in us-east-1, where CloudFront's alarm is."
+  }
+}
+
+variable "error_rate_percent" {
+  description = "5xx responses per 100 requests over 5 minutes at which the error-rate alarm fires."
+  type        = number
+
+  validation {
+    condition     = var.error_rate_percent > 0 && var.error_rate_percent <= 100
+    error_message = "error_rate_percent must be above 0 and at most 100."
+  }
+}
+
+variable "error_rate_min_requests" {
+  description = "Requests in 5 minutes below which the error-rate alarm stays OK (a handful of requests is no rate)."
+  type        = number
+  default     = 50
+}

@@ -27,3 +27,8 @@ output "kms_key_arn" {
   description = "KMS key of the data at rest, the auth token secret and the slow log."
   value       = aws_kms_key.this.arn
 }
+
+output "member_cluster_ids" {
+  description = "Cache cluster ids of the nodes, primary first (the CacheClusterId of their metrics)."
+  value       = local.member_clusters
+}

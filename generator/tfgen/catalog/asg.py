@@ -26,6 +26,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "root_volume_size": app.root_volume_size,
         "health_check_grace_period": app.health_check_grace_period,
         "log_retention_days": env.monitoring.log_retention_days,
+        "log_files": app.log_files,
     }
 
 

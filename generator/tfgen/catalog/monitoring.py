@@ -29,6 +29,7 @@ def tfvars(spec: AppSpec, env: Environment) -> dict[str, Any]:
         "monthly_budget_usd": env.monitoring.monthly_budget_usd,
         "budget_cost_filters": budget_filters(spec, env),
         "log_retention_days": env.monitoring.log_retention_days,
+        "error_rate_percent": env.monitoring.error_rate_percent,
     }
 
 

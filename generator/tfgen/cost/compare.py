@@ -28,7 +28,7 @@ WHY = {
     "backup.database": "a locked daily recovery point of the database, copied to a second region",
     "backup.database_transfer": "the offsite copy: each day's changes sent to the second region",
     "backup.static": "a locked copy of the user content, offsite too",
-    "monitoring.alarms": "alarms on the extra replicas and nodes, and on failed backup jobs",
+    "monitoring.alarms": "alarms on the extra replicas, nodes and NAT gateways, and on failed backup jobs",
     "security.kms": "the backup vaults' own keys",
 }
 """What the extra spending buys, per line item (the profiles table of the README, as money)."""

@@ -403,13 +403,14 @@ def _breakdown(counts: dict[str, int]) -> str:
 
 def _monitoring(b: _Builder) -> None:
     env = b.env
-    alarms = inventory.count_by_module(env, "aws_cloudwatch_metric_alarm")
+    # An alarm is billed per metric it queries: a metric-math alarm (the error rates) counts each.
+    alarms = inventory.alarm_metrics_by_module(env)
     b.add(
         "monitoring.alarms",
         "monitoring",
         "CloudWatch alarms",
-        [(sum(alarms.values()), "alarms")],
-        "alarm-month",
+        [(sum(alarms.values()), "alarm metrics")],
+        "alarm metric-month",
         b.prices.unit("cloudwatch_alarm_month"),
         _breakdown(alarms),
     )
@@ -422,6 +423,7 @@ def _monitoring(b: _Builder) -> None:
             [(dashboards, "dashboards")],
             "dashboard-month",
             b.prices.unit("cloudwatch_dashboard_month"),
+            "one per environment; the free tier's 3 dashboards per account are not subtracted",
         )
     retention = env.monitoring.log_retention_days
     b.add(

@@ -1,7 +1,8 @@
 """The priced resources each module creates, and how many of each an environment gets.
 
-One record per resource block of a priced type in `templates/modules/*/main.tf.j2`, with the
-`count`/`for_each` expression the module gives it. `tests/test_cost.py` renders every test
+One record per resource block of a priced type in `templates/modules/*/main.tf.j2` (or, marked
+`root`, in a module's part of the environment root), with the `count`/`for_each` expression
+the module gives it. `tests/test_cost.py` renders every test
 spec and checks this list against the rendered modules block for block: a module that gains a
 KMS key, an alarm or an endpoint fails that test until it is counted here.
 """
@@ -80,6 +81,11 @@ class Priced:
     """What distinguishes blocks of one type for pricing (an endpoint's type)."""
     rendered: Callable[[AppSpec], bool] | None = None
     """Whether the module's template renders the block for this spec (None: always)."""
+    metrics: int = 1
+    """Metrics an alarm queries: a metric-math alarm is billed per metric in it."""
+    root: bool = False
+    """Declared in the environment root (by the module's part of it), not in the module: the
+    alarms and the dashboard that read several modules."""
 
 
 def _interface_endpoints(env: Environment) -> int:
@@ -88,7 +94,12 @@ def _interface_endpoints(env: Environment) -> int:
     return len(INTERFACE_ENDPOINTS) if env.network.interface_endpoints else 0
 
 
-_ALB_ALARMS = ("elb_5xx", "target_5xx", "target_response_time", "unhealthy_hosts", "no_healthy_hosts")
+def us_east_1_topic(env: Environment) -> int:
+    """monitoring's `var.us_east_1_topic`: CloudFront's alarm needs a topic (and key) in us-east-1."""
+    return 1 if env.cdn is not None and env.region != "us-east-1" else 0
+
+
+_ALB_ALARMS = ("target_response_time", "unhealthy_hosts", "no_healthy_hosts")
 _CACHE_ALARMS = ("engine_cpu", "evictions", "memory")
 
 PRICED: tuple[Priced, ...] = (
@@ -106,6 +117,8 @@ PRICED: tuple[Priced, ...] = (
     Priced("vpc", "aws_kms_key", "flow_logs", None),
     Priced("vpc", "aws_flow_log", "this", None),
     Priced("alb", "aws_lb", "this", None),
+    # 100 * (ELB 5xx + target 5xx) / requests: three metrics.
+    Priced("alb", "aws_cloudwatch_metric_alarm", "error_rate", None, metrics=3),
     *(Priced("alb", "aws_cloudwatch_metric_alarm", name, None) for name in _ALB_ALARMS),
     Priced("asg", "aws_kms_key", "logs", None),
     Priced("asg", "aws_autoscaling_group", "this", None),
@@ -145,7 +158,19 @@ PRICED: tuple[Priced, ...] = (
         _origin_lock,
         rendered=_any_origin_lock,
     ),
+    # 5xxErrorRate, guarded by Requests: two metrics.
+    Priced("cloudfront", "aws_cloudwatch_metric_alarm", "error_rate", None, metrics=2),
     Priced("monitoring", "aws_kms_key", "alarms", None),
+    Priced("monitoring", "aws_kms_key", "us_east_1", "var.us_east_1_topic ? 1 : 0", us_east_1_topic),
+    Priced(
+        "monitoring",
+        "aws_cloudwatch_metric_alarm",
+        "nat_port_allocation",
+        "length(module.vpc.nat_gateway_ids)",
+        nat_gateways,
+        root=True,
+    ),
+    Priced("monitoring", "aws_cloudwatch_dashboard", "this", None, root=True),
     Priced("backup", "aws_kms_key", "vault", None),
     Priced("backup", "aws_kms_key", "copy", None),
     Priced("backup", "aws_cloudwatch_metric_alarm", "jobs_failed", "local.job_alarms", lambda env: 3),
@@ -176,6 +201,18 @@ def count_by_module(env: Environment, type_: str, variant: str = "") -> dict[str
         for module in MANAGED_SECRETS:
             if module in modules:
                 out[module] = out.get(module, 0) + 1
+    return out
+
+
+def alarm_metrics_by_module(env: Environment) -> dict[str, int]:
+    """The metrics each module's alarms query (what CloudWatch bills alarms by), non-zero."""
+    modules = set(modules_of(env))
+    out: dict[str, int] = {}
+    for p in PRICED:
+        if p.type == "aws_cloudwatch_metric_alarm" and p.module in modules:
+            n = p.count(env) * p.metrics
+            if n:
+                out[p.module] = out.get(p.module, 0) + n
     return out
 
 

@@ -49,6 +49,7 @@ SINGULAR = {
     "replicas": "replica",
     "nodes": "node",
     "alarms": "alarm",
+    "alarm metrics": "alarm metric",
     "keys": "key",
     "secrets": "secret",
     "endpoints": "endpoint",

@@ -247,6 +247,17 @@ def _fixed(key: str, what: str) -> Pricer:
     return price
 
 
+def _alarm(r: RegionPrices, h: float, v: Values, rc: dict[str, Any], p: _Plan, side: str) -> Priced:
+    # A metric-math alarm is billed per metric it queries; a plain alarm is one metric.
+    queries = v.get("metric_query")
+    metrics = (
+        [q for q in queries if isinstance(q, dict) and q.get("metric")] if isinstance(queries, list) else []
+    )
+    if len(metrics) > 1:
+        return _monthly(r.unit("cloudwatch_alarm_month"), len(metrics), f"alarm on {len(metrics)} metrics")
+    return _monthly(r.unit("cloudwatch_alarm_month"), 1, "alarm")
+
+
 PRICERS: dict[str, Pricer] = {
     "aws_nat_gateway": _nat,
     "aws_eip": _eip,
@@ -259,7 +270,7 @@ PRICERS: dict[str, Pricer] = {
     "aws_vpc_endpoint": _endpoint,
     "aws_kms_key": _fixed("kms_key_month", "KMS key"),
     "aws_secretsmanager_secret": _fixed("secret_month", "secret"),
-    "aws_cloudwatch_metric_alarm": _fixed("cloudwatch_alarm_month", "alarm"),
+    "aws_cloudwatch_metric_alarm": _alarm,
     "aws_cloudwatch_dashboard": _fixed("cloudwatch_dashboard_month", "dashboard"),
 }
 

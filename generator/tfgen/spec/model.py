@@ -54,6 +54,8 @@ class Environment:
     account_id: str | None = None
     """The AWS account the environment must run in (the provider's allowed_account_ids)."""
     assume_role: AssumeRole | None = None
+    region: str = ""
+    """The spec's region (the environment's provider region)."""
 
     def section(self, name: str) -> Any:
         """A section's settings, or None when this environment does not have the tier."""

@@ -44,6 +44,7 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
         },
         "cache": {"replicas": 0, "automatic_failover": False, "snapshot_retention_days": 1},
         "backup": {"vault": False},
+        "monitoring": {"error_rate_percent": 5},
     },
     "high-power": {
         "network": {"nat": "per_az", "flow_log_traffic": "ALL", "interface_endpoints": True},
@@ -57,6 +58,7 @@ PROFILES: dict[str, dict[str, dict[str, ProfileValue]]] = {
         },
         "cache": {"replicas": 1, "automatic_failover": True, "snapshot_retention_days": 7},
         "backup": {"vault": True},
+        "monitoring": {"error_rate_percent": 1},
     },
 }
 PROFILE_KEYS = {(section, key) for p in PROFILES.values() for section, d in p.items() for key in d}
@@ -125,6 +127,7 @@ def resolve_environment(
         usage_origin=usage_origin,
         account_id=env.get("account_id") if isinstance(env.get("account_id"), str) else None,
         assume_role=_assume_role(env.get("assume_role")),
+        region=data["region"] if isinstance(data.get("region"), str) else "",
     )
     return environment, frozenset(invalid)
 

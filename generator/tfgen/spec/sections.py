@@ -110,6 +110,12 @@ class AppTier(Section):
     user_data: str | None = Field(
         None, description="Path (relative to the spec) of a shell script run at instance boot."
     )
+    log_files: list[Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./*?\[\]-]+$")]] = Field(
+        default_factory=lambda: ["/var/log/app/*.log"],
+        min_length=1,
+        description="The app's log files (absolute paths, globs allowed) that the CloudWatch agent, "
+        "installed at boot, ships to the app's log group (one stream per instance).",
+    )
     iam_policy_arns: list[Annotated[str, Field(pattern=POLICY_ARN)]] = Field(
         default_factory=list, description="Extra IAM policy ARNs for the instance role."
     )
@@ -366,6 +372,14 @@ class Monitoring(Section):
         None, ge=1, le=100_000_000, description="Monthly AWS Budgets amount."
     )
     log_retention_days: int = Field(365, description="Retention of the app's CloudWatch logs.")
+    error_rate_percent: int | float = Field(
+        5,
+        gt=0,
+        le=100,
+        description="The 5xx error rate (percent of requests over 5 minutes) at which the load "
+        "balancer's and CloudFront's error-rate alarms fire; they count only from 50 requests on. "
+        "Profile key.",
+    )
 
 
 class State(Section):

@@ -163,3 +163,66 @@ resource "aws_cloudfront_distribution" "this" {
     Name = var.name
   })
 }
+
+################################################################################
+# Alarm: the share of requests CloudFront answers with a 5xx
+################################################################################
+
+# CloudFront publishes its metrics in us-east-1 only (dimension Region = Global), so the alarm
+# lives there: the resource's own region argument (AWS provider >= 6) places it, as a
+# us-east-1 provider alias would, without a second provider to configure and pass in. Its
+# topic is in us-east-1 too, since an alarm notifies topics of its own region only. 5xxErrorRate
+# is already a percentage; it counts only from error_rate_min_requests requests in 5 minutes on.
+resource "aws_cloudwatch_metric_alarm" "error_rate" {
+  region = "us-east-1"
+
+  alarm_name          = "${var.name}-cdn-5xx-rate"
+  alarm_description   = "More than ${var.error_rate_percent}% of CloudFront's requests got a 5xx in 5 minutes, with at least ${var.error_rate_min_requests} requests."
+  evaluation_periods  = 1
+  threshold           = var.error_rate_percent
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+
+  metric_query {
+    id          = "rate"
+    label       = "5xx per 100 requests"
+    expression  = "IF(requests >= ${var.error_rate_min_requests}, errors, 0)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "requests"
+
+    metric {
+      namespace   = "AWS/CloudFront"
+      metric_name = "Requests"
+      stat        = "Sum"
+      period      = 300
+
+      dimensions = {
+        DistributionId = aws_cloudfront_distribution.this.id
+        Region         = "Global"
+      }
+    }
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/CloudFront"
+      metric_name = "5xxErrorRate"
+      stat        = "Average"
+      period      = 300
+
+      dimensions = {
+        DistributionId = aws_cloudfront_distribution.this.id
+        Region         = "Global"
+      }
+    }
+  }
+
+  tags = var.tags
+}

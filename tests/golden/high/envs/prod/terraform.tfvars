@@ -49,6 +49,7 @@ app = {
   root_volume_size          = 20
   health_check_grace_period = 300
   log_retention_days        = 365
+  log_files                 = ["/var/log/app/*.log"]
 }
 
 database = {
@@ -107,6 +108,7 @@ monitoring = {
     TagKeyValue = ["user:Environment$prod"]
   }
   log_retention_days = 365
+  error_rate_percent = 1
 }
 
 backup = {

@@ -162,43 +162,72 @@ resource "aws_wafv2_web_acl_association" "this" {
 # Alarms: errors the load balancer or the app returns, latency, unhealthy targets
 ################################################################################
 
-resource "aws_cloudwatch_metric_alarm" "elb_5xx" {
-  alarm_name          = "${var.name}-alb-elb-5xx"
-  alarm_description   = "The load balancer itself answered 5xx (no healthy target, target unreachable or timing out)."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_ELB_5XX_Count"
-  statistic           = "Sum"
-  period              = 300
+# An error rate, not a count: 10 errors are an outage at night and noise at peak. 5xx from the
+# load balancer itself and from the app, per 100 requests over 5 minutes, counted only from
+# error_rate_min_requests requests on (below that, a handful of errors would page someone). With
+# no 5xx at all their metrics have no data: FILL reads them as 0. Requests the load balancer
+# answers before choosing a target (no healthy target at all) are not in RequestCount: the
+# no_healthy_hosts alarm covers that.
+resource "aws_cloudwatch_metric_alarm" "error_rate" {
+  alarm_name          = "${var.name}-alb-5xx-rate"
+  alarm_description   = "More than ${var.error_rate_percent}% of requests got a 5xx (load balancer or app) in 5 minutes, with at least ${var.error_rate_min_requests} requests."
   evaluation_periods  = 1
-  threshold           = 10
+  threshold           = var.error_rate_percent
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = [var.alarm_topic_arn]
   ok_actions          = [var.alarm_topic_arn]
 
-  dimensions = {
-    LoadBalancer = aws_lb.this.arn_suffix
+  metric_query {
+    id          = "rate"
+    label       = "5xx per 100 requests"
+    expression  = "IF(requests >= ${var.error_rate_min_requests}, 100 * (FILL(elb, 0) + FILL(target, 0)) / requests, 0)"
+    return_data = true
   }
 
-  tags = var.tags
-}
+  metric_query {
+    id = "requests"
 
-resource "aws_cloudwatch_metric_alarm" "target_5xx" {
-  alarm_name          = "${var.name}-alb-target-5xx"
-  alarm_description   = "The app answered 5xx to more than 10 requests in 5 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_Target_5XX_Count"
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 10
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "RequestCount"
+      stat        = "Sum"
+      period      = 300
 
-  dimensions = {
-    LoadBalancer = aws_lb.this.arn_suffix
+      dimensions = {
+        LoadBalancer = aws_lb.this.arn_suffix
+      }
+    }
+  }
+
+  metric_query {
+    id = "elb"
+
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_ELB_5XX_Count"
+      stat        = "Sum"
+      period      = 300
+
+      dimensions = {
+        LoadBalancer = aws_lb.this.arn_suffix
+      }
+    }
+  }
+
+  metric_query {
+    id = "target"
+
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      stat        = "Sum"
+      period      = 300
+
+      dimensions = {
+        LoadBalancer = aws_lb.this.arn_suffix
+      }
+    }
   }
 
   tags = var.tags

@@ -48,6 +48,7 @@ app = {
   root_volume_size          = 20
   health_check_grace_period = 300
   log_retention_days        = 365
+  log_files                 = ["/var/log/app/*.log"]
 }
 
 database = {
@@ -106,4 +107,5 @@ monitoring = {
     TagKeyValue = ["user:Environment$dev"]
   }
   log_retention_days = 365
+  error_rate_percent = 5
 }

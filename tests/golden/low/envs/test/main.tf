@@ -44,6 +44,7 @@ module "alb" {
   access_logs_bucket_id = module.s3.log_bucket_id
   waf_web_acl_arn       = var.load_balancer.waf_web_acl_arn
   alarm_topic_arn       = module.monitoring.sns_topic_arn
+  error_rate_percent    = var.monitoring.error_rate_percent
 }
 
 module "asg" {
@@ -65,6 +66,7 @@ module "asg" {
   root_volume_size          = var.app.root_volume_size
   iam_policy_arns           = var.app.iam_policy_arns
   log_retention_days        = var.app.log_retention_days
+  log_files                 = var.app.log_files
   alarm_topic_arn           = module.monitoring.sns_topic_arn
 
   # What the app is told at boot (/etc/app.env): endpoints and secret ARNs, never secrets.
@@ -177,6 +179,8 @@ module "cloudfront" {
   price_class                        = var.cdn.price_class
   web_acl_id                         = var.cdn.waf_web_acl_arn
   hsts_preload                       = var.cdn.hsts_preload
+  alarm_topic_arn                    = module.monitoring.us_east_1_sns_topic_arn
+  error_rate_percent                 = var.monitoring.error_rate_percent
 }
 
 module "monitoring" {
@@ -187,4 +191,224 @@ module "monitoring" {
   alarm_email         = var.monitoring.alarm_email
   monthly_budget_usd  = var.monitoring.monthly_budget_usd
   budget_cost_filters = var.monitoring.budget_cost_filters
+
+  # CloudFront's alarm is in us-east-1 and needs a topic there: a second one unless this is it.
+  us_east_1_topic = true
+}
+
+# The alarms and the dashboard that read several modules live here, in the root, downstream of
+# every module: inside the monitoring module they would make it depend on the modules that
+# depend on its topic (no cycle for terraform, one for checkov's variable rendering, which then
+# stops evaluating the other modules' counts).
+
+# ErrorPortAllocation counts connections a NAT gateway could not open: it allows 55,000
+# simultaneous connections to each destination (IP, port, protocol), and past that the app's
+# calls out fail. Any in 5 minutes is worth knowing about. One alarm per gateway.
+resource "aws_cloudwatch_metric_alarm" "nat_port_allocation" {
+  count = length(module.vpc.nat_gateway_ids)
+
+  alarm_name          = "${local.name}-nat-${local.azs[count.index]}-port-allocation"
+  alarm_description   = "The NAT gateway in ${local.azs[count.index]} could not allocate a source port: outbound connections from the app failed."
+  namespace           = "AWS/NATGateway"
+  metric_name         = "ErrorPortAllocation"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [module.monitoring.sns_topic_arn]
+  ok_actions          = [module.monitoring.sns_topic_arn]
+
+  dimensions = {
+    NatGatewayId = module.vpc.nat_gateway_ids[count.index]
+  }
+
+  tags = var.tags
+}
+
+# One dashboard per environment: what it has, two graphs a row, 5-minute points. CloudFront's
+# metrics are read from us-east-1, where they are.
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = local.name
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type   = "metric"
+        x      = 0
+        y      = 0
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Load balancer: requests and 5xx"
+          region = "eu-central-1"
+          stat   = "Sum"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", module.alb.lb_arn_suffix],
+            [".", "HTTPCode_ELB_5XX_Count", ".", ".", { yAxis = "right" }],
+            [".", "HTTPCode_Target_5XX_Count", ".", ".", { yAxis = "right" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 12
+        y      = 0
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Load balancer: p95 response time (s)"
+          region = "eu-central-1"
+          stat   = "p95"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", module.alb.lb_arn_suffix],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 6
+        width  = 12
+        height = 6
+        properties = {
+          title  = "App instances: healthy and unhealthy"
+          region = "eu-central-1"
+          stat   = "Minimum"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", module.alb.target_group_arn_suffix, "LoadBalancer", module.alb.lb_arn_suffix],
+            [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat = "Maximum" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 12
+        y      = 6
+        width  = 12
+        height = 6
+        properties = {
+          title  = "App instances: CPU (%)"
+          region = "eu-central-1"
+          stat   = "Average"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", module.asg.autoscaling_group_name],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 12
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Database: CPU (%) and connections"
+          region = "eu-central-1"
+          stat   = "Average"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", module.rds.instance_id],
+            [".", "DatabaseConnections", ".", ".", { yAxis = "right" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 12
+        y      = 12
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Database: free memory and storage (bytes)"
+          region = "eu-central-1"
+          stat   = "Minimum"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/RDS", "FreeableMemory", "DBInstanceIdentifier", module.rds.instance_id],
+            [".", "FreeStorageSpace", ".", "."],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 18
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Cache: engine CPU (%)"
+          region = "eu-central-1"
+          stat   = "Average"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            for id in module.elasticache.member_cluster_ids : ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", id]
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 12
+        y      = 18
+        width  = 12
+        height = 6
+        properties = {
+          title  = "Cache: memory used (%)"
+          region = "eu-central-1"
+          stat   = "Maximum"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            for id in module.elasticache.member_cluster_ids : ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", id]
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 24
+        width  = 12
+        height = 6
+        properties = {
+          title  = "CloudFront: requests and 5xx rate (%)"
+          region = "us-east-1"
+          stat   = "Sum"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            ["AWS/CloudFront", "Requests", "DistributionId", module.cloudfront.distribution_id, "Region", "Global"],
+            [".", "5xxErrorRate", ".", ".", ".", ".", { stat = "Average", yAxis = "right" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 12
+        y      = 24
+        width  = 12
+        height = 6
+        properties = {
+          title  = "NAT gateways: port allocation errors"
+          region = "eu-central-1"
+          stat   = "Sum"
+          period = 300
+          view   = "timeSeries"
+          metrics = [
+            for id in module.vpc.nat_gateway_ids : ["AWS/NATGateway", "ErrorPortAllocation", "NatGatewayId", id]
+          ]
+        }
+      },
+    ]
+  })
 }

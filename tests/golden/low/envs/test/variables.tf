@@ -45,7 +45,7 @@ variable "load_balancer" {
 }
 
 variable "app" {
-  description = "The app tier: AMI and its owners, instance type, group sizes, CPU target, port, extra IAM policies, root volume, health check grace period, log retention."
+  description = "The app tier: AMI and its owners, instance type, group sizes, CPU target, port, extra IAM policies, root volume, health check grace period, log retention, the log files the CloudWatch agent ships."
   type = object({
     ami                       = string
     ami_owners                = list(string)
@@ -59,6 +59,7 @@ variable "app" {
     root_volume_size          = number
     health_check_grace_period = number
     log_retention_days        = number
+    log_files                 = list(string)
   })
 }
 
@@ -124,11 +125,12 @@ variable "cdn" {
 }
 
 variable "monitoring" {
-  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none) and what it measures (cost filters), log retention in days."
+  description = "Alarms and cost: email for alarms and budget alerts, monthly budget in USD (null for none) and what it measures (cost filters), log retention in days, the 5xx error rate (percent) the error-rate alarms fire at."
   type = object({
     alarm_email         = string
     monthly_budget_usd  = number
     budget_cost_filters = map(list(string))
     log_retention_days  = number
+    error_rate_percent  = number
   })
 }

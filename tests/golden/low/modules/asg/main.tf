@@ -252,6 +252,8 @@ resource "aws_launch_template" "this" {
   update_default_version = true
   user_data = base64encode(templatefile("${path.module}/user_data.sh.tftpl", {
     app_environment = local.app_environment
+    log_group       = local.log_group_name
+    log_files       = var.log_files
   }))
 
   iam_instance_profile {

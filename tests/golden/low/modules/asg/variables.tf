@@ -111,6 +111,17 @@ variable "log_retention_days" {
   type        = number
 }
 
+variable "log_files" {
+  description = "The app's log files (absolute paths, globs allowed) the CloudWatch agent ships to the app's log group, one stream per instance."
+  type        = list(string)
+  default     = ["/var/log/app/*.log"]
+
+  validation {
+    condition     = length(var.log_files) > 0 && alltrue([for f in var.log_files : startswith(f, "/")])
+    error_message = "log_files must name at least one absolute path."
+  }
+}
+
 variable "alarm_topic_arn" {
   description = "SNS topic the CloudWatch alarms notify (alarm and OK)."
   type        = string

@@ -163,6 +163,158 @@ resource "aws_sns_topic_subscription" "email" {
 }
 
 ################################################################################
+# A second alarm topic in us-east-1, for CloudFront's alarm
+################################################################################
+
+# CloudFront's metrics, and so its alarm, are in us-east-1, and an alarm notifies topics of its
+# own region only: an environment elsewhere gets a copy of the topic there (key, policy, email
+# subscription, which AWS asks to confirm separately). In us-east-1 the main topic serves.
+data "aws_iam_policy_document" "us_east_1_key" {
+  count = var.us_east_1_topic ? 1 : 0
+
+  # checkov:skip=CKV_AWS_109: a key policy's Resource "*" is this key only; the account root statement delegates to IAM
+  # checkov:skip=CKV_AWS_111: a key policy's Resource "*" is this key only; the account root statement delegates to IAM
+  # checkov:skip=CKV_AWS_356: a key policy's Resource "*" is this key only; the account root statement delegates to IAM
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "AlarmPublishers"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kms_key" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  description             = "Alarm topic of ${var.name} in us-east-1 (CloudFront)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.us_east_1_key[0].json
+
+  tags = merge(var.tags, {
+    Name = "${var.name}-alarms-us-east-1"
+  })
+}
+
+resource "aws_kms_alias" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.us_east_1[0].key_id
+}
+
+resource "aws_sns_topic" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.us_east_1[0].arn
+
+  tags = merge(var.tags, {
+    Name = "${var.name}-alarms"
+  })
+}
+
+data "aws_iam_policy_document" "us_east_1" {
+  count = var.us_east_1_topic ? 1 : 0
+
+  statement {
+    sid = "AccountManages"
+    actions = [
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:AddPermission",
+      "sns:RemovePermission",
+      "sns:DeleteTopic",
+      "sns:Subscribe",
+      "sns:ListSubscriptionsByTopic",
+      "sns:Publish",
+    ]
+    resources = [aws_sns_topic.us_east_1[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.us_east_1[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:us-east-1:${local.account_id}:alarm:*"]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.us_east_1[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "us_east_1" {
+  count  = var.us_east_1_topic ? 1 : 0
+  region = "us-east-1"
+
+  arn    = aws_sns_topic.us_east_1[0].arn
+  policy = data.aws_iam_policy_document.us_east_1[0].json
+}
+
+resource "aws_sns_topic_subscription" "us_east_1_email" {
+  count  = var.us_east_1_topic && var.alarm_email != null ? 1 : 0
+  region = "us-east-1"
+
+  topic_arn = aws_sns_topic.us_east_1[0].arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+################################################################################
 # Monthly cost budget
 ################################################################################
 

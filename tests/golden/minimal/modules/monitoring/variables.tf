@@ -31,3 +31,9 @@ variable "budget_cost_filters" {
   type        = map(list(string))
   default     = {}
 }
+
+variable "us_east_1_topic" {
+  description = "Create a second alarm topic in us-east-1 for CloudFront's alarm: true when the environment has a CDN and is in another region."
+  type        = bool
+  default     = false
+}

@@ -33,6 +33,11 @@ output "cache_subnet_ids" {
   value       = aws_subnet.cache[*].id
 }
 
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways (one, or one per AZ), in the order of azs: the environment root's port-allocation alarms and dashboard use them."
+  value       = aws_nat_gateway.this[*].id
+}
+
 output "nat_public_ips" {
   description = "Public IPs of the NAT gateways (what third parties see as the app's egress IPs)."
   value       = aws_eip.nat[*].public_ip

@@ -46,6 +46,7 @@ app = {
   root_volume_size          = 20
   health_check_grace_period = 300
   log_retention_days        = 365
+  log_files                 = ["/var/log/crm/*.log", "/var/log/crm/audit.json"]
 }
 
 database = {
@@ -82,4 +83,5 @@ monitoring = {
     TagKeyValue = ["user:Environment$prod"]
   }
   log_retention_days = 365
+  error_rate_percent = 1
 }

@@ -82,3 +82,19 @@ variable "alarm_topic_arn" {
   description = "SNS topic the CloudWatch alarms notify (alarm and OK)."
   type        = string
 }
+
+variable "error_rate_percent" {
+  description = "5xx responses (load balancer and app) per 100 requests over 5 minutes at which the error-rate alarm fires."
+  type        = number
+
+  validation {
+    condition     = var.error_rate_percent > 0 && var.error_rate_percent <= 100
+    error_message = "error_rate_percent must be above 0 and at most 100."
+  }
+}
+
+variable "error_rate_min_requests" {
+  description = "Requests in 5 minutes below which the error-rate alarm stays OK (a handful of requests is no rate)."
+  type        = number
+  default     = 50
+}

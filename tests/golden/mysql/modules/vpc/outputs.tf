@@ -38,6 +38,11 @@ output "database_subnet_group_name" {
   value       = aws_db_subnet_group.this.name
 }
 
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways (one, or one per AZ), in the order of azs: the environment root's port-allocation alarms and dashboard use them."
+  value       = aws_nat_gateway.this[*].id
+}
+
 output "nat_public_ips" {
   description = "Public IPs of the NAT gateways (what third parties see as the app's egress IPs)."
   value       = aws_eip.nat[*].public_ip
