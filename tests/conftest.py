@@ -30,6 +30,9 @@ from helpers import (
 NULL_PROVIDER = "terraform-provider-null_v2.1.2_x4"
 
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+# The warm checkov (tfgen.scan.server) stays off in the suite, so no test leaves a server behind
+# or shares one; tests/test_scan_server.py turns it on, each test with its own cache folder.
+os.environ["TFGEN_SCAN_SERVER"] = "0"
 
 
 # --------------------------------------------------------------------------- rendered trees
