@@ -204,6 +204,28 @@ def test_the_key_follows_checkov_tfgen_and_the_environment(checkov: Path, tmp_pa
     assert scan_mod.checkov_fingerprint(copy) != fingerprint
 
 
+def test_the_key_follows_the_libraries_next_to_checkov(tmp_path: Path) -> None:
+    """An upgraded library in checkov's environment (bc-python-hcl2, say) is another server."""
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    record = (
+        tmp_path
+        / "venv"
+        / "lib"
+        / "python3.11"
+        / "site-packages"
+        / "bc_python_hcl2-0.4.3.dist-info"
+        / "RECORD"
+    )
+    record.parent.mkdir(parents=True)
+    record.write_text("x")
+    first = server.environment_fingerprint(python)
+    assert "bc_python_hcl2-0.4.3.dist-info" in first
+    os.utime(record, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert server.environment_fingerprint(python) != first
+
+
 def test_stop_server_and_idle_exit(warm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tree = tmp_path / "tf"
     tree.mkdir()

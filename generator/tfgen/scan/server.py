@@ -91,6 +91,20 @@ def checkov_python(executable: Path) -> Path:
     return python
 
 
+def environment_fingerprint(python: Path) -> str:
+    """checkov's interpreter and every distribution installed next to it (name, version and the
+    mtime of its RECORD): an upgraded bc-python-hcl2 under an unchanged checkov restarts the
+    server too, as the parse trees it keeps come from it."""
+    resolved = python.resolve()
+    parts = [f"{resolved}:{resolved.stat().st_size}:{resolved.stat().st_mtime_ns}"]
+    for site in sorted(python.parent.parent.glob("lib/python*/site-packages")):
+        for dist in sorted(site.glob("*.dist-info")):
+            record = dist / "RECORD"
+            mtime = record.stat().st_mtime_ns if record.is_file() else 0
+            parts.append(f"{dist.name}:{mtime}")
+    return "\n".join(parts)
+
+
 def server_key(fingerprint: str, policies: Path | None, env: dict[str, str]) -> str:
     """What the server's answers depend on besides the job itself."""
     digest = hashlib.sha256()
@@ -288,7 +302,7 @@ def run_warm(
     """
     python = checkov_python(executable)
     try:
-        key = server_key(fingerprint, policies, env)
+        key = server_key(fingerprint + "\n" + environment_fingerprint(python), policies, env)
         sock_path = ensure_server(python, key, env)
         conn = _connect(sock_path, timeout)
     except (OSError, ToolError) as err:
