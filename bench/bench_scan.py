@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,13 +102,17 @@ def raw_trivy_cmd(trivy: Path, target: Path, cache: Path) -> list[str]:
     ]
 
 
-def edits(target: Path, checkov: Path, trivy: Path, cache: Path) -> dict[tuple[str, str], float]:
-    """(edit, engine) -> median wall s of `tfgen scan` (whole process, warm checkov) after it."""
+def edits(
+    target: Path, checkov: Path, trivy: Path, cache: Path, raw: Callable[[], None]
+) -> tuple[dict[tuple[str, str], float], float]:
+    """(edit, engine) -> median wall s of `tfgen scan` (whole process, warm checkov) after it,
+    and the median of raw cold checkov runs interleaved with them (one per round: the same
+    load for both)."""
     env = {**os.environ, "TFGEN_SCAN_SERVER": "1", "TFGEN_CACHE_DIR": str(cache)}
     cli = [
         sys.executable,
         "-m",
-        "tfgen.cli",
+        "tfgen",
         "scan",
         str(target),
         "--checkov",
@@ -117,21 +122,26 @@ def edits(target: Path, checkov: Path, trivy: Path, cache: Path) -> dict[tuple[s
     ]
     subprocess.run([*cli, "--engine", "checkov"], env=env, capture_output=True, check=False)  # starts it
     times: dict[tuple[str, str], list[float]] = {}
+    raws: list[float] = []
     n = 0
     try:
         for _ in range(EDIT_ROUNDS):
+            raws.append(timed(raw))
             for where, rel in EDITS.items():
                 for engine in ("checkov", "all"):
                     n += 1
                     edit(target, rel, n)
                     start = time.perf_counter()
-                    proc = subprocess.run([*cli, "--engine", engine], env=env, capture_output=True, text=True)
+                    proc = subprocess.run(
+                        [*cli, "--engine", engine, "-v"], env=env, capture_output=True, text=True
+                    )
                     times.setdefault((where, engine), []).append(time.perf_counter() - start)
                     assert proc.returncode == 0, proc.stdout + proc.stderr
                     assert "(from cache)" not in proc.stdout, "an edit must not come from the cache"
+                    assert "scanned by the warm checkov" in proc.stderr, proc.stderr
     finally:
         subprocess.run([*cli, "--stop-server"], env=env, capture_output=True, check=False)
-    return {key: statistics.median(values) for key, values in times.items()}
+    return {key: statistics.median(values) for key, values in times.items()}, statistics.median(raws)
 
 
 def main() -> int:
@@ -161,7 +171,7 @@ def main() -> int:
         raw_s = timed(raw)
         cold_s = timed(lambda: scan_mod.scan(target, checkov=checkov))  # empty cache: runs checkov
         cached = [timed(lambda: scan_mod.scan(target, checkov=checkov)) for _ in range(CACHED_RUNS)]
-        tfgen_cli = [sys.executable, "-m", "tfgen.cli", "scan", str(target), "--checkov", str(checkov)]
+        tfgen_cli = [sys.executable, "-m", "tfgen", "scan", str(target), "--checkov", str(checkov)]
         cli_s = timed(lambda: subprocess.run(tfgen_cli, capture_output=True, check=False))
         result = scan_mod.scan(target, checkov=checkov)
         assert result.from_cache, "the re-scan should have come from the cache"
@@ -169,8 +179,7 @@ def main() -> int:
         load_before = os.getloadavg()[0]
         per_engine = engines(target, checkov, trivy)
         load_after = os.getloadavg()[0]
-        # the pre-commit loop; its baselines measured again right before it (same load)
-        raw_again_s = timed(raw)
+        # the pre-commit loop, with raw cold checkov runs interleaved (the same load)
         trivy_cache = Path(tmp) / "trivy-cache"
         raw_trivy_s = timed(
             lambda: subprocess.run(
@@ -178,7 +187,7 @@ def main() -> int:
             )
         )
         edit_load_before = os.getloadavg()[0]
-        per_edit = edits(target, checkov, trivy, Path(tmp) / "c")
+        per_edit, baseline = edits(target, checkov, trivy, Path(tmp) / "c", raw)
         edit_load_after = os.getloadavg()[0]
 
     print(f"target: {label} ({result.passed} passed, {len(result.failed)} failed checks)")
@@ -202,14 +211,13 @@ def main() -> int:
         )
     all_ratio = per_engine["all"][0] / checkov_wall
     print(f"  --engine all / checkov alone: x{all_ratio:.2f} wall (target <= x{ALL_TARGET:.2f})")
-    baseline = (raw_s + raw_again_s) / 2
     print(
         f"one-file edit, then `tfgen scan` (whole process, warm checkov), median of {EDIT_ROUNDS} "
         f"(load average {edit_load_before:.1f} -> {edit_load_after:.1f}):"
     )
     print(
-        f"  baselines: raw cold checkov {baseline * 1000:.1f} ms (mean of {raw_s * 1000:.0f} and "
-        f"{raw_again_s * 1000:.0f}), raw cold trivy {raw_trivy_s * 1000:.1f} ms"
+        f"  baselines: raw cold checkov {baseline * 1000:.1f} ms (median of {EDIT_ROUNDS}, one per round), "
+        f"raw cold trivy {raw_trivy_s * 1000:.1f} ms"
     )
     met = True
     for (where, engine), wall in sorted(per_edit.items()):

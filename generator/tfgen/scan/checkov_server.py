@@ -214,6 +214,7 @@ def _child(conn: socket.socket, request: dict[str, Any]) -> None:
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in (request.get("env") or {}).items()})
         os.chdir(str(request["cwd"]))
+        sys.argv = ["checkov", *[str(a) for a in request["argv"]]]  # as the executable sees it
         out_path = os.path.join(str(request["logs"]), "stdout.txt")
         err_path = os.path.join(str(request["logs"]), "stderr.txt")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
