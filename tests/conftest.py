@@ -33,6 +33,9 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 # The `tfgen` processes tests start run in-process, not through a warm server left running
 # after the suite; tests/test_warm.py turns it on, each test with its own cache folder.
 os.environ["TFGEN_WARM"] = "0"
+# The warm checkov (tfgen.scan.server) stays off in the suite, so no test leaves a server behind
+# or shares one; tests/test_scan_server.py turns it on, each test with its own cache folder.
+os.environ["TFGEN_SCAN_SERVER"] = "0"
 
 
 # --------------------------------------------------------------------------- rendered trees

@@ -63,6 +63,15 @@ def scan_cmd(
     show_skips: Annotated[
         bool, typer.Option("--show-skips", help="List every skipped check with its reason.")
     ] = False,
+    stop_server: Annotated[
+        bool,
+        typer.Option(
+            "--stop-server", help="Stop the warm checkov (kept between scans; TFGEN_SCAN_SERVER=0: none)."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Say whether the warm checkov ran the scan, and why not.")
+    ] = False,
 ) -> None:
     """Security scan: checkov + tfgen policies and trivy, offline.
 
@@ -70,8 +79,13 @@ def scan_cmd(
     count (--show-skips lists them with their reasons). Exit 0 clean, 1 findings, 2 error.
     """
     from ..errors import UsageError
-    from ..scan import FORMATS, report_text, scan
+    from ..scan import FORMATS, report_text, scan, server
 
+    if stop_server:
+        pid = server.stop_server()
+        echo(f"stopped the warm checkov (pid {pid})" if pid else "no warm checkov was running")
+        raise typer.Exit(0)
+    server.set_verbose(verbose)
     try:
         if fmt not in FORMATS:
             raise UsageError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")

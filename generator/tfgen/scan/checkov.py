@@ -201,11 +201,15 @@ def run_checkov(executable: Path, files: dict[str, bytes], run: CheckovRun) -> t
             folder.mkdir()
         stage(files, work)
         cmd = checkov_command(executable, work, run, out_dir)
+        env = checkov_env(home)
+        reports = _run_warm(executable, cmd, work, env, Path(tmp), run, out_dir)
+        if reports is not None:
+            return reports, work
         try:
             proc = subprocess.run(
                 cmd,
                 cwd=work,
-                env=checkov_env(home),
+                env=env,
                 capture_output=True,
                 text=True,
                 timeout=CHECKOV_TIMEOUT_S,
@@ -215,16 +219,65 @@ def run_checkov(executable: Path, files: dict[str, bytes], run: CheckovRun) -> t
             raise ToolError(f"could not run {executable}: {err}. {INSTALL_HINT}") from None
         except subprocess.TimeoutExpired:
             raise ToolError(f"checkov did not finish within {CHECKOV_TIMEOUT_S}s") from None
-        reports = {
-            fmt: (out_dir / name).read_text()
-            for fmt, name in _CHECKOV_OUTPUTS.items()
-            if (out_dir / name).is_file()
-        }
+        reports = _read_reports(out_dir)
     if proc.returncode != 0 or "json" not in reports:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
         detail = "; ".join(line.strip() for line in tail) or "no output"
         raise ToolError(f"checkov failed (exit {proc.returncode}): {detail}")
     return reports, work
+
+
+def _read_reports(out_dir: Path) -> dict[str, str]:
+    return {
+        fmt: (out_dir / name).read_text()
+        for fmt, name in _CHECKOV_OUTPUTS.items()
+        if (out_dir / name).is_file()
+    }
+
+
+def _run_warm(
+    executable: Path,
+    cmd: list[str],
+    work: Path,
+    env: dict[str, str],
+    tmp: Path,
+    run: CheckovRun,
+    out_dir: Path,
+) -> dict[str, str] | None:
+    """The reports of `cmd` run by the warm checkov (tfgen.scan.server), or None: then the
+    caller runs it cold. A warm run that fails is run again cold, so an error the user sees
+    is always checkov's own."""
+    from . import server
+
+    if not server.enabled():
+        return None
+    logs = tmp / "logs"
+    logs.mkdir(exist_ok=True)
+    parse = [p for p in sorted(work.rglob("*")) if p.suffix in (".tf", ".tfvars", ".hcl") and p.is_file()]
+    try:
+        rc, _, stderr = server.run_warm(
+            executable,
+            checkov_fingerprint(executable),
+            cmd[1:],
+            cwd=work,
+            env=env,
+            logs=logs,
+            policies=run.policies,
+            parse=parse,
+            timeout=CHECKOV_TIMEOUT_S,
+        )
+    except server.ServerUnavailable as why:
+        server.note(f"cold checkov run: {why}")
+        return None
+    reports = _read_reports(out_dir)
+    if rc == 0 and "json" in reports:
+        server.note("scanned by the warm checkov")
+        return reports
+    tail = "; ".join(line.strip() for line in stderr.strip().splitlines()[-3:]) or "no output"
+    server.note(f"the warm checkov failed (exit {rc}: {tail}): running it cold")
+    for name in _CHECKOV_OUTPUTS.values():
+        (out_dir / name).unlink(missing_ok=True)
+    return None
 
 
 def parse_report(text: str, *, root: Path) -> ScanResult:
