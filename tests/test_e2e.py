@@ -184,7 +184,7 @@ def test_tree_goes_plan_apply_no_change_destroy_through_tfgen(
         assert leaked == [], f"{name}: a generated secret is in the state or the plan"
         if has_cache:
             state = json.loads(state_text)
-            by_type = {r["type"]: r for r in state["resources"] if r["module"] == "module.elasticache"}
+            by_type = {r["type"]: r for r in state["resources"] if r.get("module") == "module.elasticache"}
             assert "random_password" not in by_type
             group = by_type["aws_elasticache_replication_group"]["instances"][0]["attributes"]
             assert (group["auth_token"], group["auth_token_wo"], group["auth_token_wo_version"]) == (
