@@ -261,3 +261,24 @@ def test_a_checkov_that_is_not_python_runs_cold_with_the_same_error(warm: Path, 
     assert "checkov failed (exit 3): Traceback: boom" in result.output
     assert "cold checkov run:" in result.output and "not a Python script" in result.output
     assert server.server_pid() is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "on"),
+    [
+        ({}, True),
+        ({"CI": "true"}, False),
+        ({"TFGEN_SCAN_SERVER": "0"}, False),
+        ({"TFGEN_WARM": "0"}, False),  # no warm process of tfgen's at all
+        ({"TFGEN_WARM": "0", "TFGEN_SCAN_SERVER": "1"}, True),  # the scan's own switch wins
+        ({"CI": "true", "TFGEN_SCAN_SERVER": "1"}, True),
+    ],
+)
+def test_which_switches_turn_the_warm_checkov_off(
+    monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], on: bool
+) -> None:
+    for name in ("CI", "TFGEN_SCAN_SERVER", "TFGEN_WARM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    assert server.enabled() is on

@@ -7,7 +7,8 @@ cannot carry anything over from an earlier scan). The server is keyed by checkov
 installation, the policies' content, tfgen's version, the server's own code and the
 environment checkov runs with: a scan with another key stops it and starts a new one.
 
-`TFGEN_SCAN_SERVER=0` (or off/false/no) turns it off: every scan is cold. It is off by default
+`TFGEN_SCAN_SERVER=0` (or off/false/no) turns it off: every scan is cold; so does
+`TFGEN_WARM=0` when TFGEN_SCAN_SERVER is not set (no warm process of tfgen's at all). It is off by default
 when `CI` is set (a fresh machine gains nothing from it). It exits by itself after
 `TFGEN_SCAN_SERVER_IDLE` seconds without a scan (default 900); `tfgen scan --stop-server`
 stops it now.
@@ -69,6 +70,8 @@ def enabled() -> bool:
     value = os.environ.get(SERVER_ENV_VAR, "").strip().lower()
     if value:
         return value not in OFF
+    if os.environ.get("TFGEN_WARM", "").strip().lower() in OFF:
+        return False  # no warm process of tfgen's at all (tfgen.warm reads it too)
     return not os.environ.get("CI")
 
 
