@@ -703,3 +703,32 @@ def test_a_dev_folder_is_scanned_although_trivy_skips_it_under_its_target(tmp_pa
     result = scan_mod.scan(tmp_path, engine="trivy", use_cache=False)
     assert ("dev", "aws_security_group.app", "AWS-0107") in trivy_found(result)
     assert {f.file for f in result.failed} == {"dev/main.tf"}
+
+
+@pytest.mark.slow
+def test_trivy_beside_checkov_yields_the_cpu_and_reports_the_same(tmp_path: Path, trivy: Path) -> None:
+    """With checkov running meanwhile, trivy runs niced with one Go thread: scheduling only,
+    the same reports as trivy alone."""
+    import json
+
+    files = {rel: text.encode() for rel, text in PER_ENV_TF.items()}
+    commands: list[list[str]] = []
+    envs: list[dict[str, str]] = []
+    real = scan_mod.trivy.subprocess.Popen
+
+    def spy(cmd, **kwargs):
+        commands.append(list(cmd))
+        envs.append(kwargs["env"])
+        return real(cmd, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scan_mod.trivy.subprocess, "Popen", spy)
+        alone = scan_mod.trivy.run_trivy(trivy, files)
+        beside = scan_mod.trivy.run_trivy(trivy, files, beside_checkov=True)
+    assert commands[0][0] == str(trivy) and "GOMAXPROCS" not in envs[0]
+    assert commands[1][1:4] == ["-n", "10", str(trivy)] and envs[1]["GOMAXPROCS"] == "1"
+
+    def results(reports: dict[str, str]) -> list[object]:
+        return [json.loads(text)["Results"] for _, text in sorted(reports.items())]
+
+    assert results(beside[0]) == results(alone[0]) and beside[1] == alone[1]

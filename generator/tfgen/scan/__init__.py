@@ -286,7 +286,11 @@ def scan(
     started = time.monotonic()
     result = ScanResult(target=what.label, checkov_version="", policies="", engines=engines)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        trivy_job = pool.submit(run_trivy, trivy_exe, files) if trivy_exe is not None else None
+        trivy_job = (
+            pool.submit(run_trivy, trivy_exe, files, executable is not None)
+            if trivy_exe is not None
+            else None
+        )
         if executable is not None:
             _checkov_part(result, executable, what, files, policies_dir, config, config_skips, plan_skips)
         trivy_reports, unparsed = trivy_job.result() if trivy_job is not None else ({}, [])

@@ -225,9 +225,17 @@ def bake_tfvars(files: dict[str, bytes], roots: list[tuple[str, list[str]]]) -> 
     return baked
 
 
-def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str], list[str]]:
+def run_trivy(
+    executable: Path, files: dict[str, bytes], beside_checkov: bool = False
+) -> tuple[dict[str, str], list[str]]:
     """Run trivy on a staged copy of `files`: a tfgen project's environment roots in one process
     (their tfvars baked in), else one process per root with `--tf-vars`, all at once.
+
+    `beside_checkov`: checkov runs at the same time (`--engine all`). checkov is one thread and
+    the longer of the two, so trivy then yields to it: one OS thread for Go (GOMAXPROCS=1) and a
+    lower priority (nice 10), so that it fills the other core instead of taking turns on
+    checkov's. Measured on the reference project, 2 idle cores: `--engine all` 12.3-12.6 s ->
+    11.3-11.7 s, checkov alone 11.8-12.0 s. Scheduling only: the reports are the same.
 
     Returns each target's JSON report and the files trivy could not parse (project-relative).
     """
@@ -254,9 +262,9 @@ def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str]
                 cmd = trivy_command(executable, root, tfvars, private, output)
                 try:
                     proc = subprocess.Popen(
-                        cmd,
+                        [*_yielding(), *cmd] if beside_checkov else cmd,
                         cwd=work,
-                        env=trivy_env(),
+                        env={**trivy_env(), "GOMAXPROCS": "1"} if beside_checkov else trivy_env(),
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE,
                         text=True,
@@ -291,6 +299,14 @@ def run_trivy(executable: Path, files: dict[str, bytes]) -> tuple[dict[str, str]
                     proc.kill()
                     proc.wait()
     return reports, sorted(set(unparsed))
+
+
+def _yielding() -> list[str]:
+    """`nice -n 10` where there is a nice (no preexec_fn: trivy starts from a thread)."""
+    import shutil
+
+    found = shutil.which("nice")
+    return [found, "-n", "10"] if found else []
 
 
 def parse_trivy(reports: dict[str, str]) -> tuple[list[ScanFinding], int, str]:
