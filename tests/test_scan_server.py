@@ -272,6 +272,8 @@ def test_a_checkov_that_is_not_python_runs_cold_with_the_same_error(warm: Path, 
         ({"TFGEN_WARM": "0"}, False),  # no warm process of tfgen's at all
         ({"TFGEN_WARM": "0", "TFGEN_SCAN_SERVER": "1"}, True),  # the scan's own switch wins
         ({"CI": "true", "TFGEN_SCAN_SERVER": "1"}, True),
+        ({"CI": "true", "TFGEN_WARM": "1"}, True),  # the render server's rule: one for both
+        ({"CI": "false"}, True),
     ],
 )
 def test_which_switches_turn_the_warm_checkov_off(

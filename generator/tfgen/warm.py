@@ -49,7 +49,7 @@ START_TIMEOUT = 30.0
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP")
 LOCALE_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8")
 PACKAGE = Path(__file__).resolve().parent
-MAX_SOCKET_PATH = 100  # sun_path is 104 bytes on macOS, 108 on Linux
+MAX_SOCKET_PATH = 100  # sun_path is 104 bytes on macOS, 108 on Linux (scan/server.py too)
 
 
 # --------------------------------------------------------------------------- the key
@@ -94,12 +94,24 @@ def socket_path() -> Path | None:
     return path if len(os.fsencode(path)) <= MAX_SOCKET_PATH else None
 
 
+OFF = ("0", "off", "false", "no")
+
+
+def switched_on(switch: str) -> bool:
+    """Whether a warm process of tfgen's may serve: its own switch (e.g. TFGEN_SCAN_SERVER) when
+    set, else TFGEN_WARM when set, else everywhere but CI jobs (`CI` set), which run a few
+    commands once: a server there only costs its start-up. The one rule for both servers."""
+    for name in (switch, "TFGEN_WARM"):
+        value = os.environ.get(name, "").strip().lower()
+        if value:
+            return value not in OFF
+    return os.environ.get("CI", "").strip().lower() in ("", *OFF)
+
+
 def usable(argv: list[str]) -> bool:
     """Whether this command line may go through the warm server."""
-    if os.environ.get("TFGEN_WARM", "1") == "0" or len(argv) < 2 or argv[1] not in COMMANDS:
+    if len(argv) < 2 or argv[1] not in COMMANDS or not switched_on("TFGEN_WARM"):
         return False
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes") and "TFGEN_WARM" not in os.environ:
-        return False  # a CI job runs a few commands once: a server there only costs its start-up
     if any(name.endswith("_COMPLETE") for name in os.environ if name.startswith("_")):
         return False  # shell completion: typer reads it at start-up
     if not (hasattr(socket, "AF_UNIX") and hasattr(socket, "send_fds") and hasattr(os, "fork")):

@@ -33,6 +33,7 @@ from typing import Any
 from .. import __version__
 from ..errors import ToolError
 from ..paths import private_dir
+from ..warm import MAX_SOCKET_PATH
 from .targets import POLICY_SUFFIXES, walk_files
 
 SERVER_ENV_VAR = "TFGEN_SCAN_SERVER"
@@ -41,12 +42,10 @@ IDLE_DEFAULT_S = 900.0
 START_TIMEOUT_S = 90.0
 SERVER_SCRIPT = Path(__file__).with_name("checkov_server.py")
 SOCKET_NAME = "checkov.sock"
-OFF = ("0", "off", "false", "no")
 # Variables that differ from shell to shell or test to test and that checkov does not read:
 # left out of the key, so they do not restart the server.
 UNKEYED = {"PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES", "PYTEST_CURRENT_TEST", "HOME"}
 UNKEYED_PREFIXES = ("TFGEN_",)
-SUN_PATH_MAX = 100  # a unix socket's path must fit in sockaddr_un (108 bytes on Linux)
 
 _verbose = False
 
@@ -67,12 +66,9 @@ def note(message: str) -> None:
 
 
 def enabled() -> bool:
-    value = os.environ.get(SERVER_ENV_VAR, "").strip().lower()
-    if value:
-        return value not in OFF
-    if os.environ.get("TFGEN_WARM", "").strip().lower() in OFF:
-        return False  # no warm process of tfgen's at all (tfgen.warm reads it too)
-    return not os.environ.get("CI")
+    from ..warm import switched_on
+
+    return switched_on(SERVER_ENV_VAR)
 
 
 def server_dir() -> Path:
@@ -178,7 +174,7 @@ def _lock(folder: Path) -> Iterator[None]:
 
 def _socket_path() -> Path:
     sock_path = server_dir() / SOCKET_NAME
-    if len(str(sock_path)) > SUN_PATH_MAX:
+    if len(os.fsencode(sock_path)) > MAX_SOCKET_PATH:
         raise ServerUnavailable(f"the socket path {sock_path} is too long for a unix socket")
     return sock_path
 
