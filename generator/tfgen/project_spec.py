@@ -51,15 +51,16 @@ def find_spec(out: Path) -> Path:
     )
 
 
-def locate(spec: Path | None, out: Path) -> ProjectSpec:
-    """Where the spec is read from, how the project refers to it, and the files to copy in."""
-    source = find_spec(out) if spec is None else Path(spec)
+def locate(source: Path, out: Path, data: Any) -> ProjectSpec:
+    """Where the spec is read from, how the project refers to it, and the files to copy in.
+
+    `data` is the spec as loaded (it names the user-data script to copy in with it)."""
     root = Path(out).resolve()
     resolved = source.resolve()
     inside = resolved.is_relative_to(root)
     ref = resolved.relative_to(root).as_posix() if inside else PROJECT_SPEC
     own = {ref: _read_text(source)} if source.is_file() else {}
-    script = _user_data_rel(source)
+    script = _user_data_rel(source, data)
     if script is not None:
         own[(PurePosixPath(ref).parent / script[0]).as_posix()] = _read_text(script[1])
     if inside:  # the project's own: read, never written, and not an orphan
@@ -109,8 +110,9 @@ def render_project(
     from .render import project_meta, render
     from .spec import load_spec
 
-    where = locate(spec, out)
-    app_spec = load_spec(where.source)
+    source = find_spec(out) if spec is None else Path(spec)
+    app_spec = load_spec(source)
+    where = locate(source, out, app_spec.source.data if app_spec.source is not None else {})
     guard_own_spec(out, where, force)
     files = {**render(app_spec, spec_ref=where.ref), **where.files}
     return where, app_spec, files, project_meta(app_spec, files, where.ref)
@@ -125,16 +127,11 @@ def _read_text(path: Path) -> str:
         return ""
 
 
-def _user_data_rel(spec: Path) -> tuple[str, Path] | None:
+def _user_data_rel(spec: Path, data: Any) -> tuple[str, Path] | None:
     """The user-data script a valid spec names: its path inside the spec's folder, and the file."""
-    import yaml
-
-    from .spec.yaml_lines import safe_load
-
     try:
-        data = safe_load(_read_text(spec))
         rel = data["app"]["user_data"]
-    except (yaml.YAMLError, TypeError, KeyError):
+    except (TypeError, KeyError):
         return None
     if not isinstance(rel, str) or Path(rel).is_absolute():
         return None

@@ -94,13 +94,6 @@ def fast_loader(text: str) -> Any:
     return fast
 
 
-def safe_load(text: str) -> Any:
-    """yaml.safe_load, through fast_loader."""
-    import yaml
-
-    return yaml.load(text, Loader=fast_loader(text))  # noqa: S506 - a safe loader
-
-
 def parse_yaml(text: str, name: str = "spec") -> YamlDoc:
     """Parse YAML text; syntax errors and duplicate keys become a SpecError with line:column."""
     import yaml
