@@ -188,6 +188,31 @@ def test_cache_hit_answers_without_checkov_and_a_one_byte_change_rescans(
     assert len(run_counter) == 3
 
 
+def test_checkov_writes_only_the_reports_asked_for_and_the_cache_knows_it(
+    tmp_path: Path, run_counter: list[int]
+) -> None:
+    """The hook's text scan has checkov write its json alone; a later --format sarif of the same
+    tree is scanned again (the cached answer has no SARIF) and is then cached itself."""
+    write(tmp_path / "tf", {"main.tf": INSECURE_TF})
+    text = tfgen_scan(str(tmp_path / "tf"), "--engine", "checkov")
+    assert text.exit_code == 1 and len(run_counter) == 1
+    assert "(from cache)" in tfgen_scan(str(tmp_path / "tf"), "--engine", "checkov").output
+    assert len(run_counter) == 1
+    cached = scan_mod.scan(tmp_path / "tf", engine="checkov", formats=("text",))
+    assert cached.from_cache and sorted(cached.sources["checkov"]) == ["json"]
+    with pytest.raises(ToolError, match="no sarif report"):
+        scan_mod.report_text(cached, "sarif")
+    out = tmp_path / "r.sarif"
+    sarif = tfgen_scan(str(tmp_path / "tf"), "--engine", "checkov", "-f", "sarif", "-o", str(out))
+    assert sarif.exit_code == 1 and len(run_counter) == 2, "no SARIF in the cache: scanned again"
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"CKV_AWS_24", "TFGEN_AWS_004"}
+    again = tmp_path / "again.sarif"
+    tfgen_scan(str(tmp_path / "tf"), "--engine", "checkov", "-f", "sarif", "-o", str(again))
+    assert len(run_counter) == 2 and again.read_text() == out.read_text()
+    assert sarif.stdout.splitlines()[1:-1] == text.stdout.splitlines()[1:], "the same findings"
+
+
 @pytest.mark.slow
 def test_plan_is_scanned_with_the_terraform_plan_framework(tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"

@@ -284,3 +284,86 @@ def test_which_switches_turn_the_warm_checkov_off(
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     assert server.enabled() is on
+
+
+# Run by checkov's own interpreter: the memo against checkov's real evaluator.
+MEMO_PROBE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import checkov_server as cs  # drops its own folder from sys.path again
+
+folder = sys.argv[2]
+parent = cs.EvalMemo(folder)
+child = cs.EvalMemo(folder)
+child.install()
+from checkov.terraform.graph_builder.variable_rendering import evaluate_terraform as et
+from checkov.terraform.graph_builder.variable_rendering import safe_eval_functions as sef
+
+assert sef.evaluate is et.evaluate, "checkov's two names for the evaluator both go through the memo"
+memoised, original = sef.evaluate, sef.evaluate.__wrapped__
+
+def answer(function, expression):
+    try:
+        return ["ok", repr(function(expression))]
+    except ValueError as err:
+        return ["err", str(err)]
+
+expressions = json.loads(sys.argv[3])
+for expression in expressions:
+    cold = answer(original, expression)
+    assert answer(memoised, expression) == cold, expression  # computed
+    assert answer(memoised, expression) == cold, expression  # answered from the memo
+listed = memoised('[1, 2]')
+listed.append(3)
+assert memoised('[1, 2]') == [1, 2], "each answer is a copy: a caller's change does not stick"
+memoised('timestamp()')
+assert 'timestamp()' not in child.fresh, "timestamp() is not a pure function"
+assert answer(memoised, 'tfgen_probe')[0] == 'err'
+known = dict(child.fresh)
+memoised('tfgen_probe = 1')  # asteval assigns into the shared symbol table
+assert memoised('tfgen_probe') == 1, "after the table changed, evaluated as checkov would"
+assert 'tfgen_probe = 1' not in child.fresh and child.fresh == known
+child.hand_back()
+parent.take_answers()
+assert parent.answers == known, "the parent takes in what the child computed"
+print(json.dumps(sorted(known)))
+"""
+
+
+def test_the_evaluator_memo_answers_as_checkov_does(checkov: Path, tmp_path: Path) -> None:
+    """The warm children's memo of checkov's expression evaluator gives checkov's own answers
+    (values, errors), a fresh copy each time, never memoises timestamp() or anything once an
+    expression changed the evaluator's symbol table, and hands its answers to the parent."""
+    import json
+    import subprocess
+
+    expressions = [
+        'merge({"a": 1}, {"b": 2})',
+        "[1, 2, 3]",
+        'length(["a", "b"])',
+        'lookup({"a": "b"}, "a", "c")',
+        'toset(["a", "b"])',
+        'concat(["a"], ["b"])',
+        'format("%s-%s", "a", "b")',
+        "1 + 2",
+        "true",
+        "var.name",
+        "module.vpc.vpc_id",
+        '"${var.name}-logs"',
+    ]
+    proc = subprocess.run(
+        [
+            str(server.checkov_python(checkov)),
+            "-c",
+            MEMO_PROBE,
+            str(server.SERVER_SCRIPT.parent),
+            str(tmp_path / "memo"),
+            json.dumps(expressions),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert set(json.loads(proc.stdout.strip().splitlines()[-1])) >= set(expressions)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -105,6 +106,54 @@ def test_the_warm_server_answers_as_tfgen_in_process(cache: Path, tmp_path: Path
     assert failing  # the wrong spec was among them, and answered the same: exit 2
     wrong = tfgen(cache, True, "init", str(bad), "--out", str(tmp_path / "x"))
     assert wrong.returncode == 2 and "region" in wrong.stderr and not (tmp_path / "x").exists()
+
+
+INSECURE = """
+resource "aws_security_group" "debug" {
+  name        = "debug"
+  description = "debug access"
+
+  ingress {
+    description = "ssh from anywhere"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"""
+
+
+def test_a_scan_through_the_warm_server_answers_as_in_process(cache: Path, tmp_path: Path) -> None:
+    """`tfgen scan` (the pre-commit hook's command) goes warm too: same exit code (1: a
+    finding), summary, report file and error, with the real checkov."""
+    start_server(cache, tmp_path)
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    (folder / "main.tf").write_text(INSECURE)
+    cases = [
+        ("scan", "tf", "--engine", "checkov", "--no-cache"),
+        ("scan", "tf", "--engine", "checkov", "--no-cache", "-f", "sarif", "-o", "{out}/r.sarif"),
+        ("scan", "nowhere", "--engine", "checkov"),  # a usage error: exit 2, no traceback
+    ]
+    for args in cases:
+        answers = []
+        for warm_on in (False, True):
+            out = tmp_path / ("warm" if warm_on else "cold")
+            out.mkdir(exist_ok=True)
+            done = tfgen(cache, warm_on, *(a.format(out=out) for a in args), cwd=tmp_path)
+            answers.append(
+                tuple(
+                    re.sub(r"\d+\.\d+s\b", "TIME", text.replace(str(out), "OUT"))
+                    for text in (str(done.returncode), done.stdout, done.stderr)
+                )
+            )
+        assert answers[0] == answers[1], args
+    assert answers[0][0] == "2" and "nowhere" in answers[0][2] and "Traceback" not in answers[0][2]
+    assert json.loads((tmp_path / "warm" / "r.sarif").read_text())["runs"][0]["results"]
+    assert [entry["argv"][0] for entry in served(cache)] == ["scan", "scan", "scan"]
+    first = tfgen(cache, True, "scan", "tf", "--engine", "checkov", "--no-cache", cwd=tmp_path)
+    assert first.returncode == 1 and "CKV_AWS_24" in first.stdout
 
 
 def test_relative_paths_umask_and_environment_are_the_clients(cache: Path, tmp_path: Path) -> None:

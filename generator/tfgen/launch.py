@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 # The commands tfgen.warm may answer: local, quick, and where start-up is the wait.
-WARM_COMMANDS = frozenset({"init", "validate"})
+WARM_COMMANDS = frozenset({"init", "validate", "scan"})
 
 
 def main() -> None:

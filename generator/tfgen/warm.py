@@ -215,7 +215,7 @@ def _start_server(path: Path) -> None:
 
 def preload() -> None:
     """Import and build what commands need, so that each forked child starts warm."""
-    from . import cli, project_spec, render, write  # noqa: F401
+    from . import cli, project_spec, render, scan, write  # noqa: F401
     from .cost import PriceTable
     from .spec import spec_file_model
 

@@ -100,6 +100,7 @@ def scan_cmd(
             policies=policies,
             config=checkov_config,
             use_cache=not no_cache,
+            formats=(fmt,),
         )
         report = report_text(result, fmt) if fmt != "text" else ""
         if report and output is not None:

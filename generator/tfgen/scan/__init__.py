@@ -91,6 +91,7 @@ __all__ = [
     "find_checkov",
     "find_trivy",
     "installed_checkov_version",
+    "merged_reports",
     "parse_report",
     "plan_project",
     "repo_policies_dir",
@@ -241,6 +242,7 @@ def scan(
     policies: Path | None = None,
     config: Path | None = None,
     use_cache: bool = True,
+    formats: tuple[str, ...] = FORMATS,
 ) -> ScanResult:
     """Scan a Terraform folder or a `terraform show -json` plan; unchanged input hits the cache.
 
@@ -250,6 +252,10 @@ def scan(
     when one is passed here (`config`), whose skips are then listed; trivy runs with its
     embedded checks, no configuration or ignore file and none of the caller's TRIVY_* or
     TF_VAR_* variables.
+
+    `formats`: the reports the caller will read (`report_text`); checkov writes only those
+    (its json always: the findings come from it). A cached answer without one of them is
+    scanned again.
     """
     if (directory is None) == (plan is None):
         raise UsageError("scan takes a folder or --plan PLAN.json, not both")
@@ -279,7 +285,7 @@ def scan(
         ]
         key = cache_key(files, policies_dir, "\n".join(fingerprints), options, config)
         cached = load_cached(cache_dir, key)
-        if cached is not None:
+        if cached is not None and all(cached.has_format(fmt) for fmt in formats):
             cached.target = what.label
             return cached
 
@@ -292,13 +298,15 @@ def scan(
             else None
         )
         if executable is not None:
-            _checkov_part(result, executable, what, files, policies_dir, config, config_skips, plan_skips)
+            _checkov_part(
+                result, executable, what, files, policies_dir, config, config_skips, plan_skips, formats
+            )
         trivy_reports, unparsed = trivy_job.result() if trivy_job is not None else ({}, [])
     if trivy_exe is not None:
         _trivy_part(result, trivy_reports, unparsed, files, what.label)
+        result.sources["trivy"] = trivy_reports
     result.target = what.label
     result.seconds = round(time.monotonic() - started, 2)
-    result.reports = _merged_reports(result, trivy_reports)
     if use_cache:
         store_cached(cache_dir, key, result)
     return result
@@ -313,6 +321,7 @@ def _checkov_part(
     config: Path | None,
     config_skips: list[str],
     plan_skips: dict[str, str],
+    formats: tuple[str, ...],
 ) -> None:
     run = CheckovRun(
         what.framework,
@@ -321,6 +330,7 @@ def _checkov_part(
         enrich=what.project is not None and what.plan_file is not None,
         config=config,
         skip_checks=tuple(sorted(plan_skips)),
+        formats=tuple(fmt for fmt in formats if fmt != "text"),
     )
     with step(scan_step(what)):
         reports, staged = run_checkov(executable, files, run)
@@ -347,7 +357,7 @@ def _checkov_part(
         ScanFinding(check_id, "", "(the plan)", what.label, 0, reason=reason)
         for check_id, reason in sorted(plan_skips.items())
     ]
-    result.reports = {**reports, "sarif": enrich_sarif(reports.get("sarif", ""), what.label)}
+    result.sources["checkov"] = reports
 
 
 # An ignore that names no check silences every check on its block.
@@ -388,10 +398,12 @@ def _trivy_part(
     result.parsing_errors += [p for p in unparsed if p not in result.parsing_errors]
 
 
-def _merged_reports(result: ScanResult, trivy_reports: dict[str, str]) -> dict[str, str]:
+def merged_reports(result: ScanResult) -> dict[str, str]:
     """The machine reports: json (tfgen's merged list plus each engine's raw report), sarif
-    (a run per tool), junitxml (checkov's suites plus one for trivy)."""
-    checkov_reports = result.reports
+    (a run per tool, checkov's with severities and help links), junitxml (checkov's suites
+    plus one for trivy)."""
+    checkov_reports = result.sources.get("checkov", {})
+    trivy_reports = result.sources.get("trivy", {})
     trivy_findings = [f for f in result.failed if f.engine == "trivy"]
     raw_checkov: object = None
     if "json" in checkov_reports:
@@ -421,7 +433,7 @@ def _merged_reports(result: ScanResult, trivy_reports: dict[str, str]) -> dict[s
     )
     return {
         "json": json.dumps(merged, indent=2) + "\n",
-        "sarif": merge_sarif(checkov_reports.get("sarif", ""), runs),
+        "sarif": merge_sarif(enrich_sarif(checkov_reports.get("sarif", ""), result.target), runs),
         "junitxml": _merge_junit(
             checkov_reports.get("junitxml", ""), trivy_findings, "trivy" in result.engines
         ),
@@ -500,6 +512,6 @@ def _display(path: Path | None) -> str:
 
 def report_text(result: ScanResult, fmt: str) -> str:
     """The report in the requested machine format (json, sarif or junitxml)."""
-    if fmt not in result.reports:
+    if not result.has_format(fmt) or fmt not in result.reports:
         raise ToolError(f"the scan wrote no {fmt} report")
     return result.reports[fmt]

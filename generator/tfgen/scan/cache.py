@@ -16,7 +16,7 @@ from .results import ScanResult
 from .targets import POLICY_SUFFIXES, walk_files
 
 CACHE_DIR = Path(".tfgen-cache") / "scan"
-CACHE_FORMAT = "2"
+CACHE_FORMAT = "3"
 CACHE_KEEP = 20
 
 

@@ -125,10 +125,11 @@ class CheckovRun:
     enrich: bool = False  # a plan scan reads inline skips from the staged Terraform files
     config: Path | None = None  # a checkov configuration the user passed (--checkov-config)
     skip_checks: tuple[str, ...] = ()  # checks tfgen turns off (listed with their reasons)
+    formats: tuple[str, ...] = ("json", "sarif", "junitxml")  # the reports checkov writes
 
 
 def checkov_command(executable: Path, work: Path, run: CheckovRun, out_dir: Path) -> list[str]:
-    """The checkov command line: offline, all three machine formats written to out_dir."""
+    """The checkov command line: offline, the machine reports asked for written to out_dir."""
     if run.plan_file is not None:
         cmd = [str(executable), "-f", str(work / run.plan_file)]
         if run.enrich:
@@ -143,7 +144,8 @@ def checkov_command(executable: Path, work: Path, run: CheckovRun, out_dir: Path
     if run.skip_checks:
         cmd += ["--skip-check", ",".join(run.skip_checks)]
     for fmt in _CHECKOV_OUTPUTS:
-        cmd += ["-o", fmt]
+        if fmt in run.formats or fmt == "json":  # tfgen reads the findings from the json
+            cmd += ["-o", fmt]
     cmd += ["--output-file-path", str(out_dir)]
     return cmd
 

@@ -22,6 +22,17 @@ What the parent prepares so a child starts warm:
 - the HCL parse of the job's files: the parent parses each file it has not seen (keyed by the
   file's exact text) before it forks, so a child reads an unchanged file's tree instead of
   parsing it again. `hcl2.load` is a pure function of the text; each call gets its own copy.
+- the answers of checkov's expression evaluator (`safe_eval_functions.evaluate`, some 25,000
+  calls a scan of the reference project, each building a new `asteval` interpreter: the
+  largest single cost left): a pure function of its input string, so a child asks the memo
+  first (each hit gets its own copy) and hands the answers it computed back to the parent,
+  which serves them to the next jobs. Two things are not pure and are never memoised: an
+  expression calling `timestamp()`, and any evaluation that changed the evaluator's shared
+  symbol table (asteval lets `x = 1` assign into it) - from then on that child evaluates
+  everything itself, as a cold run would in that state.
+- nothing kept for a log nobody reads: checkov copies every DEBUG record into an in-memory
+  stream that only `--support` uploads; a child without `--support` drops that copy (the
+  stderr log is unchanged).
 
 Protocol, one JSON line each way per connection:
   request  {"key": K, "argv": [...], "cwd": DIR, "env": {...}, "parse": [FILE, ...]}
@@ -54,6 +65,7 @@ import traceback  # noqa: E402
 from typing import Any  # noqa: E402
 
 PARSE_CACHE_MAX = 2000  # files kept parsed (keyed by their text)
+EVAL_MEMO_MAX = 200_000  # evaluator answers kept (keyed by the expression)
 REPLY_TAIL = 20_000  # characters of the job's stdout/stderr sent back
 
 
@@ -65,6 +77,7 @@ def main(argv: list[str]) -> int:
     build_jsonpath_tables()
     parse_cache: dict[str, bytes] = {}
     install_parse_cache(parse_cache)
+    memo = EvalMemo(f"{sock_path}.memo")
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     tmp = f"{sock_path}.{os.getpid()}.tmp"
@@ -108,10 +121,11 @@ def main(argv: list[str]) -> int:
             break
         for path in request.get("parse") or []:
             prime_parse(parse_cache, str(path))
+        memo.take_answers()
         pid = os.fork()
         if pid == 0:
             listener.close()
-            _child(conn, request)  # never returns
+            _child(conn, request, memo)  # never returns
         children.add(pid)
         conn.close()
     _exit_cleanly(sock_path, inode)
@@ -206,7 +220,121 @@ def prime_parse(cache: dict[str, bytes], path: str) -> None:
     cache[digest] = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _child(conn: socket.socket, request: dict[str, Any]) -> None:
+class EvalMemo:
+    """checkov's expression evaluator, answered from earlier jobs' answers (see the module doc).
+
+    The parent holds `answers` (expression -> ("ok", pickled value) or ("err", message)); a
+    child adds what it computed to `fresh` and writes them to `folder` when its job ends; the
+    parent takes them in before it forks the next job.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.answers: dict[str, tuple[str, Any]] = {}
+        self.fresh: dict[str, tuple[str, Any]] = {}
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+        for name in os.listdir(folder):  # a former server's: not this checkov's answers
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+    def take_answers(self) -> None:
+        """Merge the answers finished children wrote (parent side)."""
+        for name in sorted(os.listdir(self.folder)):
+            if not name.endswith(".pickle"):
+                continue
+            path = os.path.join(self.folder, name)
+            try:
+                with open(path, "rb") as handle:
+                    answers = pickle.load(handle)
+            except Exception:  # noqa: BLE001 - a torn or foreign file: only a lost speed-up
+                answers = {}
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            if isinstance(answers, dict):
+                if len(self.answers) + len(answers) > EVAL_MEMO_MAX:
+                    self.answers.clear()
+                self.answers.update(answers)
+
+    def install(self) -> None:
+        """In a child: wrap `evaluate` where checkov looks it up."""
+        if os.getenv("LOG_LEVEL", "").upper() == "DEBUG":
+            return  # asteval then prints each error to stderr: a hit would not
+        safe_eval: Any = importlib.import_module(
+            "checkov.terraform.graph_builder.variable_rendering.safe_eval_functions"
+        )
+        evaluate_terraform: Any = importlib.import_module(
+            "checkov.terraform.graph_builder.variable_rendering.evaluate_terraform"
+        )
+        original = safe_eval.evaluate
+        symbols: dict[str, Any] = safe_eval.SAFE_EVAL_DICT
+        pristine = {k: v for k, v in symbols.items() if k != "print"}
+        answers, fresh = self.answers, self.fresh
+        state = {"clean": True}
+
+        def untouched() -> bool:
+            return len(symbols) - ("print" in symbols) == len(pristine) and all(
+                symbols.get(k) is v for k, v in pristine.items()
+            )
+
+        def evaluate(input_str: str) -> Any:
+            if not state["clean"] or not isinstance(input_str, str) or "timestamp" in input_str:
+                return original(input_str)
+            hit = answers.get(input_str) or fresh.get(input_str)
+            if hit is not None:
+                kind, value = hit
+                if kind == "err":
+                    raise ValueError(value)
+                return pickle.loads(value)
+            try:
+                value = original(input_str)
+            except ValueError as err:
+                if untouched():
+                    fresh[input_str] = ("err", str(err))
+                else:
+                    state["clean"] = False
+                raise
+            if not untouched():
+                state["clean"] = False
+                return value
+            with contextlib.suppress(Exception):  # a value pickle cannot copy is not memoised
+                fresh[input_str] = ("ok", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            return value
+
+        evaluate.__wrapped__ = original  # type: ignore[attr-defined]
+        safe_eval.evaluate = evaluate
+        evaluate_terraform.evaluate = evaluate
+
+    def hand_back(self) -> None:
+        """In a child, after its job: write the new answers for the parent."""
+        if not self.fresh:
+            return
+        path = os.path.join(self.folder, f"{os.getpid()}.pickle")
+        with contextlib.suppress(OSError):
+            with open(f"{path}.tmp", "wb") as handle:
+                pickle.dump(self.fresh, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f"{path}.tmp", path)
+
+
+def drop_debug_copy(argv: list[str]) -> None:
+    """Stop copying DEBUG records into the in-memory stream only `--support` uploads."""
+    import logging
+
+    if "--support" in argv:
+        return
+    logging_init: Any = importlib.import_module("checkov.logging_init")
+    root = logging.getLogger()
+    root.removeHandler(logging_init.stream_handler)
+    others = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and logger.handlers
+    ]
+    if root.handlers and not others:  # only the root's own handlers see records: none lost
+        root.setLevel(min(handler.level for handler in root.handlers))
+
+
+def _child(conn: socket.socket, request: dict[str, Any], memo: EvalMemo) -> None:
     rc = 1
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -220,9 +348,13 @@ def _child(conn: socket.socket, request: dict[str, Any]) -> None:
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             os.dup2(out.fileno(), 1)
             os.dup2(err.fileno(), 2)
-        rc = _run_checkov([str(a) for a in request["argv"]])
+        argv = [str(a) for a in request["argv"]]
+        drop_debug_copy(argv)
+        memo.install()
+        rc = _run_checkov(argv)
         sys.stdout.flush()
         sys.stderr.flush()
+        memo.hand_back()
         _send(conn, {"rc": rc, "stdout": _tail(out_path), "stderr": _tail(err_path)})
     except BaseException:  # noqa: BLE001 - the client falls back to a cold run on no reply
         with contextlib.suppress(OSError):

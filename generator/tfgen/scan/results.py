@@ -44,9 +44,25 @@ class ScanResult:
     skipped: list[ScanFinding] = field(default_factory=list)
     passed: int = 0
     parsing_errors: list[str] = field(default_factory=list)
-    reports: dict[str, str] = field(default_factory=dict)
+    # What the engines wrote, as they wrote it: {"checkov": {format: text}, "trivy": {root: text}}.
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
     from_cache: bool = False
     seconds: float = 0.0
+    _reports: dict[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def reports(self) -> dict[str, str]:
+        """The machine reports (json, sarif, junitxml), built from `sources` when first asked
+        for: a scan whose summary is all that is read does not pay for them."""
+        if self._reports is None:
+            from . import merged_reports
+
+            self._reports = merged_reports(self)
+        return self._reports
+
+    def has_format(self, fmt: str) -> bool:
+        """Whether the engines' reports hold what the `fmt` report is built from."""
+        return fmt == "text" or "checkov" not in self.engines or fmt in self.sources.get("checkov", {})
 
     @property
     def exit_code(self) -> int:
@@ -126,7 +142,7 @@ class ScanResult:
             "skipped": [f.__dict__ for f in self.skipped],
             "passed": self.passed,
             "parsing_errors": self.parsing_errors,
-            "reports": self.reports,
+            "sources": self.sources,
             "seconds": self.seconds,
         }
 
@@ -143,7 +159,7 @@ class ScanResult:
             skipped=[ScanFinding(**f) for f in data["skipped"]],
             passed=data["passed"],
             parsing_errors=list(data["parsing_errors"]),
-            reports=dict(data["reports"]),
+            sources={engine: dict(texts) for engine, texts in data["sources"].items()},
             from_cache=True,
             seconds=data.get("seconds", 0.0),
         )

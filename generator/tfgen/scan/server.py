@@ -300,6 +300,7 @@ def run_warm(
     Raises ServerUnavailable when the server cannot be had or gave no answer.
     """
     python = checkov_python(executable)
+    started = time.monotonic()
     try:
         key = server_key(fingerprint + "\n" + environment_fingerprint(python), policies, env)
         sock_path = ensure_server(python, key, env)
@@ -318,14 +319,22 @@ def run_warm(
                 "parse": [str(p) for p in parse],
             }
             _send(conn, request)
+            sent = time.monotonic()
+            forked = sent
             for message in _lines(conn):
                 if "error" in message:
                     raise ServerUnavailable(f"the warm checkov refused the scan ({message['error']})")
                 if "pid" in message and "rc" not in message:
                     child = int(message["pid"])
+                    forked = time.monotonic()
                     continue
                 if "rc" in message:
                     child = None
+                    note(
+                        f"warm checkov: {sent - started:.2f}s to reach the server, "
+                        f"{forked - sent:.2f}s for it to read new files and fork, "
+                        f"{time.monotonic() - forked:.2f}s for the scan"
+                    )
                     return int(message["rc"]), str(message.get("stdout", "")), str(message.get("stderr", ""))
             raise ServerUnavailable("the warm checkov closed the connection without an answer")
     except TimeoutError:
