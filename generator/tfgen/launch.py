@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-# The commands tfgen.warm may answer: local, quick, and where start-up is the wait.
+# The commands tfgen.warm may answer: where start-up is the wait (the render loop, and the
+# pre-commit hook's scan: its checkov runs in the warm checkov, tfgen.scan.server).
 WARM_COMMANDS = frozenset({"init", "validate", "scan"})
 
 

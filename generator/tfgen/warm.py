@@ -1,4 +1,5 @@
-"""A warm tfgen for the render loop: `tfgen init` answered by a process that has already started.
+"""A warm tfgen for the two loops: `tfgen init` (the render loop) and `tfgen scan` (the
+pre-commit hook) answered by a process that has already started.
 
 Most of a cold `tfgen init` is Python importing typer, pydantic (building the spec's models)
 and Jinja. The first `tfgen init` starts a server in the background (and renders cold, as

@@ -237,8 +237,8 @@ class EvalMemo:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        self.answers: dict[str, tuple[str, Any]] = {}
-        self.fresh: dict[str, tuple[str, Any]] = {}
+        self.answers: dict[Any, tuple[str, Any]] = {}  # an expression, or ("terraform", flag, it)
+        self.fresh: dict[Any, tuple[str, Any]] = {}
         os.makedirs(folder, mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)
         for name in os.listdir(folder):  # a former server's: not this checkov's answers
@@ -264,7 +264,7 @@ class EvalMemo:
                 self.answers.update(answers)
 
     def install(self) -> None:
-        """In a child: wrap `evaluate` where checkov looks it up."""
+        """In a child: wrap `evaluate` and `evaluate_terraform` where checkov looks them up."""
         if os.getenv("LOG_LEVEL", "").upper() == "DEBUG":
             return  # asteval then prints each error to stderr: a hit would not
         safe_eval: Any = importlib.import_module(
@@ -312,6 +312,36 @@ class EvalMemo:
         evaluate.__wrapped__ = original  # type: ignore[attr-defined]
         safe_eval.evaluate = evaluate
         evaluate_terraform.evaluate = evaluate
+
+        # One level up, the same for `evaluate_terraform` (the string work around `evaluate`:
+        # interpolations, maps, conditionals, for-expressions), a pure function of the string
+        # and its keep_interpolations flag; an exception it raises is raised again, not kept.
+        original_terraform = evaluate_terraform.evaluate_terraform
+
+        def terraform(input_str: Any, keep_interpolations: bool = True) -> Any:
+            if (
+                not state["clean"]
+                or type(input_str) is not str
+                or type(keep_interpolations) is not bool
+                or "timestamp" in input_str
+            ):
+                return original_terraform(input_str, keep_interpolations)
+            key = ("terraform", keep_interpolations, input_str)
+            hit = answers.get(key) or fresh.get(key)
+            if hit is not None:
+                return pickle.loads(hit[1])
+            value = original_terraform(input_str, keep_interpolations)
+            if not untouched():
+                state["clean"] = False
+            elif state["clean"] and not _holds_a_set(value):
+                with contextlib.suppress(Exception):  # a value pickle cannot copy is not memoised
+                    fresh[key] = ("ok", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            return value
+
+        terraform.__wrapped__ = original_terraform  # type: ignore[attr-defined]
+        evaluate_terraform.evaluate_terraform = terraform
+        foreach: Any = importlib.import_module("checkov.terraform.graph_builder.foreach.abstract_handler")
+        foreach.evaluate_terraform = terraform  # imported by name there
 
     def hand_back(self) -> None:
         """In a child, after its job: write the new answers for the parent."""
