@@ -273,7 +273,6 @@ class EvalMemo:
         evaluate_terraform: Any = importlib.import_module(
             "checkov.terraform.graph_builder.variable_rendering.evaluate_terraform"
         )
-        original = safe_eval.evaluate
         symbols: dict[str, Any] = safe_eval.SAFE_EVAL_DICT
         pristine = {k: v for k, v in symbols.items() if k != "print"}
         answers, fresh = self.answers, self.fresh
@@ -284,61 +283,51 @@ class EvalMemo:
                 symbols.get(k) is v for k, v in pristine.items()
             )
 
-        def evaluate(input_str: str) -> Any:
-            if not state["clean"] or not isinstance(input_str, str) or "timestamp" in input_str:
-                return original(input_str)
-            hit = answers.get(input_str) or fresh.get(input_str)
-            if hit is not None:
-                kind, value = hit
-                if kind == "err":
-                    raise ValueError(value)
-                return pickle.loads(value)
-            try:
-                value = original(input_str)
-            except ValueError as err:
-                if untouched():
-                    fresh[input_str] = ("err", str(err))
-                else:
-                    state["clean"] = False
-                raise
-            if not untouched():
-                state["clean"] = False
-                return value
-            if not _holds_a_set(value):
-                with contextlib.suppress(Exception):  # a value pickle cannot copy is not memoised
-                    fresh[input_str] = ("ok", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            return value
+        def memoised(original: Any, key_of: Any) -> Any:
+            """`original` answered from the memo under `key_of(arguments)` (None: not memoised)."""
 
-        evaluate.__wrapped__ = original  # type: ignore[attr-defined]
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                key = key_of(*args, **kwargs) if state["clean"] else None
+                if key is None:
+                    return original(*args, **kwargs)
+                hit = answers.get(key) or fresh.get(key)
+                if hit is not None:
+                    kind, value = hit
+                    if kind == "err":
+                        raise ValueError(value)
+                    return pickle.loads(value)
+                try:
+                    value = original(*args, **kwargs)
+                except ValueError as err:
+                    if not untouched():
+                        state["clean"] = False
+                    elif type(err) is ValueError:  # raised again as it was: type and message
+                        fresh[key] = ("err", str(err))
+                    raise
+                if not untouched():
+                    state["clean"] = False
+                elif not _holds_a_set(value):
+                    with contextlib.suppress(Exception):  # a value pickle cannot copy: not kept
+                        fresh[key] = ("ok", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                return value
+
+            wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+            return wrapper
+
+        def expression(input_str: Any) -> Any:
+            return input_str if type(input_str) is str and "timestamp" not in input_str else None
+
+        def terraform_string(input_str: Any, keep_interpolations: Any = True) -> Any:
+            if type(keep_interpolations) is not bool or expression(input_str) is None:
+                return None
+            return ("terraform", keep_interpolations, input_str)
+
+        evaluate = memoised(safe_eval.evaluate, expression)
         safe_eval.evaluate = evaluate
         evaluate_terraform.evaluate = evaluate
-
-        # One level up, the same for `evaluate_terraform` (the string work around `evaluate`:
-        # interpolations, maps, conditionals, for-expressions), a pure function of the string
-        # and its keep_interpolations flag; an exception it raises is raised again, not kept.
-        original_terraform = evaluate_terraform.evaluate_terraform
-
-        def terraform(input_str: Any, keep_interpolations: bool = True) -> Any:
-            if (
-                not state["clean"]
-                or type(input_str) is not str
-                or type(keep_interpolations) is not bool
-                or "timestamp" in input_str
-            ):
-                return original_terraform(input_str, keep_interpolations)
-            key = ("terraform", keep_interpolations, input_str)
-            hit = answers.get(key) or fresh.get(key)
-            if hit is not None:
-                return pickle.loads(hit[1])
-            value = original_terraform(input_str, keep_interpolations)
-            if not untouched():
-                state["clean"] = False
-            elif state["clean"] and not _holds_a_set(value):
-                with contextlib.suppress(Exception):  # a value pickle cannot copy is not memoised
-                    fresh[key] = ("ok", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            return value
-
-        terraform.__wrapped__ = original_terraform  # type: ignore[attr-defined]
+        # One level up, `evaluate_terraform` (the string work around `evaluate`: interpolations,
+        # maps, conditionals, for-expressions), a pure function of the string and its flag.
+        terraform = memoised(evaluate_terraform.evaluate_terraform, terraform_string)
         evaluate_terraform.evaluate_terraform = terraform
         foreach: Any = importlib.import_module("checkov.terraform.graph_builder.foreach.abstract_handler")
         foreach.evaluate_terraform = terraform  # imported by name there
