@@ -57,6 +57,15 @@ def served(cache: Path) -> list[dict[str, object]]:
     ]
 
 
+def has_a_socket(pid: int) -> bool:
+    """Whether process `pid` has a socket open (Linux /proc)."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # a descriptor closed meanwhile
+            if os.readlink(fd).startswith("socket:"):
+                return True
+    return False
+
+
 def start_server(cache: Path, tmp: Path) -> None:
     """The first command starts a server (and runs in-process); wait until it listens."""
     first = tfgen(cache, True, "validate", "examples/app.yaml")
@@ -334,3 +343,81 @@ def test_ctrl_c_reaches_the_command_and_rolls_it_back(cache: Path, tmp_path: Pat
             break
         assert time.monotonic() < deadline, "the child outlived its command"
         time.sleep(0.05)
+
+
+def test_ctrl_c_before_the_command_reports_its_pid_still_stops_the_command(
+    cache: Path, tmp_path: Path
+) -> None:
+    """A Ctrl-C while the client waits for the child's pid (the server may already be starting
+    the command) reaches the command once its pid comes: the command unwinds, exit 130,
+    nothing written; the client never leaves it running on without it. The server is held
+    with SIGSTOP so that the Ctrl-C surely lands in that wait."""
+    start_server(cache, tmp_path)
+    server = int(next((cache / "warm").glob("*.sock.lock")).read_text().split("\n")[0])
+    out = tmp_path / "out"
+    os.kill(server, signal.SIGSTOP)
+    try:
+        client = subprocess.Popen(
+            [*TFGEN, "init", "examples/app.yaml", "--out", str(out)],
+            cwd=REPO,
+            env=env(cache, True),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not has_a_socket(client.pid):  # connected: the server's backlog holds the request
+            assert time.monotonic() < deadline and client.poll() is None
+            time.sleep(0.01)
+        time.sleep(0.5)
+        client.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        assert client.poll() is None, "the client waits for the command it handed over"
+    finally:
+        os.kill(server, signal.SIGCONT)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 130, stdout + stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted", stderr
+    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child}").exists():
+        assert time.monotonic() < deadline, "the child outlived its command"
+        time.sleep(0.05)
+    assert not out.exists(), sorted(str(p.relative_to(out)) for p in out.rglob("*"))[:5]
+
+
+def test_a_command_whose_client_is_gone_before_it_starts_is_not_run(cache: Path, tmp_path: Path) -> None:
+    """A client that gave up waiting (it ran the command itself) or was killed leaves its
+    request in the server's backlog: the server's child finds the client gone and does not run
+    the command a second time, on its own."""
+    start_server(cache, tmp_path)
+    server = int(next((cache / "warm").glob("*.sock.lock")).read_text().split("\n")[0])
+    out = tmp_path / "out"
+    os.kill(server, signal.SIGSTOP)
+    try:
+        client = subprocess.Popen(
+            [*TFGEN, "init", "examples/app.yaml", "--out", str(out)],
+            cwd=REPO,
+            env=env(cache, True),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not has_a_socket(client.pid):
+            assert time.monotonic() < deadline and client.poll() is None
+            time.sleep(0.01)
+        time.sleep(0.5)
+        client.kill()
+        client.wait()
+    finally:
+        os.kill(server, signal.SIGCONT)
+    deadline = time.monotonic() + 30
+    while not served(cache):  # the server forks a child for the request it still holds
+        assert time.monotonic() < deadline, "the server took no request"
+        time.sleep(0.05)
+    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
+    while Path(f"/proc/{child}").exists():
+        assert time.monotonic() < deadline, "the child outlived its command"
+        time.sleep(0.05)
+    assert not out.exists(), "the command ran without its client"
+    assert tfgen(cache, True, "validate", "examples/app.yaml").returncode == 0, "the server serves on"

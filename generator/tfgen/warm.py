@@ -158,27 +158,50 @@ def run(argv: list[str]) -> int | None:
 
 
 def _ask(conn: socket.socket, request: bytes) -> int | None:
-    try:
-        conn.settimeout(START_TIMEOUT)
-        socket.send_fds(conn, [b"F"], [0, 1, 2])
-        conn.sendall(struct.pack("!I", len(request)) + request)
-        reader = conn.makefile("rb")
-        first = reader.readline()
-    except OSError:  # includes the timeout: a server that does not answer
-        return None
-    if not first:
-        return None  # the server closed before starting the command: run it here
-    conn.settimeout(None)  # the command itself takes as long as it takes
-    child = int(json.loads(first)["pid"])
+    """Hand the command to the server; its exit status, or None when it did not start there.
+
+    The signals to forward are caught from before the request is sent: the server may start
+    the command before its pid arrives here, and a Ctrl-C in that moment must reach the
+    command (which then unwinds), not end this process while the command runs on without it.
+    A signal that comes before the pid waits for it; one that comes when the command did not
+    start is this process's own again (Ctrl-C: `interrupted`, 130).
+    """
+    child: list[int] = []
+    pending: list[int] = []
+    last = b""
+
+    def forward(signum: int, _frame: object) -> None:
+        if child:
+            _forward(child[0], signum)
+        else:
+            pending.append(signum)
+
     previous = {}
     for name in FORWARDED:
         signum = getattr(signal, name)
-        previous[signum] = signal.signal(signum, lambda s, _f: _forward(child, s))
+        previous[signum] = signal.signal(signum, forward)
     try:
-        last = reader.readline()
+        try:
+            conn.settimeout(START_TIMEOUT)
+            socket.send_fds(conn, [b"F"], [0, 1, 2])
+            conn.sendall(struct.pack("!I", len(request)) + request)
+            reader = conn.makefile("rb")
+            first = reader.readline()
+        except OSError:  # includes the timeout: a server that does not answer
+            first = b""
+        if first:
+            conn.settimeout(None)  # the command itself takes as long as it takes
+            child.append(int(json.loads(first)["pid"]))
+            for signum in pending:
+                _forward(child[0], signum)
+            last = reader.readline()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if not child:  # the server closed before starting the command: it runs here, unless stopped
+        for signum in pending[:1]:
+            _stopped_here(signum)
+        return None
     if not last:
         sys.stderr.write("error: tfgen's warm server ended the command without an exit status\n")
         return 1
@@ -188,6 +211,14 @@ def _ask(conn: socket.socket, request: bytes) -> int | None:
 def _forward(child: int, signum: int) -> None:
     with contextlib.suppress(OSError):
         os.kill(child, signum)
+
+
+def _stopped_here(signum: int) -> None:
+    """A signal that came before any command started: what tfgen in-process does with it."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    sys.stderr.write(f"stopped by {signal.Signals(signum).name}\n")
+    sys.exit(128 + signum)
 
 
 def _umask() -> int:
@@ -258,8 +289,12 @@ def serve(path: Path) -> None:
             except TimeoutError:
                 return
             if os.fork() == 0:
-                listener.close()
-                os._exit(_child(conn, log))
+                code = 1
+                try:  # whatever happens in the child, it never goes on as the server
+                    listener.close()
+                    code = _child(conn, log)
+                finally:
+                    os._exit(code)
             conn.close()
     finally:
         for leftover in (path, log):
@@ -315,9 +350,26 @@ def _child(conn: socket.socket, log: Path) -> int:
         return 1
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"pid": os.getpid(), "argv": sys.argv[1:], "cwd": os.getcwd()}) + "\n")
-    conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+    from .cli import Stopped, _stop
+
+    # From the moment the client can know this pid, a signal it forwards unwinds the command
+    # as tfgen in-process does (cli.main takes over these once it runs); never the default
+    # action, which would end this process without an exit status for the client.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    code = _exit_code(_main)
+    for name in FORWARDED[1:]:
+        signal.signal(getattr(signal, name), _stop)
+    try:
+        try:
+            conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        except OSError:  # the client is gone (it gave up waiting and ran the command itself)
+            return 1
+        code = _exit_code(_main)
+    except KeyboardInterrupt:  # before cli.main's own handling began
+        sys.stderr.write("interrupted\n")
+        code = 130
+    except Stopped as stopped:
+        sys.stderr.write(f"stopped by {signal.Signals(stopped.signum).name}\n")
+        code = 128 + stopped.signum
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()
