@@ -350,6 +350,28 @@ def test_failure_while_staging_leaves_the_previous_tree(tmp_path: Path, monkeypa
     assert not list(root.rglob("*.tfgen-tmp"))
 
 
+@pytest.mark.parametrize("nth", [1, 2, 3, 4, 5])
+def test_ctrl_c_right_after_a_folder_is_made_leaves_nothing(tmp_path: Path, monkeypatch, nth: int) -> None:
+    """A first write makes folders: the project's, .tfgen/ (the lock), the tree's. Ctrl-C just
+    after any one of them is made (the signal lands between the system call and the next line)
+    leaves no folder behind. Injected: a real signal cannot be aimed at that instant."""
+    root = tmp_path / "new" / "proj"
+    real_mkdir = Path.mkdir
+    calls = {"n": 0}
+
+    def mkdir_then_ctrl_c(self: Path, *args, **kwargs) -> None:
+        real_mkdir(self, *args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == nth:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(root, {"a/b/one.tf": "one\n", "c/two.tf": "two\n"})
+    assert calls["n"] == nth
+    assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
+
+
 def test_failure_during_renames_restores_replaced_files(tmp_path: Path, monkeypatch) -> None:
     # Root ignores file permissions, so the failure is injected at the rename step: the real
     # os.replace runs for the first files, then the disk "fills up".

@@ -57,12 +57,19 @@ def project_lock(root: Path) -> Iterator[None]:
     """Hold the project's write lock; fail at once when another tfgen holds it."""
     import fcntl
 
-    created = _missing_dirs(root / LOCK)
-    for folder in reversed(created):
-        folder.mkdir()
     lock_path = root / LOCK
-    handle = lock_path.open("a+")
+    made: list[Path] = []  # the folders this run may have created, outermost first
+    handle = None
+    locked = False
     try:
+        for folder in reversed(_missing_dirs(lock_path)):
+            made.append(folder)  # first: a signal right after the mkdir still finds it
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                made.pop()
+                raise
+        handle = lock_path.open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -73,22 +80,26 @@ def project_lock(root: Path) -> Iterator[None]:
                 "tfgen init again",
                 exit_code=1,
             ) from None
+        locked = True
         handle.seek(0)
         handle.truncate()
         handle.write(f"tfgen init, pid {os.getpid()}\n")
         handle.flush()
-        try:
-            yield
-        except BaseException:
-            # A project this run started leaves no trace; an existing one keeps its lock file.
-            if created:
+        yield
+    except BaseException:
+        # A project this run started leaves no trace (an error, Ctrl-C at any point of it); an
+        # existing one keeps its lock file. Only a lock file this run holds is removed, and a
+        # folder only when empty.
+        if made:
+            if locked or handle is None:
                 lock_path.unlink(missing_ok=True)
-                for folder in created:
-                    with contextlib.suppress(OSError):
-                        folder.rmdir()
-            raise
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        raise
     finally:
-        handle.close()
+        if handle is not None:
+            handle.close()
 
 
 def _missing_dirs(path: Path) -> list[Path]:
@@ -148,7 +159,7 @@ def commit(root: Path, files: dict[str, str]) -> None:
         digests: list[tuple[str, bool]] = []
         for rel, text in files.items():
             target = root / rel
-            created_dirs += _make_dirs(target.parent)
+            _make_dirs(target.parent, created_dirs)
             data = text.encode("utf-8")
             existed = target.exists()
             staged.append((_stage(target, data, durable=existed), target))
@@ -232,9 +243,9 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _make_dirs(folder: Path) -> list[Path]:
-    """Create `folder` and its missing parents; the ones created, outermost first."""
-    missing = list(reversed(_missing_dirs(folder / "x")))
-    for path in missing:
+def _make_dirs(folder: Path, created: list[Path]) -> None:
+    """Create `folder` and its missing parents, outermost first, each listed in `created`
+    before it is made (so a signal between the two still leaves it to the roll-back)."""
+    for path in reversed(_missing_dirs(folder / "x")):
+        created.append(path)
         path.mkdir()
-    return missing
