@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -211,6 +212,43 @@ def test_checkov_writes_only_the_reports_asked_for_and_the_cache_knows_it(
     tfgen_scan(str(tmp_path / "tf"), "--engine", "checkov", "-f", "sarif", "-o", str(again))
     assert len(run_counter) == 2 and again.read_text() == out.read_text()
     assert sarif.stdout.splitlines()[1:-1] == text.stdout.splitlines()[1:], "the same findings"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("formats", [("json",), ("json", "sarif", "junitxml")])
+def test_checkov_writes_each_report_to_its_file_and_prints_none(
+    tmp_path: Path, checkov: Path, formats: tuple[str, ...]
+) -> None:
+    """Each report goes to its own file only (given a folder, checkov also prints every report
+    on its standard output: megabytes nobody reads), a comma in the temporary folder's path
+    included; the reports are those of a folder run."""
+    tmp = tmp_path / "with,comma"
+    work, out_dir, by_folder = tmp / "tree", tmp / "out", tmp_path / "by-folder"
+    write(work, {"main.tf": INSECURE_TF})
+    for folder in (out_dir, by_folder):
+        folder.mkdir(parents=True)
+    run = scan_mod.CheckovRun("terraform", None, formats=formats)
+    cmd = scan_mod.checkov_command(checkov, work, run, out_dir)
+    paths = cmd[-1].split(",")
+    assert len(paths) == max(2, len(formats)) and "with,comma" not in cmd[-1], cmd[-1]
+    env = scan_mod.checkov_env(tmp_path)
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "CKV_AWS_24" not in proc.stdout and len(proc.stdout) < 2000, proc.stdout[:500]
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == sorted(scan_mod.checkov._CHECKOV_OUTPUTS[f] for f in formats)
+    folder_cmd = [*cmd[:-1], str(by_folder)]
+    printed = subprocess.run(folder_cmd, cwd=work, env=env, capture_output=True, text=True, check=False)
+    assert "CKV_AWS_24" in printed.stdout, "a folder makes checkov print the reports"
+
+    def checks(text: str) -> list[tuple[str, str]]:
+        failed = json.loads(text)["results"]["failed_checks"]
+        return sorted((c["check_id"], c["resource"]) for c in failed)
+
+    json_name = scan_mod.checkov._CHECKOV_OUTPUTS["json"]
+    found = checks((out_dir / json_name).read_text())
+    assert ("CKV_AWS_24", "aws_security_group.app") in found
+    assert found == checks((by_folder / json_name).read_text())
 
 
 @pytest.mark.slow
@@ -731,10 +769,17 @@ def test_a_dev_folder_is_scanned_although_trivy_skips_it_under_its_target(tmp_pa
 
 
 @pytest.mark.slow
-def test_trivy_beside_checkov_yields_the_cpu_and_reports_the_same(tmp_path: Path, trivy: Path) -> None:
-    """With checkov running meanwhile, trivy runs niced with one Go thread: scheduling only,
-    the same reports as trivy alone."""
+def test_trivy_beside_checkov_yields_the_cpu_and_reports_the_same(
+    tmp_path: Path, trivy: Path, monkeypatch
+) -> None:
+    """With checkov running meanwhile, trivy runs niced with one Go thread; its garbage
+    collector runs less often (GOGC=400) unless the caller set GOGC or GOMEMLIMIT: scheduling
+    and memory management only, the same reports as trivy at Go's defaults."""
     import json
+
+    monkeypatch.delenv("GOGC", raising=False)
+    monkeypatch.delenv("GOMEMLIMIT", raising=False)
+    monkeypatch.delenv("GOMAXPROCS", raising=False)
 
     files = {rel: text.encode() for rel, text in PER_ENV_TF.items()}
     commands: list[list[str]] = []
@@ -750,10 +795,19 @@ def test_trivy_beside_checkov_yields_the_cpu_and_reports_the_same(tmp_path: Path
         mp.setattr(scan_mod.trivy.subprocess, "Popen", spy)
         alone = scan_mod.trivy.run_trivy(trivy, files)
         beside = scan_mod.trivy.run_trivy(trivy, files, beside_checkov=True)
-    assert commands[0][0] == str(trivy) and "GOMAXPROCS" not in envs[0]
+        mp.setenv("GOGC", "100")
+        defaults = scan_mod.trivy.run_trivy(trivy, files)
+        mp.delenv("GOGC")
+        mp.setenv("GOMEMLIMIT", "4GiB")
+        limited = scan_mod.trivy.run_trivy(trivy, files)
+    assert commands[0][0] == str(trivy) and "GOMAXPROCS" not in envs[0] and envs[0]["GOGC"] == "400"
     assert commands[1][1:4] == ["-n", "10", str(trivy)] and envs[1]["GOMAXPROCS"] == "1"
+    assert envs[1]["GOGC"] == "400" and envs[2]["GOGC"] == "100"
+    assert "GOGC" not in envs[3] and envs[3]["GOMEMLIMIT"] == "4GiB"
 
     def results(reports: dict[str, str]) -> list[object]:
         return [json.loads(text)["Results"] for _, text in sorted(reports.items())]
 
-    assert results(beside[0]) == results(alone[0]) and beside[1] == alone[1]
+    for other in (beside, limited):
+        assert results(other[0]) == results(defaults[0]) and other[1] == defaults[1]
+    assert results(alone[0]) == results(defaults[0]) and alone[1] == defaults[1]

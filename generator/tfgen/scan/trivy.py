@@ -85,6 +85,26 @@ def trivy_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(TRIVY_VARIABLE_PREFIXES)}
 
 
+# Go's garbage collector, at its default GOGC=100, is a third of a `trivy config` run's CPU
+# (evaluating rego allocates a lot). GOGC=400 lets the heap grow to five times what is live
+# before a collection instead of twice. Measured on the reference project (2 cores, 3 rounds):
+# CPU 4.7-5.1 s -> 3.2-3.6 s alone, 4.0-5.2 s -> 2.7-3.9 s with one Go thread (beside checkov);
+# peak RSS 235 -> 395 MB (GOGC=800: 585 MB and no faster). Memory management only: the reports
+# are the same. A GOGC or GOMEMLIMIT of the caller's is left as it is.
+TRIVY_GOGC = "400"
+
+
+def trivy_run_env(beside_checkov: bool = False) -> dict[str, str]:
+    """The environment a scan runs trivy in: `trivy_env()`, the collector tuned unless the
+    caller tuned it, and one Go thread when checkov runs meanwhile (see `run_trivy`)."""
+    env = trivy_env()
+    if "GOGC" not in env and "GOMEMLIMIT" not in env:
+        env["GOGC"] = TRIVY_GOGC
+    if beside_checkov:
+        env["GOMAXPROCS"] = "1"
+    return env
+
+
 def trivy_roots(files: dict[str, bytes]) -> list[tuple[str, list[str]]]:
     """The roots trivy scans, each with its variable files (relative to the scanned root).
 
@@ -264,7 +284,7 @@ def run_trivy(
                     proc = subprocess.Popen(
                         [*_yielding(), *cmd] if beside_checkov else cmd,
                         cwd=work,
-                        env={**trivy_env(), "GOMAXPROCS": "1"} if beside_checkov else trivy_env(),
+                        env=trivy_run_env(beside_checkov),
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.PIPE,
                         text=True,
