@@ -161,6 +161,11 @@ def main() -> int:
             "--soft-fail",
             "-o",
             "json",
+            # its report to a file only (the list form; a folder would also print it on stdout):
+            # the fastest raw run, as tfgen's own runs write theirs, so the baseline is not
+            # slowed by printing ~2 MB a tfgen scan does not print
+            "--output-file-path",
+            f"{tmp}/raw-checkov.json,",
         ]
         if policies is not None:
             raw_cmd += ["--external-checks-dir", str(policies)]
