@@ -14,6 +14,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -57,9 +59,17 @@ def served(cache: Path) -> list[dict[str, object]]:
     ]
 
 
-def has_a_socket(pid: int) -> bool:
-    """Whether process `pid` has a socket open (Linux /proc)."""
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+def waits_for_the_server(pid: int) -> bool:
+    """Whether the client `pid` has sent its request and waits for the child's pid: it holds a
+    socket and sleeps in select() (Linux /proc; select waits in poll_schedule_timeout)."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        if "poll" not in (proc / "wchan").read_text():
+            return False
+        fds = list((proc / "fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
         with contextlib.suppress(OSError):  # a descriptor closed meanwhile
             if os.readlink(fd).startswith("socket:"):
                 return True
@@ -366,20 +376,23 @@ def test_ctrl_c_before_the_command_reports_its_pid_still_stops_the_command(
             text=True,
         )
         deadline = time.monotonic() + 60
-        while not has_a_socket(client.pid):  # connected: the server's backlog holds the request
+        while not waits_for_the_server(client.pid):  # the server's backlog holds the request
             assert time.monotonic() < deadline and client.poll() is None
             time.sleep(0.01)
-        time.sleep(0.5)
         client.send_signal(signal.SIGINT)
-        time.sleep(0.5)
-        assert client.poll() is None, "the client waits for the command it handed over"
+        time.sleep(0.1)
+        assert client.poll() is None, "the client waits a moment for the command it handed over"
     finally:
         os.kill(server, signal.SIGCONT)
     stdout, stderr = client.communicate(timeout=120)
     assert client.returncode == 130, stdout + stderr
     assert stderr.strip().splitlines()[-1] == "interrupted", stderr
-    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
+    assert "create" not in stdout, stdout
     deadline = time.monotonic() + 30
+    while not served(cache):  # the server still forks a child for the request it held
+        assert time.monotonic() < deadline, "the server took no request"
+        time.sleep(0.05)
+    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
     while Path(f"/proc/{child}").exists():
         assert time.monotonic() < deadline, "the child outlived its command"
         time.sleep(0.05)
@@ -387,37 +400,80 @@ def test_ctrl_c_before_the_command_reports_its_pid_still_stops_the_command(
 
 
 def test_a_command_whose_client_is_gone_before_it_starts_is_not_run(cache: Path, tmp_path: Path) -> None:
-    """A client that gave up waiting (it ran the command itself) or was killed leaves its
-    request in the server's backlog: the server's child finds the client gone and does not run
-    the command a second time, on its own."""
+    """A client that gave up waiting (it then runs the command itself) or died leaves its request
+    in the server's backlog: the server's child takes it over, finds the client gone and does not
+    run the command on its own; the server serves on. The request is sent here, as the client
+    sends it, and the connection closed, while the server is held with SIGSTOP."""
     start_server(cache, tmp_path)
     server = int(next((cache / "warm").glob("*.sock.lock")).read_text().split("\n")[0])
+    sock = next((cache / "warm").glob("*.sock"))
     out = tmp_path / "out"
+    request = {
+        "argv": ["tfgen", "init", "examples/app.yaml", "--out", str(out)],
+        "cwd": str(REPO),
+        "env": env(cache, True),
+        "umask": 0o022,
+    }
+    body = json.dumps(request).encode()
     os.kill(server, signal.SIGSTOP)
     try:
-        client = subprocess.Popen(
-            [*TFGEN, "init", "examples/app.yaml", "--out", str(out)],
-            cwd=REPO,
-            env=env(cache, True),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while not has_a_socket(client.pid):
-            assert time.monotonic() < deadline and client.poll() is None
-            time.sleep(0.01)
-        time.sleep(0.5)
-        client.kill()
-        client.wait()
+        with open(os.devnull, "w") as null, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(sock))
+            socket.send_fds(conn, [b"F"], [null.fileno()] * 3)
+            conn.sendall(struct.pack("!I", len(body)) + body)
     finally:
         os.kill(server, signal.SIGCONT)
     deadline = time.monotonic() + 30
-    while not served(cache):  # the server forks a child for the request it still holds
+    while not served(cache):
         assert time.monotonic() < deadline, "the server took no request"
         time.sleep(0.05)
-    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
+    entry = served(cache)[-1]
+    assert entry.get("argv") == request["argv"][1:], entry  # taken over, not failed before
+    child = int(entry["pid"])  # type: ignore[call-overload]
     while Path(f"/proc/{child}").exists():
         assert time.monotonic() < deadline, "the child outlived its command"
         time.sleep(0.05)
     assert not out.exists(), "the command ran without its client"
-    assert tfgen(cache, True, "validate", "examples/app.yaml").returncode == 0, "the server serves on"
+    assert sock.exists(), "the server's socket is still there"
+    assert tfgen(cache, True, "validate", "examples/app.yaml").returncode == 0
+    assert len(served(cache)) == 2, "the server answered the next command"
+
+
+def test_the_child_starts_the_command_only_on_the_clients_go(cache: Path, tmp_path: Path) -> None:
+    """The child sends its pid and waits: nothing runs until the client says go (`G`), which it
+    says only once it forwards signals to that pid; `S` (a signal came first) ends the child
+    with nothing run. Spoken here as the client speaks it."""
+    start_server(cache, tmp_path)
+    sock = next((cache / "warm").glob("*.sock"))
+
+    def ask(out: Path, word: bytes) -> tuple[int, bytes]:
+        body = json.dumps(
+            {
+                "argv": ["tfgen", "init", "examples/app.yaml", "--out", str(out)],
+                "cwd": str(REPO),
+                "env": env(cache, True),
+                "umask": 0o022,
+            }
+        ).encode()
+        with open(os.devnull, "w") as null, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(60)
+            conn.connect(str(sock))
+            socket.send_fds(conn, [b"F"], [null.fileno()] * 3)
+            conn.sendall(struct.pack("!I", len(body)) + body)
+            reader = conn.makefile("rb")
+            child = int(json.loads(reader.readline())["pid"])
+            time.sleep(1.0)
+            assert Path(f"/proc/{child}").exists() and not out.exists(), "it ran before the go"
+            conn.sendall(word)
+            return child, reader.readline()
+
+    child, rest = ask(tmp_path / "stopped", b"S")
+    assert rest == b"", "a stopped child sends no exit status"
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child}").exists():
+        assert time.monotonic() < deadline, "the stopped child lives on"
+        time.sleep(0.05)
+    assert not (tmp_path / "stopped").exists()
+    _, status = ask(tmp_path / "run", b"G")
+    assert json.loads(status) == {"exit": 0}
+    assert (tmp_path / "run" / "tfgen.yaml").is_file()

@@ -7,7 +7,9 @@ before); later ones connect to it, pass it their standard input, output and erro
 descriptors themselves, so output goes straight to the terminal), their arguments, folder,
 umask and environment, and the server forks a child that runs the command exactly as the `tfgen`
 process would have and reports its exit status. Ctrl-C, SIGTERM and SIGHUP are forwarded to
-the child, which unwinds as tfgen always does (files roll back; 130, 143, 129).
+the child, which unwinds as tfgen always does (files roll back; 130, 143, 129). The child sends
+its pid and starts the command only on the client's go, which the client gives once signals go
+to that pid: no signal is ever lost between the two, and no command runs without its client.
 
 Never stale: each child starts from the server's state just after start-up (a fork per
 command, nothing carried between commands), and the server is found by a socket named after
@@ -47,6 +49,7 @@ IDLE_SECONDS = 600
 # very instant the client gives up would run it too: 30 s leaves that to a machine that is
 # already stalled).
 START_TIMEOUT = 30.0
+STOP_GRACE = 1.0  # a signal before the child's pid: how long to wait for it still
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP")
 LOCALE_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8")
 PACKAGE = Path(__file__).resolve().parent
@@ -160,11 +163,13 @@ def run(argv: list[str]) -> int | None:
 def _ask(conn: socket.socket, request: bytes) -> int | None:
     """Hand the command to the server; its exit status, or None when it did not start there.
 
-    The signals to forward are caught from before the request is sent: the server may start
-    the command before its pid arrives here, and a Ctrl-C in that moment must reach the
-    command (which then unwinds), not end this process while the command runs on without it.
-    A signal that comes before the pid waits for it; one that comes when the command did not
-    start is this process's own again (Ctrl-C: `interrupted`, 130).
+    The child sends its pid, then waits for a word from this process: `G` (go) only once the
+    signals to forward go to that pid, `S` (stop) when a signal came before it. So a Ctrl-C at
+    any moment either reaches the command (which unwinds) or keeps it from starting; a client
+    that gives up waiting or dies closes the connection, and the child does not start either.
+    The handlers are in place before the request is sent; a signal that came before the pid is
+    this process's own (Ctrl-C: `interrupted`, 130), after waiting STOP_GRACE at most for a
+    server that is slow to answer.
     """
     child: list[int] = []
     pending: list[int] = []
@@ -186,19 +191,26 @@ def _ask(conn: socket.socket, request: bytes) -> int | None:
             socket.send_fds(conn, [b"F"], [0, 1, 2])
             conn.sendall(struct.pack("!I", len(request)) + request)
             reader = conn.makefile("rb")
-            first = reader.readline()
+            first = _pid_line(conn, reader, pending)
         except OSError:  # includes the timeout: a server that does not answer
             first = b""
         if first:
-            conn.settimeout(None)  # the command itself takes as long as it takes
-            child.append(int(json.loads(first)["pid"]))
-            for signum in pending:
-                _forward(child[0], signum)
-            last = reader.readline()
+            child.append(int(json.loads(first)["pid"]))  # a signal from now on goes to it
+            if pending:  # one came before: the command does not start
+                child.clear()
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"S")
+            else:
+                try:
+                    conn.sendall(b"G")
+                    conn.settimeout(None)  # the command itself takes as long as it takes
+                    last = reader.readline()
+                except OSError:
+                    last = b""
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if not child:  # the server closed before starting the command: it runs here, unless stopped
+    if not child:  # the command did not start on the server: it runs here, unless stopped
         for signum in pending[:1]:
             _stopped_here(signum)
         return None
@@ -206,6 +218,26 @@ def _ask(conn: socket.socket, request: bytes) -> int | None:
         sys.stderr.write("error: tfgen's warm server ended the command without an exit status\n")
         return 1
     return int(json.loads(last)["exit"])
+
+
+def _pid_line(conn: socket.socket, reader: Any, pending: list[int]) -> bytes:
+    """The child's first line, or b"" when the server does not send it within START_TIMEOUT,
+    or within STOP_GRACE of a signal that came meanwhile."""
+    import select
+    import time
+
+    deadline = time.monotonic() + START_TIMEOUT
+    stopping = False
+    while True:
+        if pending and not stopping:
+            deadline = min(deadline, time.monotonic() + STOP_GRACE)
+            stopping = True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b""
+        readable, _, _ = select.select([conn], [], [], min(left, 0.1))
+        if readable:
+            return bytes(reader.readline())
 
 
 def _forward(child: int, signum: int) -> None:
@@ -361,7 +393,10 @@ def _child(conn: socket.socket, log: Path) -> int:
     try:
         try:
             conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
-        except OSError:  # the client is gone (it gave up waiting and ran the command itself)
+            word = conn.recv(1)
+        except OSError:
+            word = b""
+        if word != b"G":  # stopped by a signal before it began, or the client is gone
             return 1
         code = _exit_code(_main)
     except KeyboardInterrupt:  # before cli.main's own handling began
@@ -370,6 +405,8 @@ def _child(conn: socket.socket, log: Path) -> int:
     except Stopped as stopped:
         sys.stderr.write(f"stopped by {signal.Signals(stopped.signum).name}\n")
         code = 128 + stopped.signum
+    for name in FORWARDED:  # the command is over: nothing may keep its status from the client
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     with contextlib.suppress(Exception):
         sys.stdout.flush()
         sys.stderr.flush()
