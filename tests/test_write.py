@@ -372,6 +372,48 @@ def test_ctrl_c_right_after_a_folder_is_made_leaves_nothing(tmp_path: Path, monk
     assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
 
 
+def test_ctrl_c_while_taking_the_lock_of_a_new_project_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    """The lock file exists, this run does not hold it yet, and Ctrl-C lands: the file and the
+    folders it made go. Injected at flock (a real signal cannot be aimed at that instant)."""
+    import fcntl
+
+    real_flock = fcntl.flock
+
+    def ctrl_c(fd, op):
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fcntl, "flock", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(tmp_path / "new" / "proj", {"one.tf": "one\n"})
+    assert list(tmp_path.iterdir()) == [], sorted(str(p) for p in tmp_path.rglob("*"))
+
+
+def test_two_first_writes_at_once_never_remove_the_others_lock(tmp_path: Path, monkeypatch) -> None:
+    """Another tfgen makes the same new project's folders and takes its lock while this one is
+    making them: this one says so and removes nothing of the other's (its folder `new/` only,
+    once empty). The other process is simulated inside this one's mkdir."""
+    import fcntl
+
+    root = tmp_path / "new" / "proj"
+    real_mkdir = Path.mkdir
+    held: list[object] = []
+
+    def the_other_first(self: Path, *args, **kwargs) -> None:
+        if self == root and not held:
+            os.makedirs(root / ".tfgen")
+            handle = (root / ".tfgen" / "lock").open("a")
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(handle)
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", the_other_first)
+    with pytest.raises(TfgenError, match="another tfgen is writing"):
+        write_tree(root, {"one.tf": "one\n"})
+    assert (root / ".tfgen" / "lock").is_file(), "the other's lock is still there"
+    assert sorted(p.name for p in root.iterdir()) == [".tfgen"]
+
+
 def test_failure_during_renames_restores_replaced_files(tmp_path: Path, monkeypatch) -> None:
     # Root ignores file permissions, so the failure is injected at the rename step: the real
     # os.replace runs for the first files, then the disk "fills up".

@@ -61,18 +61,16 @@ def project_lock(root: Path) -> Iterator[None]:
     made: list[Path] = []  # the folders this run may have created, outermost first
     handle = None
     locked = False
+    new_lock = False  # this run may have created the lock file
     try:
         for folder in reversed(_missing_dirs(lock_path)):
-            made.append(folder)  # first: a signal right after the mkdir still finds it
-            try:
-                folder.mkdir()
-            except FileExistsError:
-                made.pop()
-                raise
+            _make_dir(folder, made)
+        new_lock = not lock_path.exists()
         handle = lock_path.open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            new_lock = False  # another tfgen holds it: never ours to remove
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise TfgenError(
@@ -87,12 +85,14 @@ def project_lock(root: Path) -> Iterator[None]:
         handle.flush()
         yield
     except BaseException:
-        # A project this run started leaves no trace (an error, Ctrl-C at any point of it); an
-        # existing one keeps its lock file. Only a lock file this run holds is removed, and a
-        # folder only when empty.
-        if made:
-            if locked or handle is None:
+        # A project this run started leaves no trace (an error, or a signal at any point); an
+        # existing one keeps its lock file. A lock file is removed only while this run holds it
+        # or nobody does (it may be another tfgen's), a folder only when empty.
+        if made or new_lock:
+            if locked:
                 lock_path.unlink(missing_ok=True)
+            elif new_lock:
+                _unlink_unheld(lock_path)
             for folder in reversed(made):
                 with contextlib.suppress(OSError):
                     folder.rmdir()
@@ -100,6 +100,35 @@ def project_lock(root: Path) -> Iterator[None]:
     finally:
         if handle is not None:
             handle.close()
+
+
+def _unlink_unheld(lock_path: Path) -> None:
+    """Remove a lock file that no process holds (take it first, so none can meanwhile)."""
+    import fcntl
+
+    try:
+        fd = os.open(lock_path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock_path.unlink(missing_ok=True)
+    except OSError:
+        pass  # held: another tfgen's
+    finally:
+        os.close(fd)
+
+
+def _make_dir(folder: Path, made: list[Path]) -> None:
+    """mkdir, `folder` listed in `made` first (a signal right after the mkdir still finds it);
+    one another process made meanwhile is not listed (never removed by this run)."""
+    made.append(folder)
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        made.pop()
+        if not folder.is_dir():
+            raise
 
 
 def _missing_dirs(path: Path) -> list[Path]:
@@ -247,5 +276,4 @@ def _make_dirs(folder: Path, created: list[Path]) -> None:
     """Create `folder` and its missing parents, outermost first, each listed in `created`
     before it is made (so a signal between the two still leaves it to the roll-back)."""
     for path in reversed(_missing_dirs(folder / "x")):
-        created.append(path)
-        path.mkdir()
+        _make_dir(path, created)
