@@ -44,10 +44,8 @@ from .launch import WARM_COMMANDS as COMMANDS
 
 IDLE_SECONDS = 600
 # How long the client waits for the server to start its command, then runs it itself. The
-# child starts the command only after telling its pid; a client that gave up has closed the
-# connection, so the child's telling fails and it does not start (a child that tells in the
-# very instant the client gives up would run it too: 30 s leaves that to a machine that is
-# already stalled).
+# child starts the command only on the client's go (`G`, sent after the pid came); a client
+# that gave up has closed the connection instead, so the child never runs it as well.
 START_TIMEOUT = 30.0
 STOP_GRACE = 1.0  # a signal before the child's pid: how long to wait for it still
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP")
