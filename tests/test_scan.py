@@ -773,8 +773,9 @@ def test_trivy_beside_checkov_yields_the_cpu_and_reports_the_same(
     tmp_path: Path, trivy: Path, monkeypatch
 ) -> None:
     """With checkov running meanwhile, trivy runs niced with one Go thread; its garbage
-    collector runs less often (GOGC=400) unless the caller set GOGC or GOMEMLIMIT: scheduling
-    and memory management only, the same reports as trivy at Go's defaults."""
+    collector runs less often (GOGC=400, capped at a quarter of the machine's memory) unless the
+    caller set GOGC or GOMEMLIMIT: scheduling and memory management only, the same reports as
+    trivy at Go's defaults."""
     import json
 
     monkeypatch.delenv("GOGC", raising=False)
@@ -804,6 +805,9 @@ def test_trivy_beside_checkov_yields_the_cpu_and_reports_the_same(
     assert commands[1][1:4] == ["-n", "10", str(trivy)] and envs[1]["GOMAXPROCS"] == "1"
     assert envs[1]["GOGC"] == "400" and envs[2]["GOGC"] == "100"
     assert "GOGC" not in envs[3] and envs[3]["GOMEMLIMIT"] == "4GiB"
+    quarter = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4 // 2**20
+    assert envs[0]["GOMEMLIMIT"] == envs[1]["GOMEMLIMIT"] == f"{quarter}MiB", "a cap on the growth"
+    assert "GOMEMLIMIT" not in envs[2], "the caller's GOGC: nothing of tfgen's"
 
     def results(reports: dict[str, str]) -> list[object]:
         return [json.loads(text)["Results"] for _, text in sorted(reports.items())]
