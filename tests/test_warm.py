@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -74,6 +73,34 @@ def waits_for_the_server(pid: int) -> bool:
             if os.readlink(fd).startswith("socket:"):
                 return True
     return False
+
+
+def server_pid(cache: Path) -> int:
+    """The warm server's pid, from its lock file."""
+    return int(next((cache / "warm").glob("*.sock.lock")).read_text().split("\n")[0])
+
+
+def wait_gone(pid: int, deadline: float, what: str) -> None:
+    """Wait until process `pid` has exited; fail with `what` past `deadline`."""
+    while Path(f"/proc/{pid}").exists():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def hand_over(cache: Path, out: Path, null: int) -> socket.socket:
+    """Connect to the warm server and hand it `tfgen init examples/app.yaml --out OUT` as the
+    client does, with `null` as the command's standard streams; the open connection."""
+    request = {
+        "argv": ["tfgen", "init", "examples/app.yaml", "--out", str(out)],
+        "cwd": str(REPO),
+        "env": env(cache, True),
+        "umask": 0o022,
+    }
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(60)
+    conn.connect(str(next((cache / "warm").glob("*.sock"))))
+    warm.send_request(conn, json.dumps(request).encode(), [null] * 3)
+    return conn
 
 
 def start_server(cache: Path, tmp: Path) -> None:
@@ -345,14 +372,8 @@ def test_ctrl_c_reaches_the_command_and_rolls_it_back(cache: Path, tmp_path: Pat
     assert client.returncode == 130, stdout + stderr
     assert stderr.strip().splitlines()[-1] == "interrupted"
     assert not out.exists()
-    deadline = time.monotonic() + 30
-    while True:  # the child sends its status, then exits: it is gone a moment later
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "the child outlived its command"
-        time.sleep(0.05)
+    # the child sends its status, then exits: it is gone a moment later
+    wait_gone(child, time.monotonic() + 30, "the child outlived its command")
 
 
 def test_ctrl_c_before_the_command_reports_its_pid_still_stops_the_command(
@@ -363,7 +384,7 @@ def test_ctrl_c_before_the_command_reports_its_pid_still_stops_the_command(
     nothing written; the client never leaves it running on without it. The server is held
     with SIGSTOP so that the Ctrl-C surely lands in that wait."""
     start_server(cache, tmp_path)
-    server = int(next((cache / "warm").glob("*.sock.lock")).read_text().split("\n")[0])
+    server = server_pid(cache)
     out = tmp_path / "out"
     os.kill(server, signal.SIGSTOP)
     try:
@@ -392,35 +413,22 @@ def test_ctrl_c_before_the_command_reports_its_pid_still_stops_the_command(
     while not served(cache):  # the server still forks a child for the request it held
         assert time.monotonic() < deadline, "the server took no request"
         time.sleep(0.05)
-    child = int(served(cache)[-1]["pid"])  # type: ignore[call-overload]
-    while Path(f"/proc/{child}").exists():
-        assert time.monotonic() < deadline, "the child outlived its command"
-        time.sleep(0.05)
+    wait_gone(int(served(cache)[-1]["pid"]), deadline, "the child outlived its command")  # type: ignore[call-overload]
     assert not out.exists(), sorted(str(p.relative_to(out)) for p in out.rglob("*"))[:5]
 
 
 def test_a_command_whose_client_is_gone_before_it_starts_is_not_run(cache: Path, tmp_path: Path) -> None:
     """A client that gave up waiting (it then runs the command itself) or died leaves its request
     in the server's backlog: the server's child takes it over, finds the client gone and does not
-    run the command on its own; the server serves on. The request is sent here, as the client
-    sends it, and the connection closed, while the server is held with SIGSTOP."""
+    run the command on its own; the server serves on. The request is handed over here, as the
+    client does, and the connection closed, while the server is held with SIGSTOP."""
     start_server(cache, tmp_path)
-    server = int(next((cache / "warm").glob("*.sock.lock")).read_text().split("\n")[0])
-    sock = next((cache / "warm").glob("*.sock"))
+    server = server_pid(cache)
     out = tmp_path / "out"
-    request = {
-        "argv": ["tfgen", "init", "examples/app.yaml", "--out", str(out)],
-        "cwd": str(REPO),
-        "env": env(cache, True),
-        "umask": 0o022,
-    }
-    body = json.dumps(request).encode()
     os.kill(server, signal.SIGSTOP)
     try:
-        with open(os.devnull, "w") as null, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.connect(str(sock))
-            socket.send_fds(conn, [b"F"], [null.fileno()] * 3)
-            conn.sendall(struct.pack("!I", len(body)) + body)
+        with open(os.devnull, "w") as null:
+            hand_over(cache, out, null.fileno()).close()
     finally:
         os.kill(server, signal.SIGCONT)
     deadline = time.monotonic() + 30
@@ -428,13 +436,10 @@ def test_a_command_whose_client_is_gone_before_it_starts_is_not_run(cache: Path,
         assert time.monotonic() < deadline, "the server took no request"
         time.sleep(0.05)
     entry = served(cache)[-1]
-    assert entry.get("argv") == request["argv"][1:], entry  # taken over, not failed before
-    child = int(entry["pid"])  # type: ignore[call-overload]
-    while Path(f"/proc/{child}").exists():
-        assert time.monotonic() < deadline, "the child outlived its command"
-        time.sleep(0.05)
+    assert entry.get("argv") == ["init", "examples/app.yaml", "--out", str(out)], entry  # not failed before
+    wait_gone(int(entry["pid"]), deadline, "the child outlived its command")  # type: ignore[call-overload]
     assert not out.exists(), "the command ran without its client"
-    assert sock.exists(), "the server's socket is still there"
+    assert next((cache / "warm").glob("*.sock"), None) is not None, "the server's socket is still there"
     assert tfgen(cache, True, "validate", "examples/app.yaml").returncode == 0
     assert len(served(cache)) == 2, "the server answered the next command"
 
@@ -444,22 +449,9 @@ def test_the_child_starts_the_command_only_on_the_clients_go(cache: Path, tmp_pa
     says only once it forwards signals to that pid; `S` (a signal came first) ends the child
     with nothing run. Spoken here as the client speaks it."""
     start_server(cache, tmp_path)
-    sock = next((cache / "warm").glob("*.sock"))
 
     def ask(out: Path, word: bytes) -> tuple[int, bytes]:
-        body = json.dumps(
-            {
-                "argv": ["tfgen", "init", "examples/app.yaml", "--out", str(out)],
-                "cwd": str(REPO),
-                "env": env(cache, True),
-                "umask": 0o022,
-            }
-        ).encode()
-        with open(os.devnull, "w") as null, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(60)
-            conn.connect(str(sock))
-            socket.send_fds(conn, [b"F"], [null.fileno()] * 3)
-            conn.sendall(struct.pack("!I", len(body)) + body)
+        with open(os.devnull, "w") as null, hand_over(cache, out, null.fileno()) as conn:
             reader = conn.makefile("rb")
             child = int(json.loads(reader.readline())["pid"])
             time.sleep(1.0)
@@ -469,10 +461,7 @@ def test_the_child_starts_the_command_only_on_the_clients_go(cache: Path, tmp_pa
 
     child, rest = ask(tmp_path / "stopped", b"S")
     assert rest == b"", "a stopped child sends no exit status"
-    deadline = time.monotonic() + 30
-    while Path(f"/proc/{child}").exists():
-        assert time.monotonic() < deadline, "the stopped child lives on"
-        time.sleep(0.05)
+    wait_gone(child, time.monotonic() + 30, "the stopped child lives on")
     assert not (tmp_path / "stopped").exists()
     _, status = ask(tmp_path / "run", b"G")
     assert json.loads(status) == {"exit": 0}

@@ -616,7 +616,16 @@ main()
 """
 
 
-def test_sigterm_mid_write_rolls_the_tree_back(spec_and_out) -> None:
+@pytest.mark.parametrize(
+    ("signame", "code", "said"),
+    [("SIGTERM", 143, "stopped by SIGTERM"), ("SIGINT", 130, "interrupted")],
+)
+def test_a_signal_mid_write_rolls_the_tree_back_and_says_why(
+    spec_and_out, signame: str, code: int, said: str
+) -> None:
+    """SIGTERM (CI cancel, `timeout`, `docker stop`) or Ctrl-C in the middle of the renames:
+    every rename undone, and tfgen says why it stopped (typer alone would end a Ctrl-C inside
+    a command with 130 and no word)."""
     import signal
     import subprocess
     import sys
@@ -637,9 +646,9 @@ def test_sigterm_mid_write_rolls_the_tree_back(spec_and_out) -> None:
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
     (out / "renaming").unlink()
-    proc.send_signal(signal.SIGTERM)  # CI cancel, `timeout`, `docker stop`
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143 and "stopped by SIGTERM" in err
+    assert proc.returncode == code and err.strip().splitlines()[-1:] == [said], err
 
     def files(tree: dict[str, bytes]) -> dict[str, bytes]:
         return {p: data for p, data in tree.items() if p != ".tfgen/lock"}  # names the writer's pid

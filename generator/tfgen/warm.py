@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .launch import WARM_COMMANDS as COMMANDS
+from .launch import Stopped, stopped_by
 
 IDLE_SECONDS = 600
 # How long the client waits for the server to start its command, then runs it itself. The
@@ -130,7 +131,8 @@ def usable(argv: list[str]) -> bool:
 
 
 def run(argv: list[str]) -> int | None:
-    """The command's exit status from the warm server; None when it did not run there.
+    """The command's exit status from the warm server (or from a signal that stopped it before
+    it began); None when it did not run there.
 
     None means nothing ran: the caller runs the command in-process. A server that is not there
     yet is started in the background for the next command.
@@ -186,8 +188,7 @@ def _ask(conn: socket.socket, request: bytes) -> int | None:
     try:
         try:
             conn.settimeout(START_TIMEOUT)
-            socket.send_fds(conn, [b"F"], [0, 1, 2])
-            conn.sendall(struct.pack("!I", len(request)) + request)
+            send_request(conn, request, [0, 1, 2])
             reader = conn.makefile("rb")
             first = _pid_line(conn, reader, pending)
         except OSError:  # includes the timeout: a server that does not answer
@@ -209,13 +210,18 @@ def _ask(conn: socket.socket, request: bytes) -> int | None:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if not child:  # the command did not start on the server: it runs here, unless stopped
-        for signum in pending[:1]:
-            _stopped_here(signum)
-        return None
+        return stopped_by(pending[0]) if pending else None
     if not last:
         sys.stderr.write("error: tfgen's warm server ended the command without an exit status\n")
         return 1
     return int(json.loads(last)["exit"])
+
+
+def send_request(conn: socket.socket, request: bytes, fds: list[int]) -> None:
+    """The client's half of the hand-over: the descriptors the command gets as its standard
+    input, output and error, then the request (JSON: argv, cwd, env, umask), length-prefixed."""
+    socket.send_fds(conn, [b"F"], fds)
+    conn.sendall(struct.pack("!I", len(request)) + request)
 
 
 def _pid_line(conn: socket.socket, reader: Any, pending: list[int]) -> bytes:
@@ -241,14 +247,6 @@ def _pid_line(conn: socket.socket, reader: Any, pending: list[int]) -> bytes:
 def _forward(child: int, signum: int) -> None:
     with contextlib.suppress(OSError):
         os.kill(child, signum)
-
-
-def _stopped_here(signum: int) -> None:
-    """A signal that came before any command started: what tfgen in-process does with it."""
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    sys.stderr.write(f"stopped by {signal.Signals(signum).name}\n")
-    sys.exit(128 + signum)
 
 
 def _umask() -> int:
@@ -380,7 +378,7 @@ def _child(conn: socket.socket, log: Path) -> int:
         return 1
     with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"pid": os.getpid(), "argv": sys.argv[1:], "cwd": os.getcwd()}) + "\n")
-    from .cli import Stopped, _stop
+    from .cli import _stop
 
     # From the moment the client can know this pid, a signal it forwards unwinds the command
     # as tfgen in-process does (cli.main takes over these once it runs); never the default
@@ -398,11 +396,9 @@ def _child(conn: socket.socket, log: Path) -> int:
             return 1
         code = _exit_code(_main)
     except KeyboardInterrupt:  # before cli.main's own handling began
-        sys.stderr.write("interrupted\n")
-        code = 130
+        code = stopped_by(signal.SIGINT)
     except Stopped as stopped:
-        sys.stderr.write(f"stopped by {signal.Signals(stopped.signum).name}\n")
-        code = 128 + stopped.signum
+        code = stopped_by(stopped.signum)
     for name in FORWARDED:  # the command is over: nothing may keep its status from the client
         signal.signal(getattr(signal, name), signal.SIG_IGN)
     with contextlib.suppress(Exception):

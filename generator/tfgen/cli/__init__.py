@@ -14,6 +14,7 @@ import sys
 
 import typer
 
+from ..launch import Stopped, stopped_by
 from ._app import app, echo, fail
 
 # Each module registers its commands on `app`; this order is the order of `tfgen --help`.
@@ -21,14 +22,6 @@ for _group in ("project", "insight", "scan", "terraform", "ci", "aws"):
     importlib.import_module(f"{__name__}.{_group}")
 
 __all__ = ["app", "echo", "fail", "main"]
-
-
-class Stopped(BaseException):
-    """SIGTERM or SIGHUP outside a terraform run: unwind like Ctrl-C (files roll back)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -49,11 +42,9 @@ def main() -> None:
     try:
         app(prog_name="tfgen")  # also as `python -m tfgen`: completion scripts name tfgen
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(stopped_by(signal.SIGINT))
     except Stopped as stopped:
-        typer.echo(f"stopped by {signal.Signals(stopped.signum).name}", err=True)
-        sys.exit(128 + stopped.signum)
+        sys.exit(stopped_by(stopped.signum))
     except Exception as err:  # a bug in tfgen, not the user's fault: still no traceback
         if os.environ.get("TFGEN_DEBUG"):
             raise

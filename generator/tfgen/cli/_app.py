@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
 from ..errors import TfgenError
+from ..launch import Stopped
 
 # The word a value reads as, by parameter name, where the command does not set a metavar.
 METAVARS = {
@@ -94,6 +96,30 @@ class Command(TyperCommand):
                     formatter.write_dl(rows)
 
 
+class Group(TyperGroup):
+    """The `tfgen` group. typer turns a Ctrl-C while it reads the arguments or runs a command
+    into exit 130 with no word; here it leaves as `Stopped`, so `cli.main` says `interrupted`
+    as for every other signal (the command's files have rolled back on the way out)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _ctrl_c_stops():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _ctrl_c_stops():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops() -> Iterator[None]:
+    import signal
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Stopped(signal.SIGINT) from None
+
+
 class App(typer.Typer):
     """typer.Typer whose commands are `Command`s unless a command says otherwise."""
 
@@ -103,6 +129,7 @@ class App(typer.Typer):
 
 
 app = App(
+    cls=Group,
     name="tfgen",
     help="Turn a YAML app spec into a production-grade Terraform project for AWS, then run it.",
     # `tfgen --install-completion` / `--show-completion` (bash, zsh, fish, PowerShell).
