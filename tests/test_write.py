@@ -599,8 +599,10 @@ def test_a_write_error_names_the_target_file(tmp_path: Path, monkeypatch) -> Non
 
 
 SLOW_RENAMES = """
-import os, sys, time
+import os, signal, sys, time
 from pathlib import Path
+# As at a terminal: a runner started in the background (`cmd &`) passes SIGINT on ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import tfgen.commit as commit
 real, count, out = os.replace, {"n": 0}, sys.argv[1]
 def slow(src, dst):
