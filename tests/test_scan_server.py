@@ -20,7 +20,7 @@ import pytest
 import tfgen.scan as scan_mod
 from helpers import REPO
 from tfgen.cli import app
-from tfgen.scan import server
+from tfgen.scan import server, spare
 from typer.testing import CliRunner
 
 INSECURE_SG = """
@@ -43,7 +43,7 @@ resource "aws_security_group" "debug" {
 @pytest.fixture
 def warm(monkeypatch: pytest.MonkeyPatch, checkov: Path) -> Iterator[Path]:
     """The warm server on, in a private cache folder (short: a unix socket path must fit in
-    108 bytes); stopped afterwards, and proven gone."""
+    108 bytes); stopped afterwards, and proven gone, with any spare trivy its scans left."""
     cache = Path(tempfile.mkdtemp(prefix="tfgen-srv-"))
     monkeypatch.setenv("TFGEN_CACHE_DIR", str(cache))
     monkeypatch.setenv(server.SERVER_ENV_VAR, "1")
@@ -52,6 +52,7 @@ def warm(monkeypatch: pytest.MonkeyPatch, checkov: Path) -> Iterator[Path]:
     finally:
         pid = server.server_pid()
         server.stop_server()
+        spare.stop_spares()
         if pid is not None:
             _wait_gone(pid)
         shutil.rmtree(cache, ignore_errors=True)
@@ -132,17 +133,36 @@ def test_warm_scan_after_an_insecure_edit_equals_a_cold_full_scan(
 
 
 def test_engine_all_warm_equals_cold(
-    warm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trivy: Path
+    warm: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    trivy: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """The hook's loop with both engines: the first scan starts the warm checkov and leaves a
+    spare trivy behind; after an insecure edit the next one is answered by both, exactly as a
+    cold scan answers."""
     tree = reference_copy(tmp_path)
-    main_tf = tree / "envs" / "prod" / "main.tf"
-    main_tf.write_text(main_tf.read_text() + INSECURE_SG)
-    warm_result = scan_mod.scan(tree, engine="all", use_cache=False)
-    assert server.server_pid() is not None
+    server.set_verbose(True)
+    try:
+        scan_mod.scan(tree, engine="all")
+        assert server.server_pid() is not None
+        main_tf = tree / "envs" / "prod" / "main.tf"
+        main_tf.write_text(main_tf.read_text() + INSECURE_SG)
+        rds = tree / "modules" / "rds" / "main.tf"
+        rds.write_text(
+            rds.read_text().replace("storage_encrypted     = true", "storage_encrypted     = false", 1)
+        )
+        warm_result = scan_mod.scan(tree, engine="all")
+    finally:
+        server.set_verbose(False)
+    err = capsys.readouterr().err
+    assert err.count("scanned by the warm checkov") == 2 and "scanned by a spare trivy" in err, err
     cold = cold_scan(monkeypatch, tree, engine="all")
     assert findings(warm_result) == findings(cold)
     engines = {f.engine for f in warm_result.failed if f.file == "envs/prod/main.tf"}
     assert engines == {"checkov", "trivy"}
+    assert {f.engine for f in warm_result.failed if f.file == "modules/rds/main.tf"} == {"checkov", "trivy"}
 
 
 POLICY = """metadata:

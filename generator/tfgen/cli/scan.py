@@ -66,7 +66,8 @@ def scan_cmd(
     stop_server: Annotated[
         bool,
         typer.Option(
-            "--stop-server", help="Stop the warm checkov (kept between scans; TFGEN_SCAN_SERVER=0: none)."
+            "--stop-server",
+            help="Stop the warm checkov and the spare trivy (kept between scans; TFGEN_SCAN_SERVER=0: none).",
         ),
     ] = False,
     verbose: Annotated[
@@ -82,8 +83,13 @@ def scan_cmd(
     from ..scan import FORMATS, report_text, scan, server
 
     if stop_server:
+        from ..scan import spare
+
         pid = server.stop_server()
+        spares = spare.stop_spares()
         echo(f"stopped the warm checkov (pid {pid})" if pid else "no warm checkov was running")
+        if spares:
+            echo(f"stopped {spares} spare {'trivy' if spares == 1 else 'trivies'}")
         raise typer.Exit(0)
     server.set_verbose(verbose)
     try:

@@ -65,6 +65,7 @@ from .trivy import (
     TRIVY_VERSION,
     find_trivy,
     inline_ignores,
+    keep_spare,
     parse_trivy,
     run_trivy,
     trivy_fingerprint,
@@ -305,6 +306,7 @@ def scan(
     if trivy_exe is not None:
         _trivy_part(result, trivy_reports, unparsed, files, what.label)
         result.sources["trivy"] = trivy_reports
+        keep_spare(trivy_exe, files, executable is not None)  # for the next scan, now both are done
     result.target = what.label
     result.seconds = round(time.monotonic() - started, 2)
     if use_cache:

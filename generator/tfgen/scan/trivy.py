@@ -263,7 +263,8 @@ def run_trivy(
     executable: Path, files: dict[str, bytes], beside_checkov: bool = False
 ) -> tuple[dict[str, str], list[str]]:
     """Run trivy on a staged copy of `files`: a tfgen project's environment roots in one process
-    (their tfvars baked in), else one process per root with `--tf-vars`, all at once.
+    (their tfvars baked in; a spare trivy's when one waits, see tfgen.scan.spare), else one
+    process per root with `--tf-vars`, all at once.
 
     `beside_checkov`: checkov runs at the same time (`--engine all`). checkov is one thread and
     the longer of the two, so trivy then yields to it: one OS thread for Go (GOMAXPROCS=1) and a
@@ -275,13 +276,11 @@ def run_trivy(
     """
     from .checkov import stage
 
-    roots = trivy_roots(files)
-    jobs: list[tuple[str, list[str]]] = roots
-    staged = files
-    if roots[0][0] != "." and len(roots) > 1:
-        baked = bake_tfvars(files, roots)
-        if baked is not None:
-            jobs, staged = [(ENVS_TARGET, [])], baked
+    jobs, staged = _jobs(files)
+    if jobs == [(ENVS_TARGET, [])]:
+        answered = _run_on_spare(executable, staged, beside_checkov)
+        if answered is not None:
+            return answered
     with tempfile.TemporaryDirectory(prefix="tfgen-trivy-") as tmp:
         work = Path(tmp) / "tree"
         work.mkdir()
@@ -319,13 +318,8 @@ def run_trivy(
                     ]
                     detail = "; ".join(line.strip() for line in tail[-3:]) or "no output"
                     raise ToolError(f"trivy failed on {root} (exit {proc.returncode}): {detail}")
-                if EMBEDDED_CHECKS not in stderr:
-                    raise ToolError(
-                        f"trivy scanned {root} without its embedded checks (no '{EMBEDDED_CHECKS}' "
-                        "in its log), so nothing was proven"
-                    )
-                for match in PARSE_ERROR.finditer(stderr):
-                    unparsed.append(_project_path(root, match.group(1)))
+                _check_log(root, stderr)
+                unparsed += _unparsed(root, stderr)
                 reports[root] = output.read_text()
         finally:
             for _, proc, _ in procs:
@@ -333,6 +327,77 @@ def run_trivy(
                     proc.kill()
                     proc.wait()
     return reports, sorted(set(unparsed))
+
+
+def _jobs(files: dict[str, bytes]) -> tuple[list[tuple[str, list[str]]], dict[str, bytes]]:
+    """The trivy processes a scan of `files` runs (target, tfvars) and the files they read: one
+    for a tfgen project's roots when their tfvars can be baked in, else one per root."""
+    roots = trivy_roots(files)
+    if roots[0][0] != "." and len(roots) > 1:
+        baked = bake_tfvars(files, roots)
+        if baked is not None:
+            return [(ENVS_TARGET, [])], baked
+    return roots, files
+
+
+def _check_log(root: str, stderr: str) -> None:
+    if EMBEDDED_CHECKS not in stderr:
+        raise ToolError(
+            f"trivy scanned {root} without its embedded checks (no '{EMBEDDED_CHECKS}' "
+            "in its log), so nothing was proven"
+        )
+
+
+def _unparsed(root: str, stderr: str) -> list[str]:
+    return [_project_path(root, match.group(1)) for match in PARSE_ERROR.finditer(stderr)]
+
+
+def _spare_command(executable: Path, beside_checkov: bool) -> tuple[list[str], dict[str, str], str]:
+    """A spare's trivy command (its folder as spare.PLACEHOLDER), environment and key: the
+    one-process command of `run_trivy` with the spare's folders, its not-yet-existing tree as
+    the target, and the FIFO folder as `--config-data`."""
+    from . import spare
+
+    folder = Path(spare.PLACEHOLDER)
+    cmd = trivy_command(executable, str(spare.tree_of(folder)), [], folder, folder / "report.json")
+    cmd = [*cmd[:-1], "--config-data", str(folder / "data"), cmd[-1]]
+    if beside_checkov:
+        cmd = [*_yielding(), *cmd]
+    env = trivy_run_env(beside_checkov)
+    return cmd, env, spare.spare_key(trivy_fingerprint(executable), cmd, env)
+
+
+def _run_on_spare(
+    executable: Path, staged: dict[str, bytes], beside_checkov: bool
+) -> tuple[dict[str, str], list[str]] | None:
+    """The one-process scan of `staged` by a spare trivy; None when none can answer (no spare,
+    spares off, or the spare's run failed: the caller runs trivy cold)."""
+    from . import server, spare
+
+    if not spare.enabled():
+        return None
+    _, _, key = _spare_command(executable, beside_checkov)
+    folder = spare.claim(key)
+    if folder is None:
+        return None
+    done = spare.run(folder, staged, TRIVY_TIMEOUT_S)
+    if done is None or done.rc != 0 or done.report is None or EMBEDDED_CHECKS not in done.stderr:
+        server.note("the spare trivy could not answer: trivy runs cold")
+        return None
+    server.note("scanned by a spare trivy (its checks loaded before the scan)")
+    return {ENVS_TARGET: done.report}, sorted(set(_unparsed(ENVS_TARGET, done.stderr)))
+
+
+def keep_spare(executable: Path, files: dict[str, bytes], beside_checkov: bool = False) -> None:
+    """After a scan: start a spare trivy for the next scan of this kind, if spares are on and
+    the scan is a one-process one (a tfgen project's roots)."""
+    from . import server, spare
+
+    if not spare.enabled() or _jobs(files)[0] != [(ENVS_TARGET, [])]:
+        return
+    cmd, env, key = _spare_command(executable, beside_checkov)
+    idle = float(os.environ.get(server.IDLE_ENV_VAR) or server.IDLE_DEFAULT_S)
+    spare.launch(cmd, env, key, idle)
 
 
 def _yielding() -> list[str]:
