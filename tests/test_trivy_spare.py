@@ -247,3 +247,39 @@ def test_spares_are_off_where_the_warm_checkov_is(
     trivy_mod.keep_spare(find_trivy(), encoded(PER_ENV_TF))
     assert folders() == []
     assert not any("trivy_keeper.py" in " ".join(cmd) for cmd in popen_calls)
+
+
+def test_a_scan_waits_for_the_keeper_after_its_trivy_ended(
+    spares: Path, popen_calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the spare's trivy ending and its keeper recording the exit status, the scan
+    waits for the keeper (held here with SIGSTOP for over a second) instead of taking the
+    ended trivy for a spare killed mid-scan."""
+    import threading
+
+    folder = started_spare(encoded(PER_ENV_TF))
+    keeper = int((folder / "keeper.pid").read_text())
+    trivy_pid = int((folder / "trivy.pid").read_text())
+    os.kill(keeper, signal.SIGSTOP)
+    answers: list[tuple[dict[str, str], list[str]]] = []
+    try:
+        scan = threading.Thread(
+            target=lambda: answers.append(trivy_mod.run_trivy(find_trivy(), encoded(EDITED)))
+        )
+        scan.start()
+
+        def ended() -> bool:
+            try:
+                return Path(f"/proc/{trivy_pid}/stat").read_text().rsplit(") ", 1)[-1][:1] == "Z"
+            except OSError:
+                return False
+
+        wait_for(ended, "the spare's trivy to finish its scan")
+        time.sleep(1.5)
+        assert scan.is_alive(), "the scan waits for the keeper"
+    finally:
+        os.kill(keeper, signal.SIGCONT)
+    scan.join(60)
+    assert trivy_commands(popen_calls) == [], "the spare's answer was taken"
+    monkeypatch.setenv("TFGEN_SCAN_SERVER", "0")
+    assert comparable(answers[0][0]) == comparable(trivy_mod.run_trivy(find_trivy(), encoded(EDITED))[0])

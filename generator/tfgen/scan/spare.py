@@ -102,15 +102,21 @@ def claim(key: str) -> Path | None:
         except OSError:
             continue  # another scan's, or being ended
         (folder / "claimed" / "by").write_text(str(os.getpid()))
-        if (folder / "rc").exists() or _pid(folder / "trivy.pid") is None:
-            discard(folder)  # its trivy ended (or never started): useless
+        if not (folder / "keeper.pid").exists() and time.time() - folder.stat().st_mtime < READY_S:
+            with contextlib.suppress(OSError):  # its keeper is only starting: leave it be
+                (folder / "claimed" / "by").unlink()
+                (folder / "claimed").rmdir()
+            continue
+        if (folder / "rc").exists() or _pid(folder / "keeper.pid") is None:
+            _note(f"a spare trivy had ended ({folder.name}): cleared away")
+            discard(folder)
             continue
         return folder
     return None
 
 
-def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | None:
-    """Scan `files` with the claimed spare in `folder`; None when it cannot (the caller then
+def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | str:
+    """Scan `files` with the claimed spare in `folder`; why not when it cannot (the caller then
     runs trivy cold). The folder is gone afterwards."""
     from .checkov import stage
 
@@ -120,19 +126,20 @@ def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | Non
         if not files:
             part.mkdir()
         part.rename(tree_of(folder))
-        if not _release(folder):
-            return None
+        why = _release(folder)
+        if why:
+            return why
         deadline = time.monotonic() + timeout
         rc_file = folder / "rc"
         checked = time.monotonic()
         while not rc_file.exists():
             now = time.monotonic()
             if now > deadline:
-                return None
+                return f"it did not finish within {timeout:.0f}s"
             if now - checked > 0.5:
                 checked = now
-                if _pid(folder / "trivy.pid") is None and not rc_file.exists():
-                    return None  # ended by someone else (--stop-server)
+                if _pid(folder / "keeper.pid") is None and not rc_file.exists():
+                    return "it was ended while it scanned"  # by --stop-server
             time.sleep(POLL_S)
         rc = int(rc_file.read_text().strip() or "-1")
         stderr = (folder / "stderr.log").read_text(errors="replace")
@@ -144,15 +151,15 @@ def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | Non
                 f'"ArtifactName": {json.dumps(str(tree_of(folder)))}', '"ArtifactName": "."', 1
             )
         return SpareRun(rc, stderr, report)
-    except OSError:
-        return None
+    except OSError as err:
+        return f"its folder could not be used ({err})"
     finally:
         discard(folder)
 
 
-def _release(folder: Path) -> bool:
+def _release(folder: Path) -> str:
     """Let the spare's trivy go on: write the empty data document into the FIFO it is blocked
-    opening. False when no trivy opens it within READY_S."""
+    opening. Why not, when no trivy opens it within READY_S; "" once released."""
     deadline = time.monotonic() + READY_S
     while True:
         try:
@@ -160,18 +167,20 @@ def _release(folder: Path) -> bool:
             break
         except OSError as err:
             if err.errno != errno.ENXIO:  # ENXIO: no reader yet (still loading its checks)
-                return False
-        if time.monotonic() > deadline or (folder / "rc").exists() or _pid(folder / "trivy.pid") is None:
-            return False
+                return f"its FIFO could not be opened ({err})"
+        if (folder / "rc").exists() or _pid(folder / "keeper.pid") is None:
+            return "its trivy had ended"
+        if time.monotonic() > deadline:
+            return f"it was not waiting at its FIFO within {READY_S:.0f}s"
         time.sleep(POLL_S)
     try:
         os.set_blocking(fd, True)
         os.write(fd, b"{}")
-    except OSError:
-        return False
+    except OSError as err:
+        return f"its FIFO could not be written ({err})"
     finally:
         os.close(fd)
-    return True
+    return ""
 
 
 def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Path | None:
@@ -184,7 +193,7 @@ def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Pa
             key=lambda f: f.stat().st_mtime,
         )
         for gone in base.iterdir():  # a spare whose keeper died before it could clean up
-            if (gone / "claimed").exists() and _pid(gone / "trivy.pid") is None:
+            if (gone / "claimed").exists() and _pid(gone / "keeper.pid") is None:
                 with contextlib.suppress(OSError):
                     if time.time() - gone.stat().st_mtime > 3600:
                         shutil.rmtree(gone, ignore_errors=True)
@@ -237,9 +246,16 @@ def stop_spares() -> int:
     return len(folders)
 
 
+def _note(message: str) -> None:
+    from . import server
+
+    server.note(message)
+
+
 def _pid(path: Path) -> int | None:
-    """The pid in `path` if that process runs and is the spare's trivy (on Linux its command
-    line names the spare's folder, so a pid reused by another process is never signalled)."""
+    """The pid in `path` if that process runs and is the spare's (its keeper's or its trivy's:
+    on Linux their command lines name the spare's folder, so a pid reused by another process is
+    never taken for it, nor signalled)."""
     try:
         pid = int(path.read_text().strip())
         os.kill(pid, 0)

@@ -381,8 +381,14 @@ def _run_on_spare(
     if folder is None:
         return None
     done = spare.run(folder, staged, TRIVY_TIMEOUT_S)
-    if done is None or done.rc != 0 or done.report is None or EMBEDDED_CHECKS not in done.stderr:
-        server.note("the spare trivy could not answer: trivy runs cold")
+    why = done if isinstance(done, str) else ""
+    if isinstance(done, spare.SpareRun):
+        if done.rc != 0 or done.report is None:
+            why = f"it failed (exit {done.rc}{'' if done.report else ', no report'})"
+        elif EMBEDDED_CHECKS not in done.stderr:
+            why = "its log does not show the embedded checks loading"
+    if why or not isinstance(done, spare.SpareRun) or done.report is None:
+        server.note(f"the spare trivy could not answer ({why}): trivy runs cold")
         return None
     server.note("scanned by a spare trivy (its checks loaded before the scan)")
     return {ENVS_TARGET: done.report}, sorted(set(_unparsed(ENVS_TARGET, done.stderr)))

@@ -2,13 +2,15 @@
 
     python -I trivy_keeper.py FOLDER IDLE_S -- TRIVY_COMMAND...
 
-Starts the command in FOLDER with its stderr in FOLDER/stderr.log, writes its pid to
-FOLDER/trivy.pid and, when it ends, its exit status to FOLDER/rc (atomically: the scan that
-claimed the spare waits for that file). The trivy loads its checks, then blocks opening the
+Writes its own pid to FOLDER/keeper.pid, starts the command in FOLDER with its stderr in
+FOLDER/stderr.log, writes its pid to FOLDER/trivy.pid and, when it ends, its exit status to
+FOLDER/rc (atomically: the scan that claimed the spare waits for that file; while this keeper
+lives, that file will come). The trivy loads its checks, then blocks opening the
 FIFO its `--config-data` folder holds, until a scan claims the spare and writes to it.
 
 A spare nobody claims within IDLE_S seconds is ended and its folder removed; so is one whose
-claimer is gone, or whose folder is gone (a cache folder deleted under it). SIGTERM ends it now.
+claimer is gone, or whose folder is gone (a cache folder deleted under it), looked at every
+CHECK_S seconds. SIGTERM ends it now.
 Claiming is `mkdir FOLDER/claimed`: whoever makes it first, a scan or this keeper, owns the spare.
 """
 
@@ -19,8 +21,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
-CHECK_S = 30.0  # how often a claimed spare's claimer is looked for
+CHECK_S = 30.0  # how often the keeper looks at its spare (its folder, its claimer)
 
 
 def _alive(pid: int) -> bool:
@@ -31,6 +34,11 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _again(at: float) -> None:
+    """Look at the spare again at monotonic time `at`, and at least every CHECK_S."""
+    signal.setitimer(signal.ITIMER_REAL, max(0.01, min(at - time.monotonic(), CHECK_S)))
 
 
 def _write(path: str, text: str) -> None:
@@ -49,6 +57,7 @@ def main(argv: list[str]) -> int:
     folder, idle, command = argv[0], float(argv[1]), argv[3:]
     claimed = os.path.join(folder, "claimed")
     ended = {"by_keeper": False}
+    _write(os.path.join(folder, "keeper.pid"), str(os.getpid()))
 
     with open(os.path.join(folder, "stderr.log"), "wb") as err:
         proc = subprocess.Popen(
@@ -61,30 +70,37 @@ def main(argv: list[str]) -> int:
         if proc.poll() is None:
             proc.kill()
 
+    started = time.monotonic()
+    unknown = {"looks": 0}  # looks that found a claim without its claimer's pid
+
     def check(*_: object) -> None:
         if not os.path.isdir(folder):
             return end()
-        try:
-            os.mkdir(claimed)
-        except FileExistsError:
-            pass
-        except OSError:
-            return end()
-        else:
-            return end()  # unclaimed for IDLE_S: this keeper claimed it, to end it
+        if not os.path.isdir(claimed):
+            if time.monotonic() - started < idle:
+                return _again(started + idle)
+            try:
+                os.mkdir(claimed)
+            except FileExistsError:
+                pass  # a scan claimed it just now
+            except OSError:
+                return end()
+            else:
+                return end()  # unclaimed for IDLE_S: this keeper claimed it, to end it
         try:
             with open(os.path.join(claimed, "by")) as handle:
                 claimer = int(handle.read().strip() or "0")
         except (OSError, ValueError):
-            claimer = 0  # being written: look again later
-        if claimer and not _alive(claimer):
+            claimer = 0  # being written: look again later, but not for ever
+        unknown["looks"] = 0 if claimer else unknown["looks"] + 1
+        if (claimer and not _alive(claimer)) or unknown["looks"] > 2:
             return end()
-        signal.setitimer(signal.ITIMER_REAL, CHECK_S)
+        _again(time.monotonic() + CHECK_S)
 
     signal.signal(signal.SIGALRM, check)
     signal.signal(signal.SIGTERM, lambda *_: end())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C in the terminal is not for it
-    signal.setitimer(signal.ITIMER_REAL, idle)
+    _again(started + idle)
     rc = proc.wait()
     signal.setitimer(signal.ITIMER_REAL, 0)
     if ended["by_keeper"]:
