@@ -282,6 +282,7 @@ def preload() -> None:
     spec_file_model()
     PriceTable.load()
     render.preload_templates()
+    cli.command()  # typer's click command, built once here instead of in every child
 
 
 def serve(path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
 
@@ -21,7 +22,47 @@ from ._app import app, echo, fail
 for _group in ("project", "insight", "scan", "terraform", "ci", "aws"):
     importlib.import_module(f"{__name__}.{_group}")
 
-__all__ = ["app", "echo", "fail", "main"]
+__all__ = ["app", "command", "echo", "fail", "main"]
+
+_command: Any = None
+
+
+def command() -> Any:
+    """`app` as the click command typer builds from it on every call (~20 ms of every command):
+    built once per process. The warm server builds it before it forks, so its children start
+    with it built; a cold process builds it once, as before."""
+    global _command
+    if _command is None:
+        import typer.main
+
+        _command = typer.main.get_command(app)
+    return _command
+
+
+def _run_app() -> None:
+    """What `app(prog_name="tfgen")` does (typer.Typer.__call__), with the command built once:
+    typer's exception hook, and its note on an exception for that hook (where this typer has
+    one) for the tracebacks TFGEN_DEBUG shows."""
+    import typer.main as typer_main
+
+    if sys.excepthook != typer_main.except_hook:
+        sys.excepthook = typer_main.except_hook
+    try:
+        command()(prog_name="tfgen")  # also as `python -m tfgen`: completion scripts name tfgen
+    except Exception as err:
+        config = getattr(typer_main, "DeveloperExceptionConfig", None)
+        attribute = getattr(typer_main, "_typer_developer_exception_attr_name", None)
+        if config is not None and attribute:
+            setattr(
+                err,
+                attribute,
+                config(
+                    pretty_exceptions_enable=app.pretty_exceptions_enable,
+                    pretty_exceptions_show_locals=app.pretty_exceptions_show_locals,
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                ),
+            )
+        raise
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -40,7 +81,7 @@ def main() -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
     try:
-        app(prog_name="tfgen")  # also as `python -m tfgen`: completion scripts name tfgen
+        _run_app()
     except KeyboardInterrupt:
         sys.exit(stopped_by(signal.SIGINT))
     except Stopped as stopped:
