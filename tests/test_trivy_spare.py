@@ -283,3 +283,19 @@ def test_a_scan_waits_for_the_keeper_after_its_trivy_ended(
     assert trivy_commands(popen_calls) == [], "the spare's answer was taken"
     monkeypatch.setenv("TFGEN_SCAN_SERVER", "0")
     assert comparable(answers[0][0]) == comparable(trivy_mod.run_trivy(find_trivy(), encoded(EDITED))[0])
+
+
+def test_a_scan_right_after_the_last_one_waits_for_its_spare_to_be_ready(
+    spares: Path, popen_calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook run again at once: the spare the last scan started is still starting (its keeper
+    not yet running, or its trivy still loading its checks). The scan waits for it rather than
+    passing it by, and its answer is a cold trivy's."""
+    before = set(folders())
+    trivy_mod.keep_spare(find_trivy(), encoded(PER_ENV_TF))
+    (folder,) = set(folders()) - before
+    warm = trivy_mod.run_trivy(find_trivy(), encoded(EDITED))
+    assert trivy_commands(popen_calls) == [], "the starting spare scanned: no trivy was started"
+    assert not folder.exists()
+    monkeypatch.setenv("TFGEN_SCAN_SERVER", "0")
+    assert comparable(warm[0]) == comparable(trivy_mod.run_trivy(find_trivy(), encoded(EDITED))[0])

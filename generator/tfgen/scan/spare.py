@@ -102,12 +102,7 @@ def claim(key: str) -> Path | None:
         except OSError:
             continue  # another scan's, or being ended
         (folder / "claimed" / "by").write_text(str(os.getpid()))
-        if not (folder / "keeper.pid").exists() and time.time() - folder.stat().st_mtime < READY_S:
-            with contextlib.suppress(OSError):  # its keeper is only starting: leave it be
-                (folder / "claimed" / "by").unlink()
-                (folder / "claimed").rmdir()
-            continue
-        if (folder / "rc").exists() or _pid(folder / "keeper.pid") is None:
+        if _gone(folder):
             _note(f"a spare trivy had ended ({folder.name}): cleared away")
             discard(folder)
             continue
@@ -168,7 +163,7 @@ def _release(folder: Path) -> str:
         except OSError as err:
             if err.errno != errno.ENXIO:  # ENXIO: no reader yet (still loading its checks)
                 return f"its FIFO could not be opened ({err})"
-        if (folder / "rc").exists() or _pid(folder / "keeper.pid") is None:
+        if _gone(folder):
             return "its trivy had ended"
         if time.monotonic() > deadline:
             return f"it was not waiting at its FIFO within {READY_S:.0f}s"
@@ -208,7 +203,7 @@ def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Pa
             (folder / sub).mkdir(mode=0o700)
         os.mkfifo(folder / "data" / FIFO, 0o600)
         real = [part.replace(PLACEHOLDER, str(folder)) for part in command]
-        subprocess.Popen(
+        keeper = subprocess.Popen(
             [sys.executable, "-I", str(KEEPER), str(folder), str(idle), "--", *real],
             cwd=folder,
             env=env,
@@ -218,6 +213,9 @@ def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Pa
             start_new_session=True,
             close_fds=True,
         )
+        pid_file = folder / "keeper.pid"  # now, so a scan right after this one finds it starting
+        (folder / "keeper.pid.tmp").write_text(str(keeper.pid))
+        os.replace(folder / "keeper.pid.tmp", pid_file)
         return folder
     except Exception:  # noqa: BLE001 - a spare is an optimisation: never a scan's failure
         return None
@@ -244,6 +242,20 @@ def stop_spares() -> int:
     for folder in folders:
         discard(folder)
     return len(folders)
+
+
+def _gone(folder: Path) -> bool:
+    """Whether the spare in `folder` can no longer answer: its trivy ended, or its keeper is not
+    running (one launched less than READY_S ago may still be starting: not gone)."""
+    if (folder / "rc").exists():
+        return True
+    if _pid(folder / "keeper.pid") is not None:
+        return False
+    try:
+        launched = (folder / "data").stat().st_mtime  # the FIFO's folder: made at launch
+    except OSError:
+        return True
+    return time.time() - launched >= READY_S
 
 
 def _note(message: str) -> None:

@@ -2,10 +2,10 @@
 
     python -I trivy_keeper.py FOLDER IDLE_S -- TRIVY_COMMAND...
 
-Writes its own pid to FOLDER/keeper.pid, starts the command in FOLDER with its stderr in
-FOLDER/stderr.log, writes its pid to FOLDER/trivy.pid and, when it ends, its exit status to
-FOLDER/rc (atomically: the scan that claimed the spare waits for that file; while this keeper
-lives, that file will come). The trivy loads its checks, then blocks opening the
+Starts the command in FOLDER with its stderr in FOLDER/stderr.log, writes its pid to
+FOLDER/trivy.pid and, when it ends, its exit status to FOLDER/rc (atomically: the scan that
+claimed the spare waits for that file; while this keeper lives - its pid is FOLDER/keeper.pid,
+written by whoever started it - that file will come). The trivy loads its checks, then blocks opening the
 FIFO its `--config-data` folder holds, until a scan claims the spare and writes to it.
 
 A spare nobody claims within IDLE_S seconds is ended and its folder removed; so is one whose
@@ -57,7 +57,6 @@ def main(argv: list[str]) -> int:
     folder, idle, command = argv[0], float(argv[1]), argv[3:]
     claimed = os.path.join(folder, "claimed")
     ended = {"by_keeper": False}
-    _write(os.path.join(folder, "keeper.pid"), str(os.getpid()))
 
     with open(os.path.join(folder, "stderr.log"), "wb") as err:
         proc = subprocess.Popen(
