@@ -286,7 +286,10 @@ def test_a_scan_waits_for_the_keeper_after_its_trivy_ended(
 
 
 def test_a_scan_right_after_the_last_one_waits_for_its_spare_to_be_ready(
-    spares: Path, popen_calls: list[list[str]], monkeypatch: pytest.MonkeyPatch
+    spares: Path,
+    popen_calls: list[list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The hook run again at once: the spare the last scan started is still starting (its keeper
     not yet running, or its trivy still loading its checks). The scan waits for it rather than
@@ -294,8 +297,54 @@ def test_a_scan_right_after_the_last_one_waits_for_its_spare_to_be_ready(
     before = set(folders())
     trivy_mod.keep_spare(find_trivy(), encoded(PER_ENV_TF))
     (folder,) = set(folders()) - before
-    warm = trivy_mod.run_trivy(find_trivy(), encoded(EDITED))
-    assert trivy_commands(popen_calls) == [], "the starting spare scanned: no trivy was started"
+    scan_mod.server.set_verbose(True)
+    try:
+        warm = trivy_mod.run_trivy(find_trivy(), encoded(EDITED))
+    finally:
+        scan_mod.server.set_verbose(False)
+    said = capsys.readouterr().err
+    assert trivy_commands(popen_calls) == [], f"the starting spare scanned: no trivy was started ({said})"
     assert not folder.exists()
     monkeypatch.setenv("TFGEN_SCAN_SERVER", "0")
     assert comparable(warm[0]) == comparable(trivy_mod.run_trivy(find_trivy(), encoded(EDITED))[0])
+
+
+def test_an_interrupted_scan_ends_the_spare_at_once_and_runs_no_cold_trivy(
+    spares: Path, popen_calls: list[list[str]]
+) -> None:
+    """scan() runs trivy in a thread: on Ctrl-C it sets `cancel`. The spare, in a session of its
+    own, gets no signal from the terminal: the scan ends it at once instead of waiting for its
+    answer, and starts no trivy in its place."""
+    import threading
+
+    from tfgen.errors import ToolError
+
+    folder = started_spare(encoded(PER_ENV_TF))
+    pid = int((folder / "trivy.pid").read_text())
+    cancel = threading.Event()
+    errors: list[BaseException] = []
+
+    def scan() -> None:
+        try:
+            trivy_mod.run_trivy(find_trivy(), encoded(PER_ENV_TF), cancel=cancel)
+        except BaseException as err:  # noqa: BLE001 - the test reads it
+            errors.append(err)
+
+    worker = threading.Thread(target=scan)
+    worker.start()
+    wait_for(lambda: spare.tree_of(folder).exists(), "the scan to hand the spare its tree")
+    cancel.set()
+    worker.join(5)
+    assert not worker.is_alive(), "the scan ended within a few polls, not after trivy's answer"
+    assert [type(e) for e in errors] == [ToolError] and "interrupted" in str(errors[0])
+    assert trivy_commands(popen_calls) == []
+    wait_for(lambda: not processes_under(folder), "the spare's trivy to end")
+    assert not folder.exists() and pid not in processes_under(spares)
+
+
+def test_a_bad_idle_time_is_the_default_and_never_fails_a_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    for bad in ("15m", "-1", "nan", "1e9"):
+        monkeypatch.setenv("TFGEN_SCAN_SERVER_IDLE", bad)
+        assert trivy_mod.spare_idle_s() == scan_mod.server.IDLE_DEFAULT_S
+    monkeypatch.setenv("TFGEN_SCAN_SERVER_IDLE", "60")
+    assert trivy_mod.spare_idle_s() == 60

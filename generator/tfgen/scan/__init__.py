@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -292,17 +293,22 @@ def scan(
 
     started = time.monotonic()
     result = ScanResult(target=what.label, checkov_version="", policies="", engines=engines)
+    cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        trivy_job = (
-            pool.submit(run_trivy, trivy_exe, files, executable is not None)
-            if trivy_exe is not None
-            else None
-        )
-        if executable is not None:
-            _checkov_part(
-                result, executable, what, files, policies_dir, config, config_skips, plan_skips, formats
+        try:
+            trivy_job = (
+                pool.submit(run_trivy, trivy_exe, files, executable is not None, cancel)
+                if trivy_exe is not None
+                else None
             )
-        trivy_reports, unparsed = trivy_job.result() if trivy_job is not None else ({}, [])
+            if executable is not None:
+                _checkov_part(
+                    result, executable, what, files, policies_dir, config, config_skips, plan_skips, formats
+                )
+            trivy_reports, unparsed = trivy_job.result() if trivy_job is not None else ({}, [])
+        except BaseException:
+            cancel.set()  # a spare trivy gets no Ctrl-C of the terminal: end it before leaving
+            raise
     if trivy_exe is not None:
         _trivy_part(result, trivy_reports, unparsed, files, what.label)
         result.sources["trivy"] = trivy_reports

@@ -30,11 +30,13 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +52,8 @@ POLL_S = 0.01
 UNKEYED = {"PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES", "PYTEST_CURRENT_TEST"}
 UNKEYED_PREFIXES = ("TFGEN_",)
 PLACEHOLDER = "/tfgen-spare"
+# trivy writes its report with Go's encoder: the target it was given is the first ArtifactName.
+ARTIFACT_NAME = re.compile(r'"ArtifactName": "(?:[^"\\]|\\.)*"')
 
 
 class SpareRun:
@@ -66,7 +70,7 @@ def enabled() -> bool:
 
 
 def spares_dir() -> Path:
-    return private_dir("trivy-spares")
+    return private_dir("trivy-spares").resolve()  # the keeper and trivy run in other folders
 
 
 def spare_key(fingerprint: str, command: list[str], env: dict[str, str]) -> str:
@@ -101,7 +105,11 @@ def claim(key: str) -> Path | None:
             (folder / "claimed").mkdir(mode=0o700)
         except OSError:
             continue  # another scan's, or being ended
-        (folder / "claimed" / "by").write_text(str(os.getpid()))
+        try:
+            (folder / "claimed" / "by").write_text(str(os.getpid()))
+        except OSError:  # removed meanwhile (--stop-server), or a full disk
+            discard(folder)
+            continue
         if _gone(folder):
             _note(f"a spare trivy had ended ({folder.name}): cleared away")
             discard(folder)
@@ -110,9 +118,11 @@ def claim(key: str) -> Path | None:
     return None
 
 
-def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | str:
+def run(
+    folder: Path, files: dict[str, bytes], timeout: float, cancel: threading.Event | None = None
+) -> SpareRun | str:
     """Scan `files` with the claimed spare in `folder`; why not when it cannot (the caller then
-    runs trivy cold). The folder is gone afterwards."""
+    runs trivy cold), or when `cancel` is set. The folder is gone afterwards."""
     from .checkov import stage
 
     try:
@@ -121,7 +131,7 @@ def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | str
         if not files:
             part.mkdir()
         part.rename(tree_of(folder))
-        why = _release(folder)
+        why = _release(folder, cancel)
         if why:
             return why
         deadline = time.monotonic() + timeout
@@ -129,6 +139,8 @@ def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | str
         checked = time.monotonic()
         while not rc_file.exists():
             now = time.monotonic()
+            if cancel is not None and cancel.is_set():
+                return "the scan was interrupted"
             if now > deadline:
                 return f"it did not finish within {timeout:.0f}s"
             if now - checked > 0.5:
@@ -142,9 +154,7 @@ def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | str
         report = report_file.read_text() if report_file.is_file() else None
         if report is not None:
             # the one trace of the spare's folder in trivy's report: the target it was given
-            report = report.replace(
-                f'"ArtifactName": {json.dumps(str(tree_of(folder)))}', '"ArtifactName": "."', 1
-            )
+            report = ARTIFACT_NAME.sub('"ArtifactName": "."', report, count=1)
         return SpareRun(rc, stderr, report)
     except OSError as err:
         return f"its folder could not be used ({err})"
@@ -152,7 +162,7 @@ def run(folder: Path, files: dict[str, bytes], timeout: float) -> SpareRun | str
         discard(folder)
 
 
-def _release(folder: Path) -> str:
+def _release(folder: Path, cancel: threading.Event | None = None) -> str:
     """Let the spare's trivy go on: write the empty data document into the FIFO it is blocked
     opening. Why not, when no trivy opens it within READY_S; "" once released."""
     deadline = time.monotonic() + READY_S
@@ -165,6 +175,8 @@ def _release(folder: Path) -> str:
                 return f"its FIFO could not be opened ({err})"
         if _gone(folder):
             return "its trivy had ended"
+        if cancel is not None and cancel.is_set():
+            return "the scan was interrupted"
         if time.monotonic() > deadline:
             return f"it was not waiting at its FIFO within {READY_S:.0f}s"
         time.sleep(POLL_S)
@@ -187,7 +199,11 @@ def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Pa
             (f for f in base.iterdir() if f.is_dir() and not (f / "claimed").exists()),
             key=lambda f: f.stat().st_mtime,
         )
-        for gone in base.iterdir():  # a spare whose keeper died before it could clean up
+        for old in list(idle_spares):  # a spare whose keeper died (killed): of no use
+            if _gone(old) and _claim_quietly(old):
+                discard(old)
+                idle_spares.remove(old)
+        for gone in base.iterdir():  # a claimed one whose keeper died before it could clean up
             if (gone / "claimed").exists() and _pid(gone / "keeper.pid") is None:
                 with contextlib.suppress(OSError):
                     if time.time() - gone.stat().st_mtime > 3600:
@@ -195,8 +211,7 @@ def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Pa
         if any(f.name.startswith(f"{key}-") for f in idle_spares):
             return None
         for old in idle_spares[: max(0, len(idle_spares) - MAX_SPARES + 1)]:
-            with contextlib.suppress(OSError):
-                (old / "claimed").mkdir(mode=0o700)
+            if _claim_quietly(old):
                 discard(old)
         folder = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=base))
         for sub in ("data", "cache", "modules"):
@@ -221,16 +236,30 @@ def launch(command: list[str], env: dict[str, str], key: str, idle: float) -> Pa
         return None
 
 
+def _claim_quietly(folder: Path) -> bool:
+    try:
+        (folder / "claimed").mkdir(mode=0o700)
+    except OSError:
+        return False
+    return True
+
+
 def discard(folder: Path) -> None:
-    """End a claimed spare's trivy (if it runs) and remove its folder."""
+    """End a claimed spare's trivy (if it runs) and remove its folder. Where a pid cannot be
+    proven the spare's (no /proc), nothing is signalled: its keeper ends it once the folder is
+    gone (it looks every 30 s)."""
     pid = _pid(folder / "trivy.pid")
-    if pid is not None:
+    if pid is not None and _proven(pid, folder):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 1.0
+        deadline = time.monotonic() + 2.0
         while not (folder / "rc").exists() and time.monotonic() < deadline:
             time.sleep(POLL_S)  # its keeper writes the exit status: then nothing writes here
-    shutil.rmtree(folder, ignore_errors=True)
+    for _ in range(20):  # a keeper's last write may land while the folder is removed
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.05)
 
 
 def stop_spares() -> int:
@@ -246,16 +275,17 @@ def stop_spares() -> int:
 
 def _gone(folder: Path) -> bool:
     """Whether the spare in `folder` can no longer answer: its trivy ended, or its keeper is not
-    running (one launched less than READY_S ago may still be starting: not gone)."""
+    running. One launched less than READY_S ago may still be starting (its pid not yet written,
+    or its command line not yet readable while it execs): not gone."""
     if (folder / "rc").exists():
         return True
-    if _pid(folder / "keeper.pid") is not None:
-        return False
     try:
-        launched = (folder / "data").stat().st_mtime  # the FIFO's folder: made at launch
+        young = time.time() - (folder / "data").stat().st_mtime < READY_S  # made at launch
     except OSError:
         return True
-    return time.time() - launched >= READY_S
+    if not (folder / "keeper.pid").exists():
+        return not young
+    return _pid(folder / "keeper.pid", starting=young) is None
 
 
 def _note(message: str) -> None:
@@ -264,10 +294,20 @@ def _note(message: str) -> None:
     server.note(message)
 
 
-def _pid(path: Path) -> int | None:
-    """The pid in `path` if that process runs and is the spare's (its keeper's or its trivy's:
-    on Linux their command lines name the spare's folder, so a pid reused by another process is
-    never taken for it, nor signalled)."""
+def _proven(pid: int, folder: Path) -> bool:
+    """Whether `pid` is proven the spare's, so it may be signalled: on Linux its command line
+    names the folder; without /proc nothing is proven."""
+    try:
+        return os.fsencode(folder) in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _pid(path: Path, starting: bool = False) -> int | None:
+    """The pid in `path` if that process runs (not a zombie) and is the spare's: on Linux its
+    command line names the spare's folder, so a reused pid is not taken for it. `starting`: a
+    spare just launched, whose keeper may still be exec'ing (its command line empty for that
+    moment): a running process is taken for it. Without /proc a running pid is trusted."""
     try:
         pid = int(path.read_text().strip())
         os.kill(pid, 0)
@@ -276,11 +316,11 @@ def _pid(path: Path) -> int | None:
     proc = Path("/proc")
     if proc.is_dir():
         try:
-            cmdline = (proc / str(pid) / "cmdline").read_bytes()
             with open(proc / str(pid) / "stat") as handle:
-                zombie = handle.read().rsplit(") ", 1)[-1][:1] == "Z"
+                if handle.read().rsplit(") ", 1)[-1][:1] == "Z":
+                    return None
         except OSError:
             return None
-        if zombie or os.fsencode(path.parent) not in cmdline:
+        if not starting and not _proven(pid, path.parent):
             return None
     return pid

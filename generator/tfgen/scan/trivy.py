@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -260,7 +261,10 @@ def bake_tfvars(files: dict[str, bytes], roots: list[tuple[str, list[str]]]) -> 
 
 
 def run_trivy(
-    executable: Path, files: dict[str, bytes], beside_checkov: bool = False
+    executable: Path,
+    files: dict[str, bytes],
+    beside_checkov: bool = False,
+    cancel: threading.Event | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Run trivy on a staged copy of `files`: a tfgen project's environment roots in one process
     (their tfvars baked in; a spare trivy's when one waits, see tfgen.scan.spare), else one
@@ -272,15 +276,20 @@ def run_trivy(
     checkov's. Measured on the reference project, 2 idle cores: `--engine all` 12.3-12.6 s ->
     11.3-11.7 s, checkov alone 11.8-12.0 s. Scheduling only: the reports are the same.
 
+    `cancel`: set by a caller that was interrupted while this ran in another thread (a spare
+    trivy, in a session of its own, gets no Ctrl-C from the terminal): the spare is ended.
+
     Returns each target's JSON report and the files trivy could not parse (project-relative).
     """
     from .checkov import stage
 
     jobs, staged = _jobs(files)
     if jobs == [(ENVS_TARGET, [])]:
-        answered = _run_on_spare(executable, staged, beside_checkov)
+        answered = _run_on_spare(executable, staged, beside_checkov, cancel)
         if answered is not None:
             return answered
+    if cancel is not None and cancel.is_set():
+        raise ToolError("the scan was interrupted")
     with tempfile.TemporaryDirectory(prefix="tfgen-trivy-") as tmp:
         work = Path(tmp) / "tree"
         work.mkdir()
@@ -355,20 +364,37 @@ def _unparsed(root: str, stderr: str) -> list[str]:
 def _spare_command(executable: Path, beside_checkov: bool) -> tuple[list[str], dict[str, str], str]:
     """A spare's trivy command (its folder as spare.PLACEHOLDER), environment and key: the
     one-process command of `run_trivy` with the spare's folders, its not-yet-existing tree as
-    the target, and the FIFO folder as `--config-data`."""
+    the target, and the FIFO folder as `--config-data`. trivy's `--timeout` (5 minutes) counts
+    from its start, so a spare's also covers the time it may wait: the idle time on top."""
     from . import spare
 
     folder = Path(spare.PLACEHOLDER)
     cmd = trivy_command(executable, str(spare.tree_of(folder)), [], folder, folder / "report.json")
-    cmd = [*cmd[:-1], "--config-data", str(folder / "data"), cmd[-1]]
+    timeout = f"{int(spare_idle_s()) + TRIVY_DEFAULT_TIMEOUT_S}s"
+    cmd = [*cmd[:-1], "--config-data", str(folder / "data"), "--timeout", timeout, cmd[-1]]
     if beside_checkov:
         cmd = [*_yielding(), *cmd]
     env = trivy_run_env(beside_checkov)
     return cmd, env, spare.spare_key(trivy_fingerprint(executable), cmd, env)
 
 
+TRIVY_DEFAULT_TIMEOUT_S = 300
+
+
+def spare_idle_s() -> float:
+    """How long a spare waits unclaimed: the warm checkov's idle time (a value that is not a
+    number of seconds: the default)."""
+    from . import server
+
+    try:
+        idle = float(os.environ.get(server.IDLE_ENV_VAR) or server.IDLE_DEFAULT_S)
+    except ValueError:
+        return server.IDLE_DEFAULT_S
+    return idle if 0 < idle < 86400 else server.IDLE_DEFAULT_S
+
+
 def _run_on_spare(
-    executable: Path, staged: dict[str, bytes], beside_checkov: bool
+    executable: Path, staged: dict[str, bytes], beside_checkov: bool, cancel: threading.Event | None = None
 ) -> tuple[dict[str, str], list[str]] | None:
     """The one-process scan of `staged` by a spare trivy; None when none can answer (no spare,
     spares off, or the spare's run failed: the caller runs trivy cold)."""
@@ -380,7 +406,7 @@ def _run_on_spare(
     folder = spare.claim(key)
     if folder is None:
         return None
-    done = spare.run(folder, staged, TRIVY_TIMEOUT_S)
+    done = spare.run(folder, staged, TRIVY_TIMEOUT_S, cancel)
     why = done if isinstance(done, str) else ""
     if isinstance(done, spare.SpareRun):
         if done.rc != 0 or done.report is None:
@@ -396,14 +422,16 @@ def _run_on_spare(
 
 def keep_spare(executable: Path, files: dict[str, bytes], beside_checkov: bool = False) -> None:
     """After a scan: start a spare trivy for the next scan of this kind, if spares are on and
-    the scan is a one-process one (a tfgen project's roots)."""
-    from . import server, spare
+    the scan is a one-process one (a tfgen project's roots). Never a scan's failure."""
+    from . import spare
 
-    if not spare.enabled() or _jobs(files)[0] != [(ENVS_TARGET, [])]:
+    try:
+        if not spare.enabled() or _jobs(files)[0] != [(ENVS_TARGET, [])]:
+            return
+        cmd, env, key = _spare_command(executable, beside_checkov)
+        spare.launch(cmd, env, key, spare_idle_s())
+    except Exception:  # noqa: BLE001 - a spare is an optimisation
         return
-    cmd, env, key = _spare_command(executable, beside_checkov)
-    idle = float(os.environ.get(server.IDLE_ENV_VAR) or server.IDLE_DEFAULT_S)
-    spare.launch(cmd, env, key, idle)
 
 
 def _yielding() -> list[str]:
